@@ -1,0 +1,69 @@
+"""The project's command line: ``python -m helpers <command>``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from helpers.errors import PipelineError
+
+
+def _waves(p):
+    p.add_argument("--waves", nargs="+", metavar="WAVE", help="survey waves (default: all in the codebook)")
+
+
+def cmd_synth(args) -> int:
+    from helpers import synth
+
+    synth.synth(args.waves, out_dir=args.out, scale=args.scale, seed=args.seed,
+                user_missing=args.user_missing)
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from helpers import ingest
+
+    done = ingest.ingest(args.waves, raw_dir=args.raw, out_dir=args.out, force=not args.if_needed)
+    if not done:
+        raise PipelineError("no wave was ingested: data/raw/ holds no survey file; "
+                            "run `python -m helpers synth` for the synthetic default")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("synth", help="write synthetic .sav files into data/raw/")
+    _waves(p)
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="multiply the Belgian sample sizes (16 gives files of EU size)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: data/synth/story.yaml)")
+    p.add_argument("--out", default=None, help="output folder (default data/raw)")
+    p.add_argument("--user-missing", dest="user_missing", action=argparse.BooleanOptionalAction, default=None,
+                   help="declare missing codes as SPSS user-missing (default: as waves.yaml says)")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("ingest", help="validate and harmonise data/raw/*.sav into data/processed/")
+    _waves(p)
+    p.add_argument("--raw", default=None, help="folder of the .sav files (default data/raw)")
+    p.add_argument("--out", default=None, help="output folder (default data/processed)")
+    p.add_argument("--if-needed", action="store_true", help="skip waves whose inputs did not change")
+    p.set_defaults(func=cmd_ingest)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

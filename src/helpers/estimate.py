@@ -1,0 +1,125 @@
+"""Weighted estimates with confidence intervals, and disclosure control.
+
+Shares are reported in per cent, means in their own unit. For every group:
+
+* the estimate is the weighted mean  m = sum(w*y) / sum(w);
+* its variance is the larger of the linearised (sandwich) variance
+  n/(n-1) * sum(w^2 (y-m)^2) / sum(w)^2 and the variance at Kish's effective sample size,
+  s^2 / n_eff with n_eff = sum(w)^2 / sum(w^2): the design effect of the weights is the least we
+  admit, more where the linearised variance says so (clustering is not in the files);
+* shares get a Wilson interval at the effective size that matches that variance; means a normal one;
+* n is the unweighted number of respondents with a valid answer. Below ``min_n`` the estimate and
+  its interval are suppressed; below ``low_reliability_n`` they are flagged.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from helpers import config
+from helpers.codebook import Codebook
+
+COLUMNS = ["wave", "indicator", "group_var", "group", "estimate", "ci_low", "ci_high", "n", "flag"]
+TOTAL = "total"
+FLAG_OK, FLAG_LOW, FLAG_SUPPRESSED = "ok", "low_reliability", "suppressed"
+
+
+def _z(level: float) -> float:
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def summarise(sums: pd.DataFrame, kind: str, level: float) -> pd.DataFrame:
+    """Estimates from per-group sums: n, sw, swy, swy2, sw2, sw2y, sw2y2 (y in 0/1 for shares)."""
+    n, sw = sums["n"].astype(float), sums["sw"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = sums["swy"] / sw
+        n_eff = sw ** 2 / sums["sw2"]
+        s2 = (sums["swy2"] / sw - m ** 2).clip(lower=0)  # weighted population variance of y
+        lin = n / (n - 1) * (sums["sw2y2"] - 2 * m * sums["sw2y"] + m ** 2 * sums["sw2"]) / sw ** 2
+        var = np.maximum(lin.clip(lower=0), s2 / n_eff)
+        z = _z(level)
+        if kind == "share":
+            # Wilson interval at the effective size whose binomial variance equals `var`
+            n_star = np.where(var > 0, m * (1 - m) / var, n_eff)
+            n_star = np.where((m <= 0) | (m >= 1), n_eff, n_star)
+            denom = 1 + z ** 2 / n_star
+            centre = (m + z ** 2 / (2 * n_star)) / denom
+            half = z * np.sqrt(m * (1 - m) / n_star + z ** 2 / (4 * n_star ** 2)) / denom
+            est, lo, hi = 100 * m, 100 * (centre - half), 100 * (centre + half)
+        else:
+            se = np.sqrt(var)
+            est, lo, hi = m, m - z * se, m + z * se
+    return pd.DataFrame({"estimate": est, "ci_low": lo, "ci_high": hi, "n": sums["n"].astype(int)},
+                        index=sums.index)
+
+
+def disclosure(table: pd.DataFrame, min_n: int | None = None, low_n: int | None = None) -> pd.DataFrame:
+    """Flag low-reliability estimates and blank out suppressed ones (in place on a copy)."""
+    d = config.settings()["disclosure"]
+    min_n = d["min_n"] if min_n is None else min_n
+    low_n = d["low_reliability_n"] if low_n is None else low_n
+    t = table.copy()
+    t["flag"] = np.where(t["n"] < min_n, FLAG_SUPPRESSED, np.where(t["n"] < low_n, FLAG_LOW, FLAG_OK))
+    t.loc[t["flag"] == FLAG_SUPPRESSED, ["estimate", "ci_low", "ci_high"]] = np.nan
+    return t
+
+
+def _sums(y: pd.Series, w: pd.Series, groups: pd.Series | None) -> pd.DataFrame:
+    frame = pd.DataFrame({"n": 1, "sw": w, "swy": w * y, "swy2": w * y * y, "sw2": w * w,
+                          "sw2y": w * w * y, "sw2y2": w * w * y * y})
+    if groups is None:
+        return frame.sum().to_frame().T.set_axis([TOTAL])
+    return frame.groupby(groups, observed=False).sum()
+
+
+def estimates(df: pd.DataFrame, indicators, codebook: Codebook, *, by=None, wave: int | None = None,
+              min_n: int | None = None, low_n: int | None = None) -> pd.DataFrame:
+    """Tidy estimates of ``indicators`` for the whole sample and by each breakdown in ``by``.
+
+    ``by`` defaults to every breakdown of the codebook present in ``df``; every category of a
+    breakdown gets a row, with n = 0 (suppressed) where nobody answered.
+    """
+    level = config.settings()["confidence_level"]
+    if isinstance(indicators, str):
+        indicators = [indicators]
+    if wave is None:
+        wave = int(df["wave"].iloc[0])
+    by = [b for b in (codebook.breakdown_order if by is None else by) if b in df.columns]
+    parts = []
+    for ind in indicators:
+        if ind not in df.columns:
+            continue
+        kind = codebook.indicators[ind]["type"]
+        wcol = codebook.weight_column(ind, wave)
+        keep = df[ind].notna() & df[wcol].notna()
+        y, w = df.loc[keep, ind], df.loc[keep, wcol]
+        for group_var in [TOTAL, *by]:
+            groups = None if group_var == TOTAL else df.loc[keep, group_var]
+            s = summarise(_sums(y, w, groups), kind, level)
+            s = s.rename_axis("group").reset_index()
+            s["group"] = s["group"].astype(str)
+            s.insert(0, "group_var", group_var)
+            s.insert(0, "indicator", ind)
+            s.insert(0, "wave", wave)
+            parts.append(s)
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    table = pd.concat(parts, ignore_index=True)
+    return disclosure(table, min_n, low_n)[COLUMNS]
+
+
+def trend(all_estimates: pd.DataFrame, indicator: str, wave: int, codebook: Codebook) -> pd.DataFrame:
+    """Estimates of ``indicator`` up to ``wave`` from the waves comparable with ``wave`` only.
+
+    Comparable = same series in the codebook. Adds ``series`` and ``mode_change`` (the 2021
+    telephone survey) so figures can mark the break.
+    """
+    series = codebook.series(indicator, wave)
+    t = all_estimates[(all_estimates["indicator"] == indicator) & (all_estimates["wave"] <= wave)].copy()
+    t["series"] = [codebook.series(indicator, int(w)) for w in t["wave"]]
+    t = t[t["series"] == series]
+    t["mode_change"] = [bool(codebook.waves[int(w)].get("mode_change", False)) for w in t["wave"]]
+    return t.sort_values(["group_var", "group", "wave"]).reset_index(drop=True)

@@ -1,0 +1,116 @@
+"""Ingest: data/raw/*.sav -> data/processed/<wave>.parquet (+ quality table and manifest).
+
+All waves are read, validated and harmonised into a staging folder first; only when every wave
+succeeded are the processed files replaced (os.replace, atomic per file). A failure leaves the
+previous processed files as they were. Raw files are only read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import codebook as codebook_mod
+from helpers import config, surveyfile
+from helpers.harmonise import harmonise
+
+MANIFEST_VERSION = 1
+
+
+def code_fingerprint() -> str:
+    """Hash of the codebook and of the code that turns raw files into processed data."""
+    h = hashlib.sha256()
+    files = sorted(config.CODEBOOK_DIR.glob("*.yaml"))
+    here = Path(__file__).resolve().parent
+    files += [here / n for n in ("codebook.py", "surveyfile.py", "harmonise.py", "ingest.py")]
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def processed_paths(out_dir: Path, wave: int) -> dict[str, Path]:
+    return {"data": out_dir / f"{wave}.parquet", "quality": out_dir / f"{wave}.quality.csv",
+            "manifest": out_dir / f"{wave}.json"}
+
+
+def read_manifest(out_dir: Path, wave: int) -> dict | None:
+    p = processed_paths(out_dir, wave)["manifest"]
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def is_current(wave: int, raw: Path, out_dir: Path, fingerprint: str) -> bool:
+    m = read_manifest(out_dir, wave)
+    return bool(m and m.get("code") == fingerprint and m.get("source_sha256") == surveyfile.sha256(raw)
+                and processed_paths(out_dir, wave)["data"].exists())
+
+
+def ingest(waves=None, *, raw_dir: Path | None = None, out_dir: Path | None = None,
+           force: bool = True, log=print) -> dict[int, dict]:
+    """Ingest the given waves (default all). Returns the manifest of each wave written or current.
+
+    With ``force=False`` a wave whose raw file and codebook/code are unchanged is left alone.
+    """
+    cb = codebook_mod.load()
+    raw_dir = Path(raw_dir or config.RAW_DIR)
+    out_dir = Path(out_dir or config.PROCESSED_DIR)
+    waves = [cb.check_wave(w) for w in (waves or cb.wave_names())]
+    fingerprint = code_fingerprint()
+    results: dict[int, dict] = {}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        staged: list[tuple[Path, Path]] = []
+        for wave in waves:
+            raw = surveyfile.locate(wave, cb, raw_dir)
+            if raw is None:
+                log(f"wave {wave}: no file in {raw_dir} matching "
+                    f"{' or '.join(cb.waves[wave]['files'])}; skipped")
+                continue
+            if not force and is_current(wave, raw, out_dir, fingerprint):
+                results[wave] = read_manifest(out_dir, wave)
+                log(f"wave {wave}: up to date ({raw.name})")
+                continue
+            sf = surveyfile.read(raw, wave, cb)
+            processed, quality = harmonise(sf.data, wave, cb)
+            manifest = {
+                "version": MANIFEST_VERSION, "wave": wave, "source": raw.name,
+                "source_sha256": surveyfile.sha256(raw), "synthetic": sf.synthetic,
+                "file_label": sf.file_label, "rows_in_file": sf.rows_total,
+                "rows_belgium": len(processed), "code": fingerprint,
+            }
+            target = processed_paths(out_dir, wave)
+            tmp = processed_paths(staging, wave)
+            processed.to_parquet(tmp["data"], index=False)
+            quality.to_csv(tmp["quality"], index=False)
+            tmp["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            staged += [(tmp[k], target[k]) for k in ("data", "quality", "manifest")]
+            results[wave] = manifest
+            worst = quality.sort_values("nonresponse_pct", ascending=False).iloc[0]
+            log(f"wave {wave}: {raw.name}{' (synthetic)' if sf.synthetic else ''}: "
+                f"{len(processed)} Belgian rows of {sf.rows_total}; highest item non-response "
+                f"{worst['nonresponse_pct']:.1f}% ({worst['name']})")
+        for src, dst in staged:  # every wave succeeded: publish them together
+            os.replace(src, dst)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return results
+
+
+def load_processed(wave: int, out_dir: Path | None = None) -> pd.DataFrame:
+    from helpers.errors import PipelineError
+
+    path = processed_paths(Path(out_dir or config.PROCESSED_DIR), wave)["data"]
+    if not path.exists():
+        raise PipelineError("processed data is missing; run `python -m helpers ingest` first",
+                            file=path, wave=wave)
+    return pd.read_parquet(path)
