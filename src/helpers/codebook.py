@@ -158,6 +158,12 @@ class Codebook:
             if scale not in self.scales:
                 raise PipelineError(f"{owner} uses unknown scale {scale!r}", file=file, wave=wave,
                                     variable=var)
+            sc = self.scales[scale]
+            clash = set(self.missing_codes(wave, sc)) & set(sc.valid)
+            if clash:
+                raise PipelineError(f"scale {scale}: missing codes {sorted(clash)} are also valid codes",
+                                    file=where / "scales.yaml", wave=wave, variable=var,
+                                    expected="a larger missing_width")
             prev = seen.setdefault((wave, var), scale)
             if prev != scale:
                 raise PipelineError(f"{owner} reads it with scale {scale!r}, elsewhere {prev!r}",
