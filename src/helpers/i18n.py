@@ -1,0 +1,68 @@
+"""Translation catalogues (data/i18n/<lang>.yaml) and number formatting per language."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+from helpers import config
+from helpers.errors import PipelineError
+
+
+def languages() -> list[str]:
+    return list(config.settings()["languages"])
+
+
+def check_lang(lang: str) -> str:
+    if lang not in languages():
+        raise PipelineError(f"unknown language {lang!r}", expected="one of " + ", ".join(languages()))
+    return lang
+
+
+@functools.lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict:
+    check_lang(lang)
+    return config.load_yaml(config.DATA / "i18n" / f"{lang}.yaml")
+
+
+def t(lang: str, key: str, **values) -> str:
+    """The text at dotted ``key`` in the language's catalogue, with ``{placeholders}`` filled."""
+    node = catalogue(lang)
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise PipelineError(f"no text for {key!r}", file=config.DATA / "i18n" / f"{lang}.yaml")
+        node = node[part]
+    text = str(node)
+    try:
+        return text.format(**values) if values else text
+    except KeyError as exc:
+        raise PipelineError(f"text {key!r} needs a value for {exc}", file=config.DATA / "i18n" / f"{lang}.yaml") from None
+
+
+def number(x: float, lang: str, decimals: int = 1) -> str:
+    """A number as the language writes it: 1.234,5 (nl), 1 234,5 (fr)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    fmt = catalogue(lang)["number"]
+    text = f"{x:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", fmt["decimal"]).replace("\0", fmt["thousands"])
+
+
+def percent(x: float, lang: str, decimals: int = 0) -> str:
+    """A percentage: 12% (nl), 12 % with a no-break space (fr)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    text = catalogue(lang)["number"]["percent"].format(x=number(x, lang, decimals))
+    return text.replace(" %", "\u00a0%")
+
+
+def value(x: float, kind: str, lang: str) -> str:
+    """An estimate as printed: a percentage for shares, a score with one decimal for means."""
+    return percent(x, lang) if kind == "share" else number(x, lang, 1)
+
+
+def lower_first(text: str) -> str:
+    """'Stress' -> 'stress' for use inside a sentence; acronyms ('WHO-5-index') stay as they are."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]

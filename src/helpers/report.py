@@ -1,0 +1,343 @@
+"""What a theme notebook calls: one object per (theme, wave, language), one method per figure.
+
+Each method renders a figure (or table), displays it as the cell's only output with its caption
+and alt text in the output's metadata, and writes the numbers behind it to
+``<tables_dir>/<label>-<wave>.csv``. The runner (helpers.runner) then moves caption and alt text
+into the cell's Quarto options and makes the label unique per wave.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers import codebook as codebook_mod
+from helpers import config, estimate, figures, i18n, ingest
+from helpers.errors import PipelineError
+from helpers.i18n import lower_first, t
+
+METADATA_KEY = "helpers"
+REFERENCE_CSV = "riziv_invalidity_mental_health.csv"
+
+
+def _resolve(path, default: Path) -> Path:
+    if path is None:
+        return default
+    p = Path(path)
+    return p if p.is_absolute() else config.ROOT / p
+
+
+class Report:
+    def __init__(self, theme: str, wave, lang: str, *, processed_dir=None, tables_dir=None):
+        cb = self.cb = codebook_mod.load()
+        if theme not in cb.themes:
+            raise PipelineError(f"unknown theme {theme!r}", expected="one of " + ", ".join(cb.themes))
+        self.theme, self.wave, self.lang = theme, cb.check_wave(wave), i18n.check_lang(lang)
+        self.processed_dir = _resolve(processed_dir, config.PROCESSED_DIR)
+        self.tables_dir = _resolve(tables_dir, None) if tables_dir is not None else None
+        self.indicators = cb.theme_indicators(theme)
+        self.settings = config.settings()
+        figures.style()
+        frames = []
+        for w in cb.wave_names():
+            if not ingest.processed_paths(self.processed_dir, w)["data"].exists() and w != self.wave:
+                continue  # another wave not ingested: trends show what there is
+            frames.append(ingest.load_processed(w, self.processed_dir))
+        self._data = {int(f["wave"].iloc[0]): f for f in frames}
+        self._estimates: dict[tuple, pd.DataFrame] = {}
+        manifest = ingest.read_manifest(self.processed_dir, self.wave) or {}
+        self.synthetic = bool(manifest.get("synthetic"))
+
+    # ------------------------------------------------------------------ data
+    def estimates(self, indicators=None, wave=None) -> pd.DataFrame:
+        """Tidy estimates (codes, not labels) of the theme's indicators, all breakdowns."""
+        wave = self.wave if wave is None else wave
+        indicators = tuple(indicators or self.indicators)
+        key = (indicators, wave)
+        if key not in self._estimates:
+            if wave not in self._data:
+                self._estimates[key] = pd.DataFrame(columns=estimate.COLUMNS)
+            else:
+                self._estimates[key] = estimate.estimates(self._data[wave], list(indicators), self.cb, wave=wave)
+        return self._estimates[key]
+
+    def _all_waves(self, indicators) -> pd.DataFrame:
+        return pd.concat([self.estimates(indicators, w) for w in sorted(self._data)], ignore_index=True)
+
+    def _available(self, indicators) -> list[str]:
+        return [i for i in indicators if self.cb.indicator_spec(i, self.wave)]
+
+    def _kind(self, indicator: str) -> str:
+        return self.cb.indicators[indicator]["type"]
+
+    def _label(self, indicator: str, short=True) -> str:
+        return self.cb.label(self.lang, indicator, short=short)
+
+    def _group_label(self, group_var: str, group: str) -> str:
+        if group_var == estimate.TOTAL:
+            return t(self.lang, "tables.total")
+        return self.cb.label(self.lang, breakdown=group_var, category=group)
+
+    def _fmt(self, x, indicator) -> str:
+        return i18n.value(x, self._kind(indicator), self.lang)
+
+    def _theme(self) -> str:
+        return t(self.lang, f"themes.{self.theme}")
+
+    def _notes(self, *, ci=True, flags=None, extra=()) -> list[str]:
+        d = self.settings["disclosure"]
+        notes = [t(self.lang, "notes.ci")] if ci else []
+        if flags is not None and (flags == "low_reliability").any():
+            notes.append(t(self.lang, "notes.low_reliability", low_min=d["min_n"], low_max=d["low_reliability_n"] - 1))
+        if flags is not None and (flags == "suppressed").any():
+            notes.append(t(self.lang, "notes.suppressed", min_n=d["min_n"]))
+        notes += list(extra)
+        if self.synthetic:
+            notes.append(t(self.lang, "notes.synthetic"))
+        return notes
+
+    # ------------------------------------------------------------------ publishing
+    def published_table(self, est: pd.DataFrame) -> pd.DataFrame:
+        """The tidy table with labels in the report's language, as it is published in CSV."""
+        d = est.copy()
+        d["unit"] = [t(self.lang, f"units.{self._kind(i)}") for i in d["indicator"]]
+        d["group"] = [self._group_label(g, v) for g, v in zip(d["group_var"], d["group"])]
+        d["group_var"] = [t(self.lang, "tables.total") if g == estimate.TOTAL else self.cb.label(self.lang, breakdown=g)
+                          for g in d["group_var"]]
+        d["indicator"] = [self._label(i, short=False) for i in d["indicator"]]
+        d["flag"] = [t(self.lang, f"flags.{f}") for f in d["flag"]]
+        for c in ("estimate", "ci_low", "ci_high"):
+            d[c] = d[c].astype(float).round(2)
+        return d[[*estimate.COLUMNS, "unit"]]
+
+    def _publish(self, label: str, *, png: bytes | None = None, markdown: str | None = None,
+                 cap: str, alt: str | None, table: pd.DataFrame) -> None:
+        final = f"{label}-{self.wave}"
+        if self.tables_dir is not None:
+            self.tables_dir.mkdir(parents=True, exist_ok=True)
+            table.to_csv(self.tables_dir / f"{final}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        meta = {METADATA_KEY: {"label": label, "cap": cap, "alt": alt}}
+        from IPython.display import Image, Markdown, display
+
+        if png is not None:
+            display(Image(data=png, format="png"), metadata=meta)
+        else:
+            display(Markdown(markdown), metadata=meta)
+
+    def _no_data_figure(self, label, cap):
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(figures.WIDTH, 1.2))
+        ax.axis("off")
+        message = t(self.lang, "notes.no_data", wave=self.wave)
+        ax.text(0.5, 0.5, message, ha="center", va="center", color=figures.GREY)
+        self._publish(label, png=figures.to_png(fig), cap=cap, alt=message,
+                      table=self.published_table(pd.DataFrame(columns=estimate.COLUMNS)))
+
+    # ------------------------------------------------------------------ figures
+    def key_figure(self, label: str) -> None:
+        """The theme's shares for all workers in this wave, with confidence intervals."""
+        inds = [i for i in self._available(self.indicators) if self._kind(i) == "share"]
+        cap = t(self.lang, "figures.key.cap", theme=self._theme(), wave=self.wave)
+        est = self.estimates()
+        tot = est[(est.group_var == estimate.TOTAL) & est.indicator.isin(inds)].copy()
+        shown = tot.dropna(subset=["estimate"])
+        if shown.empty:
+            return self._no_data_figure(label, cap)
+        tot["label"] = [self._label(i) for i in tot.indicator]
+        top, bottom = shown.loc[shown.estimate.idxmax()], shown.loc[shown.estimate.idxmin()]
+        alt = t(self.lang, "figures.key.alt", count=len(shown), theme_lower=lower_first(self._theme()), wave=self.wave,
+                top=self._label(top.indicator), top_value=self._fmt(top.estimate, top.indicator),
+                bottom=self._label(bottom.indicator), bottom_value=self._fmt(bottom.estimate, bottom.indicator))
+        fig = figures.dot_plot(tot, xlabel=t(self.lang, "units.share"), notes=self._notes(flags=tot.flag))
+        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(tot[estimate.COLUMNS]))
+
+    def key_table(self, label: str) -> None:
+        """All the theme's indicators for all workers: estimate, interval, base, remark."""
+        inds = self._available(self.indicators)
+        est = self.estimates()
+        tot = est[(est.group_var == estimate.TOTAL) & est.indicator.isin(inds)]
+        h = lambda k: t(self.lang, f"tables.headers.{k}")  # noqa: E731
+        rows = []
+        for r in tot.itertuples():
+            ci = "–" if np.isnan(r.ci_low) else f"{self._fmt(r.ci_low, r.indicator)} – {self._fmt(r.ci_high, r.indicator)}"
+            rows.append({h("indicator"): self._label(r.indicator, short=False),
+                         h("estimate"): self._fmt(r.estimate, r.indicator), h("ci"): ci,
+                         h("n"): i18n.number(r.n, self.lang, 0), h("flag"): t(self.lang, f"flags.{r.flag}")})
+        md = pd.DataFrame(rows).to_markdown(index=False, colalign=("left", "right", "right", "right", "left")) if rows else ""
+        cap = t(self.lang, "tables.key.cap", theme=self._theme(), wave=self.wave)
+        self._publish(label, markdown=md, cap=cap, alt=None, table=self.published_table(tot))
+
+    def group_figure(self, label: str, indicators, group_var: str) -> None:
+        """One indicator (the first of ``indicators`` this wave has) by the groups of a breakdown."""
+        inds = self._available([indicators] if isinstance(indicators, str) else indicators)
+        breakdown = self.cb.label(self.lang, breakdown=group_var)
+        if not inds:
+            return self._no_data_figure(label, t(self.lang, "figures.group.cap", indicator=self._theme(),
+                                                breakdown=breakdown, breakdown_lower=breakdown.lower(), wave=self.wave))
+        ind = inds[0]
+        est = self.estimates([ind])
+        rows = est[(est.indicator == ind) & (est.group_var == group_var)].copy()
+        total = est[(est.indicator == ind) & (est.group_var == estimate.TOTAL)].estimate.iloc[0]
+        rows["label"] = [self._group_label(group_var, g) for g in rows.group]
+        shown = rows.dropna(subset=["estimate"])
+        cap = t(self.lang, "figures.group.cap", indicator=self._label(ind), breakdown=breakdown.lower(),
+                breakdown_lower=breakdown.lower(), wave=self.wave)
+        if shown.empty:
+            return self._no_data_figure(label, cap)
+        top, bottom = shown.loc[shown.estimate.idxmax()], shown.loc[shown.estimate.idxmin()]
+        hidden = int((rows.flag == "suppressed").sum())
+        alt = t(self.lang, "figures.group.alt", indicator_lower=lower_first(self._label(ind)),
+                breakdown_lower=breakdown.lower(), wave=self.wave, top=top.label, top_value=self._fmt(top.estimate, ind),
+                bottom=bottom.label, bottom_value=self._fmt(bottom.estimate, ind),
+                hidden=t(self.lang, "figures.group.hidden", count=hidden) if hidden else "")
+        unit = t(self.lang, f"units.{self._kind(ind)}")
+        fig = figures.bar_plot(rows, total=total, total_label=t(self.lang, "tables.total"),
+                               xlabel=f"{self._label(ind)} ({unit})", notes=self._notes(flags=rows.flag))
+        table = pd.concat([est[(est.indicator == ind) & (est.group_var == estimate.TOTAL)], rows[estimate.COLUMNS]])
+        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(table))
+
+    def risk_map(self, label: str, group_var: str) -> None:
+        """Every indicator of the theme by the groups of one breakdown, coloured by relative risk."""
+        inds = [i for i in self._available(self.indicators) if self.cb.indicators[i].get("risk") in ("high", "low")]
+        breakdown = self.cb.label(self.lang, breakdown=group_var)
+        cap = t(self.lang, "figures.riskmap.cap", theme=self._theme(), breakdown=breakdown,
+                breakdown_lower=breakdown.lower(), wave=self.wave)
+        est = self.estimates()
+        rows = est[est.indicator.isin(inds) & (est.group_var == group_var)]
+        if rows.estimate.notna().sum() == 0:
+            return self._no_data_figure(label, cap)
+        cats = list(self.cb.breakdowns[group_var]["categories"])
+        values = rows.pivot(index="indicator", columns="group", values="estimate").reindex(index=inds, columns=cats)
+        flags = rows.pivot(index="indicator", columns="group", values="flag").reindex(index=inds, columns=cats)
+        text = pd.DataFrame("", index=values.index, columns=values.columns)
+        for i in values.index:
+            for g in values.columns:
+                v = values.loc[i, g]
+                if not np.isnan(v):
+                    text.loc[i, g] = self._fmt(v, i) + (" *" if flags.loc[i, g] == "low_reliability" else "")
+        sign = pd.Series({i: 1 if self.cb.indicators[i]["risk"] == "high" else -1 for i in inds})
+        totals = est[(est.group_var == estimate.TOTAL)].set_index("indicator").estimate
+        dev = values.sub(totals.reindex(values.index), axis=0).mul(sign, axis=0)
+        dev = dev.div(totals.reindex(values.index).replace(0, np.nan), axis=0)
+        i_max, g_max = dev.stack().idxmax()
+        alt = t(self.lang, "figures.riskmap.alt", count=len(inds), theme_lower=lower_first(self._theme()),
+                breakdown_lower=breakdown.lower(), wave=self.wave, indicator_lower=lower_first(self._label(i_max)),
+                group=self._group_label(group_var, g_max), value=self._fmt(values.loc[i_max, g_max], i_max),
+                total=self._fmt(totals[i_max], i_max))
+        values.index = [self._label(i) for i in values.index]
+        values.columns = [self._group_label(group_var, g) for g in values.columns]
+        text.index, text.columns = values.index, values.columns
+        fig = figures.risk_map(values, sign.set_axis([self._label(i) for i in sign.index]), text,
+                               self._notes(ci=False, flags=rows.flag, extra=[t(self.lang, "notes.relative_colour")]))
+        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(rows))
+
+    def trend_figure(self, label: str) -> None:
+        """Each indicator over the waves comparable with this one, up to this wave (all workers)."""
+        inds = self._available(self.indicators)
+        allw = self._all_waves(inds)
+        panels, parts, summary = [], [], []
+        for ind in inds:
+            tr = estimate.trend(allw, ind, self.wave, self.cb)
+            tr = tr[tr.group_var == estimate.TOTAL]
+            parts.append(tr)
+            panels.append({"title": self._label(ind), "data": tr,
+                           "ylabel": t(self.lang, f"units.{self._kind(ind)}")})
+            s = tr.dropna(subset=["estimate"])
+            if len(s) > 1:
+                summary.append(t(self.lang, "figures.trend.change", indicator=self._label(ind),
+                                 first=self._fmt(s.estimate.iloc[0], ind), first_wave=int(s.wave.iloc[0]),
+                                 last=self._fmt(s.estimate.iloc[-1], ind), last_wave=int(s.wave.iloc[-1])))
+            elif len(s) == 1:
+                summary.append(t(self.lang, "figures.trend.single", indicator=self._label(ind),
+                                 last=self._fmt(s.estimate.iloc[-1], ind), last_wave=int(s.wave.iloc[-1])))
+        cap = t(self.lang, "figures.trend.cap", theme=self._theme(), wave=self.wave)
+        if not panels:
+            return self._no_data_figure(label, cap)
+        table = pd.concat(parts, ignore_index=True)
+        extra = [t(self.lang, "notes.ci_band"), t(self.lang, "notes.trend_only_comparable")]
+        if table.mode_change.any():
+            extra.append(t(self.lang, "notes.mode_change"))
+        fig = figures.trend_panels(panels, notes=self._notes(ci=False, flags=table.flag, extra=extra),
+                                   waves=[w for w in self.cb.wave_names() if w <= self.wave])
+        alt = t(self.lang, "figures.trend.alt", count=len(panels), theme_lower=lower_first(self._theme()),
+                wave=self.wave, summary=" ".join(summary))
+        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(table[estimate.COLUMNS]))
+
+    def waves_figure(self, label: str, around: int, extra_indicators=()) -> None:
+        """The theme's shares in ``around`` (2021) beside the waves before and after it.
+
+        Only waves comparable with ``around`` are shown for each indicator.
+        """
+        waves = sorted(self._data)
+        i = waves.index(around) if around in waves else None
+        show = waves[max(0, i - 1): i + 2] if i is not None else []
+        inds = [x for x in [*self.indicators, *extra_indicators]
+                if self._kind(x) == "share" and self.cb.indicator_spec(x, around)]
+        rows = []
+        for ind in inds:
+            series = self.cb.series(ind, around)
+            for w in show:
+                if self.cb.indicator_spec(ind, w) and self.cb.series(ind, w) == series:
+                    e = self.estimates(tuple(inds), w)
+                    rows.append(e[(e.indicator == ind) & (e.group_var == estimate.TOTAL)])
+        cap = t(self.lang, "figures.waves.cap", theme=self._theme())
+        table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=estimate.COLUMNS)
+        if table.estimate.notna().sum() == 0:
+            return self._no_data_figure(label, cap)
+        plot = table.assign(label=[self._label(x) for x in table.indicator], hue=table.wave.astype(str))
+        summary = []
+        for ind in inds:
+            s = table[table.indicator == ind].dropna(subset=["estimate"]).set_index("wave").estimate
+            if around in s.index:
+                parts = [f"{w}: {self._fmt(v, ind)}" for w, v in s.items()]
+                summary.append(f"{self._label(ind)} ({', '.join(parts)}).")
+        alt = t(self.lang, "figures.waves.alt", count=len(inds), theme_lower=lower_first(self._theme()),
+                summary=" ".join(summary))
+        fig = figures.grouped_bars(plot, hue_order=[str(w) for w in show], xlabel=t(self.lang, "units.share"),
+                                   highlight=str(around),
+                                   notes=self._notes(ci=False, flags=table.flag,
+                                                     extra=[t(self.lang, "notes.trend_only_comparable"),
+                                                            t(self.lang, "notes.mode_change")]))
+        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(table))
+
+    def reference_figure(self, label: str, csv=None) -> None:
+        """Published RIZIV/INAMI counts of long-term incapacity for depression and burn-out."""
+        path = _resolve(csv, config.DATA / "reference" / REFERENCE_CSV)
+        ref = pd.read_csv(path)
+        be = ref[ref.region == "Belgium"].set_index("year_end")
+        measures = ["depression", "burnout", "depression_and_burnout"]
+        long = be[measures].reset_index().melt(id_vars="year_end", var_name="measure", value_name="persons").dropna()
+        names = {m: t(self.lang, f"figures.reference.{m}") for m in measures}
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        fig, ax = plt.subplots(figsize=(figures.WIDTH, 3.4))
+        sns.barplot(long.assign(measure=long.measure.map(names)), x="year_end", y="persons", hue="measure",
+                    hue_order=[names[m] for m in measures], ax=ax,
+                    palette=[figures.BLUE, figures.VERMILLION, figures.GREEN])
+        ax.set_xlabel("")
+        ax.set_ylabel(t(self.lang, "figures.reference.persons"))
+        ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, self.lang, 0))
+        ax.legend(title="", loc="upper left")
+        sources = "; ".join(sorted(set(be["source"])))
+        figures._footnote(fig, [t(self.lang, "figures.reference.source", sources=sources)])
+        summary = "; ".join(f"{int(r.year_end)}: {names[r.measure].lower()} {i18n.number(r.persons, self.lang, 0)}"
+                            for r in long.sort_values(["year_end", "measure"]).itertuples())
+        alt = t(self.lang, "figures.reference.alt", summary=summary)
+        table = long.assign(measure=long.measure.map(names)).rename(columns={"year_end": "year"})
+        self._publish(label, png=figures.to_png(fig), cap=t(self.lang, "figures.reference.cap"), alt=alt, table=table)
+
+
+def context(theme: str, wave, lang: str, processed_dir=None, tables_dir=None) -> Report:
+    """The notebooks' entry point (a function so the notebook needs one import)."""
+    return Report(theme, wave, lang, processed_dir=processed_dir, tables_dir=tables_dir)
+
+
+def metadata_of(output: dict) -> dict | None:
+    """The caption/alt metadata a figure cell's output carries (for the runner)."""
+    m = (output.get("metadata") or {}).get(METADATA_KEY)
+    return json.loads(json.dumps(m)) if m else None
