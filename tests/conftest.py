@@ -8,7 +8,7 @@ from pathlib import Path
 import pyreadstat
 import pytest
 
-from helpers import codebook, ingest, synth
+from helpers import codebook, config
 
 
 @pytest.fixture(scope="session")
@@ -17,18 +17,14 @@ def cb():
 
 
 @pytest.fixture(scope="session")
-def raw_dir(tmp_path_factory) -> Path:
-    """The four synthetic waves at scale 1 (written once per test session)."""
-    d = tmp_path_factory.mktemp("raw")
-    synth.synth(out_dir=d, log=lambda *_: None)
-    return d
+def raw_dir() -> Path:
+    """The four synthetic waves at scale 1, written once per session by the root conftest.py."""
+    return config.RAW_DIR
 
 
 @pytest.fixture(scope="session")
-def processed_dir(raw_dir, tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("processed")
-    ingest.ingest(raw_dir=raw_dir, out_dir=d, log=lambda *_: None)
-    return d
+def processed_dir() -> Path:
+    return config.PROCESSED_DIR
 
 
 @pytest.fixture

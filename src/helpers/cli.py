@@ -30,6 +30,21 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def _grid_args(p):
+    _waves(p)
+    p.add_argument("--langs", nargs="+", metavar="LANG", help="languages (default: nl fr)")
+    p.add_argument("--themes", nargs="+", metavar="THEME", help="themes (default: all four)")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores)")
+    p.add_argument("--force", action="store_true", help="execute even the jobs that are up to date")
+
+
+def cmd_run(args) -> int:
+    from helpers import runner
+
+    runner.run(args.waves, args.langs, args.themes, jobs=args.jobs, force=args.force)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -50,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="output folder (default data/processed)")
     p.add_argument("--if-needed", action="store_true", help="skip waves whose inputs did not change")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("run", help="execute the theme notebooks for every wave and language (cached)")
+    _grid_args(p)
+    p.set_defaults(func=cmd_run)
     return parser
 
 

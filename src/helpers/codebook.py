@@ -131,10 +131,12 @@ class Codebook:
         return out
 
     def label(self, lang: str, indicator: str | None = None, *, breakdown: str | None = None,
-              category: str | None = None, short: bool = False) -> str:
+              category: str | None = None, short: bool = False, wave: int | None = None) -> str:
+        """Label in ``lang``; an indicator's wave may carry its own wording (another question)."""
         if indicator is not None:
-            ind = self.indicators[indicator]
-            return (ind.get("short") if short else ind["label"])[lang]
+            key = "short" if short else "label"
+            spec = (self.indicator_spec(indicator, wave) or {}) if wave is not None else {}
+            return (spec.get(key) or self.indicators[indicator][key])[lang]
         b = self.breakdowns[breakdown]
         if category is None:
             return b["label"][lang]

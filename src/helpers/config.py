@@ -26,9 +26,11 @@ def _find_root() -> Path:
 ROOT = _find_root()
 DATA = ROOT / "data"
 CODEBOOK_DIR = DATA / "codebook"
-RAW_DIR = DATA / "raw"
-PROCESSED_DIR = DATA / "processed"
-BUILD_DIR = ROOT / "build"
+# The tests point these at temporary folders (the notebooks' kernels inherit the environment).
+RAW_DIR = Path(os.environ.get("EWCS_RAW_DIR") or DATA / "raw")
+PROCESSED_DIR = Path(os.environ.get("EWCS_PROCESSED_DIR") or DATA / "processed")
+BUILD_DIR = Path(os.environ.get("EWCS_BUILD_DIR") or ROOT / "build")
+NOTEBOOKS_DIR = ROOT / "notebooks"
 
 
 def load_yaml(path: Path):

@@ -27,6 +27,14 @@ TOTAL = "total"
 FLAG_OK, FLAG_LOW, FLAG_SUPPRESSED = "ok", "low_reliability", "suppressed"
 
 
+def empty() -> pd.DataFrame:
+    """A tidy table with no rows but the right column types."""
+    return pd.DataFrame({"wave": pd.Series(dtype="int64"), "indicator": pd.Series(dtype="str"),
+                         "group_var": pd.Series(dtype="str"), "group": pd.Series(dtype="str"),
+                         **{c: pd.Series(dtype="float64") for c in ("estimate", "ci_low", "ci_high")},
+                         "n": pd.Series(dtype="int64"), "flag": pd.Series(dtype="str")})
+
+
 def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 2)
 
@@ -106,7 +114,7 @@ def estimates(df: pd.DataFrame, indicators, codebook: Codebook, *, by=None, wave
             s.insert(0, "wave", wave)
             parts.append(s)
     if not parts:
-        return pd.DataFrame(columns=COLUMNS)
+        return empty()
     table = pd.concat(parts, ignore_index=True)
     return disclosure(table, min_n, low_n)[COLUMNS]
 

@@ -59,7 +59,7 @@ class Report:
         key = (indicators, wave)
         if key not in self._estimates:
             if wave not in self._data:
-                self._estimates[key] = pd.DataFrame(columns=estimate.COLUMNS)
+                self._estimates[key] = estimate.empty()
             else:
                 self._estimates[key] = estimate.estimates(self._data[wave], list(indicators), self.cb, wave=wave)
         return self._estimates[key]
@@ -73,8 +73,8 @@ class Report:
     def _kind(self, indicator: str) -> str:
         return self.cb.indicators[indicator]["type"]
 
-    def _label(self, indicator: str, short=True) -> str:
-        return self.cb.label(self.lang, indicator, short=short)
+    def _label(self, indicator: str, short=True, wave=None) -> str:
+        return self.cb.label(self.lang, indicator, short=short, wave=self.wave if wave is None else wave)
 
     def _group_label(self, group_var: str, group: str) -> str:
         if group_var == estimate.TOTAL:
@@ -107,7 +107,7 @@ class Report:
         d["group"] = [self._group_label(g, v) for g, v in zip(d["group_var"], d["group"])]
         d["group_var"] = [t(self.lang, "tables.total") if g == estimate.TOTAL else self.cb.label(self.lang, breakdown=g)
                           for g in d["group_var"]]
-        d["indicator"] = [self._label(i, short=False) for i in d["indicator"]]
+        d["indicator"] = [self._label(i, short=False, wave=int(w)) for i, w in zip(d["indicator"], d["wave"])]
         d["flag"] = [t(self.lang, f"flags.{f}") for f in d["flag"]]
         for c in ("estimate", "ci_low", "ci_high"):
             d[c] = d[c].astype(float).round(2)
@@ -135,7 +135,7 @@ class Report:
         message = t(self.lang, "notes.no_data", wave=self.wave)
         ax.text(0.5, 0.5, message, ha="center", va="center", color=figures.GREY)
         self._publish(label, png=figures.to_png(fig), cap=cap, alt=message,
-                      table=self.published_table(pd.DataFrame(columns=estimate.COLUMNS)))
+                      table=self.published_table(estimate.empty()))
 
     # ------------------------------------------------------------------ figures
     def key_figure(self, label: str) -> None:
@@ -285,10 +285,10 @@ class Report:
                     e = self.estimates(tuple(inds), w)
                     rows.append(e[(e.indicator == ind) & (e.group_var == estimate.TOTAL)])
         cap = t(self.lang, "figures.waves.cap", theme=self._theme())
-        table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=estimate.COLUMNS)
+        table = pd.concat(rows, ignore_index=True) if rows else estimate.empty()
         if table.estimate.notna().sum() == 0:
             return self._no_data_figure(label, cap)
-        plot = table.assign(label=[self._label(x) for x in table.indicator], hue=table.wave.astype(str))
+        plot = table.assign(label=[self._label(x, wave=around) for x in table.indicator], hue=table.wave.astype(str))
         summary = []
         for ind in inds:
             s = table[table.indicator == ind].dropna(subset=["estimate"]).set_index("wave").estimate

@@ -1,0 +1,292 @@
+"""The notebook grid: every theme x wave x language executed by papermill, in parallel, cached.
+
+A job is skipped when nothing it depends on changed: the notebook (its content, and like make its
+modification time, so ``touch`` forces a re-run), the ``helpers`` code, the processed data, the
+parameters, the codebook, catalogues, settings and reference tables, and the pinned requirements.
+Each job runs into a staging folder; only a successful job replaces its executed notebook and
+tables, so a failure keeps the previous good outputs. Executed notebooks are finalised: captions
+and alt texts move into the figure cells' Quarto options, labels get the wave appended (unique in
+a book that embeds several waves), and papermill's timestamps are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import sys
+import tempfile
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from helpers import config
+from helpers.errors import PipelineError
+
+OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
+FIGURE_LABEL = re.compile(r"^(fig|tbl)-")
+
+
+@dataclass(frozen=True)
+class Job:
+    theme: str
+    wave: int
+    lang: str
+
+    def name(self) -> str:
+        return f"{self.theme} · {self.wave} · {self.lang}"
+
+
+@dataclass(frozen=True)
+class Paths:
+    notebooks: Path
+    build: Path
+    processed: Path
+
+    def notebook(self, job: Job) -> Path:
+        return self.notebooks / f"{job.theme}.ipynb"
+
+    def executed(self, job: Job) -> Path:
+        return self.build / "executed" / str(job.wave) / job.lang / f"{job.theme}.ipynb"
+
+    def stamp(self, job: Job) -> Path:
+        return self.executed(job).with_suffix(".json")
+
+    def tables(self, job: Job) -> Path:
+        return self.build / "tables" / str(job.wave) / job.lang / job.theme
+
+
+# ---------------------------------------------------------------------- fingerprints
+def _hash_files(files) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(str(Path(f).name).encode())
+        h.update(Path(f).read_bytes())
+    return h.hexdigest()
+
+
+def shared_fingerprint(paths: Paths) -> str:
+    """What every job depends on: code, configuration, data, pinned requirements."""
+    code = list((config.ROOT / "src" / "helpers").glob("*.py"))
+    conf = [*config.CODEBOOK_DIR.glob("*.yaml"), *(config.DATA / "i18n").glob("*.yaml"),
+            config.DATA / "settings.yaml", *(config.DATA / "reference").glob("*.csv"),
+            config.ROOT / "requirements.txt"]
+    data = [*paths.processed.glob("*.parquet"), *paths.processed.glob("*.json")]
+    return hashlib.sha256("|".join([_hash_files(code), _hash_files(conf), _hash_files(data)]).encode()).hexdigest()
+
+
+def _relative(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(config.ROOT))
+    except ValueError:
+        return str(p.resolve())
+
+
+def parameters(job: Job, paths: Paths) -> dict:
+    return {"wave": job.wave, "lang": job.lang, "processed_dir": _relative(paths.processed),
+            "tables_dir": _relative(paths.tables(job))}
+
+
+def job_key(job: Job, paths: Paths, shared: str) -> str:
+    nb = paths.notebook(job)
+    h = hashlib.sha256()
+    h.update(shared.encode())
+    h.update(nb.read_bytes())
+    h.update(str(nb.stat().st_mtime_ns).encode())
+    h.update(json.dumps(parameters(job, paths), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def is_current(job: Job, paths: Paths, key: str) -> bool:
+    try:
+        stamp = json.loads(paths.stamp(job).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return False
+    return stamp.get("key") == key and paths.executed(job).exists() and paths.tables(job).is_dir()
+
+
+# ---------------------------------------------------------------------- finalising
+def _options(source: str) -> tuple[list[tuple[str, str]], list[str]]:
+    lines = source.splitlines()
+    opts = []
+    i = 0
+    while i < len(lines) and OPTION.match(lines[i]):
+        k, v = OPTION.match(lines[i]).groups()
+        opts.append((k, v))
+        i += 1
+    return opts, lines[i:]
+
+
+def finalise(nb, wave: int) -> list[str]:
+    """Make an executed notebook publishable (in place); returns its final labels."""
+    from helpers.report import METADATA_KEY
+
+    for key in ("start_time", "end_time", "duration", "exception", "input_path", "output_path",
+                "environment_variables"):
+        nb.metadata.get("papermill", {}).pop(key, None)
+    labels = []
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        if cell.cell_type != "code":
+            continue
+        opts, body = _options(cell.source)
+        label = dict(opts).get("label")
+        if not label or not FIGURE_LABEL.match(label):
+            continue
+        outs = cell.get("outputs", [])
+        meta = [o.get("metadata", {}).get(METADATA_KEY) for o in outs]
+        if len(outs) != 1 or not meta[0]:
+            kinds = ", ".join(o.get("output_type", "?") + (f" ({o.get('name')})" if o.get("name") else "")
+                              for o in outs) or "none"
+            raise PipelineError(f"cell {index} ({label}) must output its figure or table and nothing else; "
+                                f"it has these outputs: {kinds}")
+        info = meta[0]
+        if info["label"] != label:
+            raise PipelineError(f"cell {index} is labelled {label} but draws {info['label']}")
+        outs[0]["metadata"].pop(METADATA_KEY)
+        kind = label.split("-", 1)[0]
+        final = f"{label}-{wave}"
+        new = {"label": final, f"{kind}-cap": json.dumps(info["cap"], ensure_ascii=False)}
+        if kind == "fig":
+            new["fig-alt"] = json.dumps(info["alt"], ensure_ascii=False)
+        rest = [(k, v) for k, v in opts if k not in new and k not in ("fig-cap", "fig-alt", "tbl-cap")]
+        cell.source = "\n".join([f"#| {k}: {v}" for k, v in [*new.items(), *rest]] + body)
+        labels.append(final)
+    return labels
+
+
+# ---------------------------------------------------------------------- execution
+def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
+    """Run one job into ``staging`` (in a worker process). Returns a result dict, never raises."""
+    import nbformat
+    import papermill as pm
+
+    job, paths = Job(**job_d), Paths(**{k: Path(v) for k, v in paths_d.items()})
+    staging = Path(staging)
+    params = parameters(job, paths)
+    params["tables_dir"] = str(staging / "tables")
+    out = staging / "executed.ipynb"
+    try:
+        pm.execute_notebook(str(paths.notebook(job)), str(out), parameters=params, kernel_name="python3",
+                            cwd=str(config.ROOT), progress_bar=False, log_output=False)
+    except pm.PapermillExecutionError as exc:
+        # papermill inserted a cell of injected parameters: number cells as the source notebook does
+        executed = nbformat.read(out, as_version=4) if out.exists() else None
+        injected = [i for i, c in enumerate(executed.cells if executed else [])
+                    if "injected-parameters" in c.metadata.get("tags", [])]
+        index = exc.cell_index - (1 if injected and injected[0] < exc.cell_index else 0)
+        opts, body = _options(exc.source or "")
+        where = dict(opts).get("label") or next((b for b in body if b.strip()), "")
+        return {"ok": False, "cell": index, "source": where, "error": f"{exc.ename}: {exc.evalue}"}
+    except Exception as exc:  # kernel died, notebook unreadable, ...
+        return {"ok": False, "cell": None, "source": "", "error": f"{type(exc).__name__}: {exc}"}
+    nb = nbformat.read(out, as_version=4)
+    try:
+        labels = finalise(nb, job.wave)
+    except PipelineError as exc:
+        return {"ok": False, "cell": None, "source": "", "error": str(exc)}
+    # papermill injected the staging path: record the published one instead
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = "\n".join(f"{k} = {v!r}" for k, v in parameters(job, paths).items())
+    nb.metadata.get("papermill", {})["parameters"] = parameters(job, paths)
+    nbformat.write(nb, str(out))
+    return {"ok": True, "labels": labels}
+
+
+def _commit(job: Job, paths: Paths, staging: Path, key: str, labels: list[str]) -> None:
+    target_nb, target_tables = paths.executed(job), paths.tables(job)
+    target_nb.parent.mkdir(parents=True, exist_ok=True)
+    target_tables.parent.mkdir(parents=True, exist_ok=True)
+    (staging / "tables").mkdir(exist_ok=True)
+    old = staging / "old-tables"
+    if target_tables.exists():
+        os.replace(target_tables, old)
+    os.replace(staging / "tables", target_tables)
+    os.replace(staging / "executed.ipynb", target_nb)
+    paths.stamp(job).write_text(json.dumps({"key": key, "labels": labels}, indent=1) + "\n", encoding="utf-8")
+
+
+@dataclass
+class RunResult:
+    executed: list[Job]
+    skipped: list[Job]
+
+
+def grid(waves=None, langs=None, themes=None) -> list[Job]:
+    from helpers import codebook, i18n
+
+    cb = codebook.load()
+    waves = [cb.check_wave(w) for w in (waves or cb.wave_names())]
+    langs = [i18n.check_lang(x) for x in (langs or i18n.languages())]
+    for th in themes or []:
+        if th not in cb.themes:
+            raise PipelineError(f"unknown theme {th!r}", expected="one of " + ", ".join(cb.themes))
+    return [Job(th, w, lang) for th in (themes or cb.themes) for w in waves for lang in langs]
+
+
+def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: bool = False,
+        notebooks_dir=None, build_dir=None, processed_dir=None, raw_dir=None, ingest_first: bool = True,
+        progress: bool = True, log=print) -> RunResult:
+    paths = Paths(notebooks=Path(notebooks_dir or config.NOTEBOOKS_DIR), build=Path(build_dir or config.BUILD_DIR),
+                  processed=Path(processed_dir or config.PROCESSED_DIR))
+    todo_grid = grid(waves, langs, themes)
+    if ingest_first:
+        from helpers import ingest
+
+        ingest.ingest(raw_dir=raw_dir, out_dir=paths.processed, force=False, log=log)
+    for job in todo_grid:
+        if not paths.notebook(job).exists():
+            raise PipelineError("notebook is missing", file=paths.notebook(job))
+    shared = shared_fingerprint(paths)
+    keys = {job: job_key(job, paths, shared) for job in todo_grid}
+    todo = [j for j in todo_grid if force or not is_current(j, paths, keys[j])]
+    skipped = [j for j in todo_grid if j not in todo]
+    if not todo:
+        log(f"notebooks: all {len(todo_grid)} up to date")
+        return RunResult([], skipped)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    log(f"notebooks: executing {len(todo)} of {len(todo_grid)} on {jobs} worker(s)")
+    (paths.build).mkdir(parents=True, exist_ok=True)
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(todo), unit="notebook", disable=not progress, file=sys.stderr, leave=False)
+    failure = None
+    done: list[Job] = []
+    with tempfile.TemporaryDirectory(prefix=".staging-", dir=paths.build) as tmp, \
+            ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {}
+        for job in todo:
+            staging = Path(tmp) / f"{job.theme}-{job.wave}-{job.lang}"
+            staging.mkdir()
+            fut = pool.submit(_execute, asdict(job), {k: str(v) for k, v in asdict(paths).items()}, str(staging))
+            futures[fut] = (job, staging)
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                if fut.cancelled():
+                    continue
+                job, staging = futures[fut]
+                result = fut.result()
+                bar.update(1)
+                if result["ok"]:
+                    _commit(job, paths, staging, keys[job], result["labels"])
+                    done.append(job)
+                elif failure is None:
+                    failure = (job, result)
+                    for other in pending:
+                        other.cancel()
+        bar.close()
+    if failure:
+        job, r = failure
+        cell = f"cell {r['cell']}" + (f" (`{r['source']}`)" if r["source"] else "") if r["cell"] is not None else "finalising"
+        raise PipelineError(f"notebook {job.theme}.ipynb failed for wave {job.wave}, language {job.lang}, in {cell}: "
+                            f"{r['error']}; its previous outputs are kept",
+                            file=paths.notebook(job))
+    log(f"notebooks: executed {len(done)}, up to date {len(skipped)}")
+    return RunResult(done, skipped)
+

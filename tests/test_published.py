@@ -1,0 +1,103 @@
+"""Audit of what the runner publishes: the full grid, executed once per test session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import codebook, config, runner
+
+PLACEHOLDER = "written at run time"
+
+
+@pytest.fixture(scope="session")
+def published():
+    result = runner.run(log=lambda *_: None, progress=False, ingest_first=False)
+    assert len(result.executed) + len(result.skipped) == 32
+    return config.BUILD_DIR
+
+
+def executed_notebooks(build: Path):
+    return sorted((build / "executed").glob("*/*/*.ipynb"))
+
+
+def test_grid_is_complete(published):
+    cb = codebook.load()
+    nbs = executed_notebooks(published)
+    assert len(nbs) == 4 * 4 * 2
+    for path in nbs:
+        wave, lang, theme = path.parts[-3], path.parts[-2], path.stem
+        labels = json.loads(path.with_suffix(".json").read_text())["labels"]
+        tables = published / "tables" / wave / lang / theme
+        assert sorted(p.stem for p in tables.glob("*.csv")) == sorted(labels), path
+        assert theme in cb.themes
+
+
+def test_no_published_estimate_below_the_minimum_base(published):
+    d = config.settings()["disclosure"]
+    checked = suppressed = 0
+    for csv in (published / "tables").rglob("*.csv"):
+        t = pd.read_csv(csv)
+        if "n" not in t.columns:
+            continue  # reference tables (RIZIV) carry no survey base
+        small = t[t["n"] < d["min_n"]]
+        assert small[["estimate", "ci_low", "ci_high"]].isna().all().all(), csv
+        low = t[(t["n"] >= d["min_n"]) & (t["n"] < d["low_reliability_n"])]
+        assert low["flag"].notna().all() and low["estimate"].notna().all(), csv
+        checked += len(t)
+        suppressed += len(small)
+    assert checked > 5_000 and suppressed > 0  # the audit saw small cells, and they were blank
+
+
+def test_executed_notebooks_hold_figures_only(published):
+    for path in executed_notebooks(published):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                assert out["output_type"] == "display_data", (path, out["output_type"])
+                assert set(out["data"]) <= {"image/png", "text/markdown", "text/plain"}, path
+                assert len(out["data"].get("text/plain", "")) < 200  # a repr, never a data frame
+
+
+def test_labels_unique_per_book_and_carry_the_wave(published):
+    for lang in ("nl", "fr"):
+        seen = {}
+        for path in executed_notebooks(published):
+            if path.parts[-2] != lang:
+                continue
+            wave = path.parts[-3]
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                opts = dict(runner._options(cell.source)[0]) if cell.cell_type == "code" else {}
+                if "label" not in opts:
+                    continue
+                label = opts["label"]
+                assert label.endswith(f"-{wave}")
+                assert label not in seen, (label, path, seen.get(label))
+                seen[label] = path
+                cap = opts.get("fig-cap") or opts.get("tbl-cap")
+                assert cap and PLACEHOLDER not in cap
+                if label.startswith("fig-"):
+                    assert opts.get("fig-alt") and PLACEHOLDER not in opts["fig-alt"]
+        assert len(seen) > 100
+
+
+def test_no_timestamps_and_identical_reruns(published, tmp_path):
+    for path in executed_notebooks(published):
+        text = path.read_text(encoding="utf-8")
+        for word in ("start_time", "end_time", "iopub.status", "\"duration\""):
+            assert word not in text, (path, word)
+    again = tmp_path / "build"
+    runner.run(themes=["covid_impact"], waves=[2021], build_dir=again, force=True, log=lambda *_: None,
+               progress=False, ingest_first=False)
+    for lang in ("nl", "fr"):
+        a = published / "executed" / "2021" / lang / "covid_impact.ipynb"
+        b = again / "executed" / "2021" / lang / "covid_impact.ipynb"
+        # cells after the injected parameters (whose tables_dir names the other build folder)
+        assert nbformat.read(a, 4).cells[3:] == nbformat.read(b, 4).cells[3:]
+        for csv in (published / "tables" / "2021" / lang / "covid_impact").glob("*.csv"):
+            assert csv.read_bytes() == (again / "tables" / "2021" / lang / "covid_impact" / csv.name).read_bytes()

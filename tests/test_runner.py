@@ -1,0 +1,122 @@
+"""The notebook runner: what re-runs after which change, failures, and finalised notebooks."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import nbformat
+import pytest
+
+from helpers import config, runner
+from helpers.errors import PipelineError
+
+QUIET = {"log": lambda *_: None, "progress": False, "ingest_first": False}
+
+
+def small_notebook(path, theme, body='r.key_figure("fig-t-key")', label="fig-t-key"):
+    """A theme notebook reduced to one figure: same parameters and calls as the real ones."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('wave = 2024\nlang = "nl"\nprocessed_dir = None\ntables_dir = None')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params,
+                nbformat.v4.new_code_cell("from helpers import report\n"
+                                          f"r = report.context({theme!r}, wave, lang, processed_dir=processed_dir, "
+                                          "tables_dir=tables_dir)"),
+                nbformat.v4.new_code_cell(f'#| label: {label}\n#| fig-cap: "x"\n#| fig-alt: "x"\n{body}')]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture
+def project(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    for theme in ("burnout", "mental_health"):
+        small_notebook(nbs / f"{theme}.ipynb", theme)
+    return {"notebooks_dir": nbs, "build_dir": tmp_path / "build", "processed_dir": config.PROCESSED_DIR}
+
+
+def run(project, **kw):
+    args = {"waves": [2015, 2024], "langs": ["nl"], "themes": ["burnout", "mental_health"], **project, **QUIET}
+    args.update(kw)
+    return runner.run(**args)
+
+
+def names(jobs):
+    return sorted((j.theme, j.wave, j.lang) for j in jobs)
+
+
+def test_cache_reruns_only_what_changed(project, tmp_path):
+    first = run(project, jobs=2)
+    assert len(first.executed) == 4 and not first.skipped
+    t0 = time.perf_counter()
+    second = run(project)
+    assert second.executed == [] and len(second.skipped) == 4
+    assert time.perf_counter() - t0 < 2
+    # touching one notebook re-runs that theme's jobs only
+    nb = project["notebooks_dir"] / "burnout.ipynb"
+    os.utime(nb, ns=(time.time_ns(), time.time_ns()))
+    third = run(project)
+    assert names(third.executed) == [("burnout", 2015, "nl"), ("burnout", 2024, "nl")]
+    # new processed data re-runs everything (trends read every wave)
+    data = tmp_path / "processed"
+    data.mkdir()
+    for p in config.PROCESSED_DIR.iterdir():
+        (data / p.name).write_bytes(p.read_bytes())
+    (data / "2015.json").write_text((data / "2015.json").read_text().replace('"version": 1', '"version": 1 '))
+    fourth = run({**project, "processed_dir": data})
+    assert len(fourth.executed) == 4
+
+
+def test_failing_notebook_stops_with_one_message_and_keeps_outputs(project):
+    run(project, themes=["burnout"], waves=[2024])
+    executed = project["build_dir"] / "executed" / "2024" / "nl" / "burnout.ipynb"
+    table = project["build_dir"] / "tables" / "2024" / "nl" / "burnout" / "fig-t-key-2024.csv"
+    before = executed.read_bytes(), table.read_bytes()
+    small_notebook(project["notebooks_dir"] / "burnout.ipynb", "burnout", body='r.key_figure("fig-t-key")\n1 / 0')
+    with pytest.raises(PipelineError) as err:
+        run(project, themes=["burnout"], waves=[2024])
+    msg = str(err.value)
+    for words in ("burnout.ipynb", "wave 2024", "language nl", "cell 2", "ZeroDivisionError", "previous outputs are kept"):
+        assert words in msg
+    assert "\n" not in msg
+    assert (executed.read_bytes(), table.read_bytes()) == before
+    assert not list(project["build_dir"].glob(".staging-*"))
+
+
+def test_figure_cell_must_output_the_figure_only(project):
+    small_notebook(project["notebooks_dir"] / "burnout.ipynb", "burnout",
+                   body='r.key_figure("fig-t-key")\nprint("debug")')
+    with pytest.raises(PipelineError, match=r"fig-t-key\) must output its figure or table and nothing else.*stream"):
+        run(project, themes=["burnout"], waves=[2024])
+
+
+def test_label_and_call_must_agree(project):
+    small_notebook(project["notebooks_dir"] / "burnout.ipynb", "burnout", label="fig-other")
+    with pytest.raises(PipelineError, match="labelled fig-other but draws fig-t-key"):
+        run(project, themes=["burnout"], waves=[2024])
+
+
+def test_unknown_theme_language_or_wave():
+    with pytest.raises(PipelineError, match="unknown theme 'stress'"):
+        runner.grid(themes=["stress"])
+    with pytest.raises(PipelineError, match="unknown language 'de'"):
+        runner.grid(langs=["de"])
+    with pytest.raises(PipelineError, match="unknown wave"):
+        runner.grid(waves=[2005])
+
+
+def test_finalise_moves_captions_into_options_and_strips_timestamps():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('#| label: fig-a\n#| fig-cap: "placeholder"\n#| echo: false\nr.x()')
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBOR"},
+                                           metadata={"helpers": {"label": "fig-a", "cap": 'Cap "q"', "alt": "Alt é"}})]
+    cell.metadata["execution"] = {"iopub.status.busy": "2026-11-22T10:00:00"}
+    nb.cells = [cell]
+    nb.metadata["papermill"] = {"start_time": "2026", "end_time": "2026", "duration": 1.0, "parameters": {"wave": 2015}}
+    assert runner.finalise(nb, 2015) == ["fig-a-2015"]
+    lines = nb.cells[0].source.splitlines()
+    assert lines[:4] == ["#| label: fig-a-2015", '#| fig-cap: "Cap \\"q\\""', '#| fig-alt: "Alt é"', "#| echo: false"]
+    assert "execution" not in nb.cells[0].metadata and "helpers" not in nb.cells[0].outputs[0].metadata
+    assert set(nb.metadata["papermill"]) == {"parameters"}
