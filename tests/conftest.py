@@ -46,3 +46,13 @@ def rewrite_sav(path: Path, modify=None, meta_modify=None) -> None:
     pyreadstat.write_sav(df, str(path), file_label=meta.file_label, variable_value_labels=labels,
                          column_labels={k: v for k, v in meta.column_names_to_labels.items()
                                         if k in df.columns and v})
+
+
+@pytest.fixture(scope="session")
+def published() -> Path:
+    """The full grid (4 themes x 4 waves x 2 languages), executed once per session."""
+    from helpers import runner
+
+    result = runner.run(log=lambda *_: None, progress=False, ingest_first=False)
+    assert len(result.executed) + len(result.skipped) == 32
+    return config.BUILD_DIR

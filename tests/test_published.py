@@ -14,13 +14,6 @@ from helpers import codebook, config, runner
 PLACEHOLDER = "written at run time"
 
 
-@pytest.fixture(scope="session")
-def published():
-    result = runner.run(log=lambda *_: None, progress=False, ingest_first=False)
-    assert len(result.executed) + len(result.skipped) == 32
-    return config.BUILD_DIR
-
-
 def executed_notebooks(build: Path):
     return sorted((build / "executed").glob("*/*/*.ipynb"))
 

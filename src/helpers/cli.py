@@ -45,6 +45,30 @@ def cmd_run(args) -> int:
     return 0
 
 
+QUARTO_MISSING = ("the notebooks are built, but the `quarto` command is not installed, so the website and "
+                  "PDFs were not rendered; install Quarto (`pip install quarto-cli`, or https://quarto.org) "
+                  "and run `python -m helpers build` again, or pass --no-render to stop here on purpose")
+
+
+def cmd_build(args) -> int:
+    import shutil
+
+    from helpers import codebook, config, runner, synth, surveyfile
+
+    cb = codebook.load()
+    if not any(surveyfile.locate(w, cb, config.RAW_DIR) for w in cb.wave_names()):
+        print("data/raw holds no survey file: writing the synthetic default")
+        synth.synth()
+    runner.run(jobs=args.jobs)
+    if args.no_render:
+        print("build: stopped after the notebooks (--no-render)")
+        return 0
+    if shutil.which("quarto") is None:
+        raise PipelineError(QUARTO_MISSING)
+    raise PipelineError("rendering is not in this version yet: the Quarto book (_quarto.yml, chapters/) is "
+                        "still to be written; the notebooks are built, run with --no-render to stop there")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -69,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="execute the theme notebooks for every wave and language (cached)")
     _grid_args(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("build", help="everything: synthetic data if needed, ingest, notebooks, report")
+    p.add_argument("--no-render", action="store_true", help="stop after the notebooks (no Quarto needed)")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores)")
+    p.set_defaults(func=cmd_build)
     return parser
 
 
