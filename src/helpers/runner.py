@@ -159,6 +159,14 @@ def finalise(nb, wave: int) -> list[str]:
 
 
 # ---------------------------------------------------------------------- execution
+KERNEL_START_ATTEMPTS = 3
+
+
+def _kernel_did_not_start(exc: BaseException) -> bool:
+    text = str(exc)
+    return "kernel_info" in text or "didn't respond" in text
+
+
 def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
     """Run one job into ``staging`` (in a worker process). Returns a result dict, never raises."""
     import nbformat
@@ -170,8 +178,19 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
     params["tables_dir"] = str(staging / "tables")
     out = staging / "executed.ipynb"
     try:
-        pm.execute_notebook(str(paths.notebook(job)), str(out), parameters=params, kernel_name="python3",
-                            cwd=str(config.ROOT), progress_bar=False, log_output=False)
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            try:
+                pm.execute_notebook(str(paths.notebook(job)), str(out), parameters=params, kernel_name="python3",
+                                    cwd=str(config.ROOT), progress_bar=False, log_output=False,
+                                    # the kernel's own log (shutdown notices) is not the reader's
+                                    # concern: errors in cells still come back through papermill
+                                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+                break
+            except (RuntimeError, TimeoutError) as exc:
+                # Kernels started at once by parallel workers can lose the race for a TCP port that
+                # jupyter_client chose for them, and die before running any cell: start afresh.
+                if not _kernel_did_not_start(exc) or attempt == KERNEL_START_ATTEMPTS:
+                    raise
     except pm.PapermillExecutionError as exc:
         # papermill inserted a cell of injected parameters: number cells as the source notebook does
         executed = nbformat.read(out, as_version=4) if out.exists() else None
@@ -182,7 +201,8 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
         where = dict(opts).get("label") or next((b for b in body if b.strip()), "")
         return {"ok": False, "cell": index, "source": where, "error": f"{exc.ename}: {exc.evalue}"}
     except Exception as exc:  # kernel died, notebook unreadable, ...
-        return {"ok": False, "cell": None, "source": "", "error": f"{type(exc).__name__}: {exc}"}
+        stage = "while starting its kernel" if _kernel_did_not_start(exc) else "while executing"
+        return {"ok": False, "cell": None, "stage": stage, "source": "", "error": f"{type(exc).__name__}: {exc}"}
     nb = nbformat.read(out, as_version=4)
     try:
         labels = finalise(nb, job.wave)
@@ -283,8 +303,11 @@ def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: 
         bar.close()
     if failure:
         job, r = failure
-        cell = f"cell {r['cell']}" + (f" (`{r['source']}`)" if r["source"] else "") if r["cell"] is not None else "finalising"
-        raise PipelineError(f"notebook {job.theme}.ipynb failed for wave {job.wave}, language {job.lang}, in {cell}: "
+        if r["cell"] is not None:
+            where = f"in cell {r['cell']}" + (f" (`{r['source']}`)" if r["source"] else "")
+        else:
+            where = r.get("stage", "in finalising")
+        raise PipelineError(f"notebook {job.theme}.ipynb failed for wave {job.wave}, language {job.lang}, {where}: "
                             f"{r['error']}; its previous outputs are kept",
                             file=paths.notebook(job))
     log(f"notebooks: executed {len(done)}, up to date {len(skipped)}")
