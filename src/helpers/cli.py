@@ -50,23 +50,83 @@ QUARTO_MISSING = ("the notebooks are built, but the `quarto` command is not inst
                   "and run `python -m helpers build` again, or pass --no-render to stop here on purpose")
 
 
+def cmd_prepare(args) -> int:
+    from helpers import book
+
+    book.prepare(jobs=args.jobs)
+    return 0
+
+
+def cmd_check(args) -> int:
+    from helpers import book
+
+    problems, stats = book.check()
+    for p in problems:
+        print(f"check: {p}", file=sys.stderr)
+    if problems:
+        print(f"check: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"check: OK ({stats['embeds']} embeds, {stats['references']} cross-references, "
+          f"{stats['variables']} quoted numbers, {stats['downloads']} CSV links in both languages)")
+    return 0
+
+
+def cmd_postrender(args) -> int:
+    from helpers import postrender
+
+    pages = postrender.from_environment()
+    print(f"postrender: linked {pages} pages to the other language")
+    return 0
+
+
 def cmd_build(args) -> int:
     import shutil
 
-    from helpers import codebook, config, runner, synth, surveyfile
+    from helpers import book, codebook, config, i18n, surveyfile
 
     cb = codebook.load()
     if not any(surveyfile.locate(w, cb, config.RAW_DIR) for w in cb.wave_names()):
         print("data/raw holds no survey file: writing the synthetic default")
+        from helpers import synth
+
         synth.synth()
-    runner.run(jobs=args.jobs)
+    book.prepare(jobs=args.jobs)
     if args.no_render:
         print("build: stopped after the notebooks (--no-render)")
         return 0
-    if shutil.which("quarto") is None:
+    quarto = shutil.which("quarto")
+    if quarto is None:
         raise PipelineError(QUARTO_MISSING)
-    raise PipelineError("rendering is not in this version yet: the Quarto book (_quarto.yml, chapters/) is "
-                        "still to be written; the notebooks are built, run with --no-render to stop there")
+    render(quarto, i18n.languages())
+    print(f"build: report in {config.ROOT / '_site'} ({', '.join(i18n.languages())})")
+    return 0
+
+
+def render(quarto: str, langs) -> None:
+    """Render every language; the previous _site is restored if any render fails."""
+    import os
+    import shutil
+    import subprocess
+
+    from helpers import config
+
+    site = config.ROOT / "_site"
+    backup = config.ROOT / ".site-previous"
+    shutil.rmtree(backup, ignore_errors=True)
+    if site.exists():
+        os.replace(site, backup)
+    try:
+        for lang in langs:
+            r = subprocess.run([quarto, "render", "--profile", lang], cwd=config.ROOT)
+            if r.returncode != 0:
+                raise PipelineError(f"`quarto render --profile {lang}` failed (exit {r.returncode}); "
+                                    "the previous site was kept", file=config.ROOT / f"_quarto-{lang}.yml")
+    except BaseException:
+        shutil.rmtree(site, ignore_errors=True)
+        if backup.exists():
+            os.replace(backup, site)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="execute the theme notebooks for every wave and language (cached)")
     _grid_args(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("prepare", help="Quarto's pre-render: pipeline (cached), then the book's numbers and figure blocks")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores)")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("check", help="structural check of the Quarto book, without Quarto")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("postrender", help="Quarto's post-render: link the language editions")
+    p.set_defaults(func=cmd_postrender)
 
     p = sub.add_parser("build", help="everything: synthetic data if needed, ingest, notebooks, report")
     p.add_argument("--no-render", action="store_true", help="stop after the notebooks (no Quarto needed)")

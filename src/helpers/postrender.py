@@ -1,0 +1,143 @@
+"""Quarto's post-render step: link the two language editions to each other.
+
+Run by Quarto after each profile's render (``QUARTO_PROJECT_OUTPUT_DIR`` = ``_site/<lang>``,
+``QUARTO_PROFILE`` = the language). It adds to every HTML page of that edition the ``hreflang``
+alternates of the page in every language and a bar with a link to the same page in the other
+language and to the edition's PDF, then writes ``_site/index.html``, which sends a reader to the
+language of their browser and offers both. Running it twice gives the same pages.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+import yaml
+
+from helpers import config, i18n
+from helpers.errors import PipelineError
+
+HEAD_MARK = ("<!-- helpers:hreflang -->", "<!-- /helpers:hreflang -->")
+BAR_MARK = ("<!-- helpers:language-bar -->", "<!-- /helpers:language-bar -->")
+
+
+def edition_pdf(lang: str) -> str:
+    """File name of the edition's PDF: book.output-file of the profile, plus .pdf."""
+    conf = yaml.safe_load((config.ROOT / f"_quarto-{lang}.yml").read_text(encoding="utf-8")) or {}
+    return f"{(conf.get('book') or {}).get('output-file', 'index')}.pdf"
+
+
+def counterpart(rel: str, lang: str, other: str) -> str:
+    """The same page in the other edition: chapters/<lang>/x.html -> chapters/<other>/x.html."""
+    return re.sub(rf"(^|/)chapters/{lang}/", rf"\1chapters/{other}/", rel)
+
+
+def _replace_block(text: str, marks: tuple[str, str], block: str, anchors: tuple[str, ...], after: bool) -> str:
+    """Put ``block`` between ``marks`` at the first anchor found (replacing an earlier run's block)."""
+    start, end = marks
+    text = re.sub(re.escape(start) + ".*?" + re.escape(end) + r"\n?", "", text, flags=re.S)
+    wrapped = f"{start}{block}{end}\n"
+    for anchor in anchors:
+        m = re.search(anchor, text, flags=re.I)
+        if m:
+            i = m.end() if after else m.start()
+            return text[:i] + wrapped + text[i:]
+    return text
+
+
+def decorate(page: Path, edition: Path, site: Path, lang: str) -> None:
+    rel = page.relative_to(edition).as_posix()
+    here = page.parent
+    langs = i18n.languages()
+    alternates = []
+    for other in langs:
+        target = site / other / counterpart(rel, lang, other)
+        href = os.path.relpath(target, here).replace(os.sep, "/")
+        alternates.append(f'<link rel="alternate" hreflang="{other}" href="{html.escape(href)}">')
+    home = os.path.relpath(site / "index.html", here).replace(os.sep, "/")
+    alternates.append(f'<link rel="alternate" hreflang="x-default" href="{html.escape(home)}">')
+    links = []
+    for other in langs:
+        if other == lang:
+            continue
+        target = site / other / counterpart(rel, lang, other)
+        href = os.path.relpath(target, here).replace(os.sep, "/")
+        links.append(f'<a href="{html.escape(href)}" hreflang="{other}" lang="{other}">'
+                     f'{html.escape(i18n.t(lang, "report.other_language"))}</a>')
+    pdf = os.path.relpath(edition / edition_pdf(lang), here).replace(os.sep, "/")
+    links.append(f'<a href="{html.escape(pdf)}" download>{html.escape(i18n.t(lang, "book.pdf"))}</a>')
+    bar = f'<nav class="language-bar" aria-label="{html.escape(i18n.t(lang, "book.editions"))}">{" ".join(links)}</nav>'
+    text = page.read_text(encoding="utf-8")
+    text = _replace_block(text, HEAD_MARK, "".join(alternates), (r"</head>",), after=False)
+    text = _replace_block(text, BAR_MARK, bar, (r"<main\b[^>]*>", r"<body\b[^>]*>"), after=True)
+    page.write_text(text, encoding="utf-8")
+
+
+def chooser(site: Path) -> str:
+    """_site/index.html: follow the browser's language, offer every edition."""
+    langs = i18n.languages()
+    options = "\n".join(
+        f'    <li><a href="{lang}/index.html" hreflang="{lang}" lang="{lang}">'
+        f'{html.escape(i18n.t(lang, "report.title"))} ({html.escape(i18n.t(lang, "language"))})</a></li>'
+        for lang in langs)
+    alternates = "\n".join(f'  <link rel="alternate" hreflang="{lang}" href="{lang}/index.html">' for lang in langs)
+    titles = " / ".join(html.escape(i18n.t(lang, "report.title")) for lang in langs)
+    known = ", ".join(f'"{lang}"' for lang in langs)
+    return f"""<!DOCTYPE html>
+<html lang="{langs[0]}-BE">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{titles}</title>
+{alternates}
+  <link rel="alternate" hreflang="x-default" href="index.html">
+  <script>
+    (function () {{
+      var known = [{known}];
+      var wanted = (navigator.languages || [navigator.language || ""]);
+      for (var i = 0; i < wanted.length; i++) {{
+        var code = String(wanted[i]).toLowerCase().split("-")[0];
+        if (known.indexOf(code) >= 0) {{ window.location.replace(code + "/index.html"); return; }}
+      }}
+    }})();
+  </script>
+  <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5}}
+  a{{color:#0072B2}}</style>
+</head>
+<body>
+  <ul>
+{options}
+  </ul>
+</body>
+</html>
+"""
+
+
+def postrender(edition: Path, lang: str) -> int:
+    i18n.check_lang(lang)
+    edition = Path(edition)
+    if not edition.is_dir():
+        raise PipelineError("the rendered edition is missing", file=edition)
+    site = edition.parent
+    pages = sorted(edition.rglob("*.html"))
+    for page in pages:
+        decorate(page, edition, site, lang)
+    (site / "index.html").write_text(chooser(site), encoding="utf-8")
+    return len(pages)
+
+
+def from_environment() -> int:
+    """Entry point for Quarto: the edition and language come from its environment variables."""
+    out = os.environ.get("QUARTO_PROJECT_OUTPUT_DIR")
+    profile = os.environ.get("QUARTO_PROFILE", "")
+    langs = [p for p in profile.split(",") if p in i18n.languages()]
+    if not out or len(langs) != 1:
+        raise PipelineError("postrender runs inside `quarto render --profile <lang>` (QUARTO_PROJECT_OUTPUT_DIR "
+                            f"and QUARTO_PROFILE were {out!r} and {profile!r})",
+                            expected="one language profile: " + ", ".join(i18n.languages()))
+    path = Path(out)
+    if not path.is_absolute():
+        path = config.ROOT / path
+    return postrender(path, langs[0])

@@ -1,0 +1,280 @@
+"""The Quarto book without Quarto: its inputs, the structural check, and the post-render step.
+
+The check runs on the report as it is (it must pass) and on damaged copies of the project (each
+damage must be named). Rendering with the real ``quarto`` binary is in test_render.py.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import book, codebook, config, estimate, i18n, ingest, postrender
+
+PROJECT_FILES = ["_quarto.yml", "_quarto-nl.yml", "_quarto-fr.yml", "index.qmd", "chapters"]
+
+
+@pytest.fixture(scope="module")
+def prepared(published) -> Path:
+    """The published grid plus the book's numbers and figure blocks, in the tests' build folder."""
+    book.write_book_inputs(published, config.PROCESSED_DIR, log=lambda *_: None)
+    return published
+
+
+@pytest.fixture
+def project(prepared, tmp_path) -> Path:
+    """A copy of the Quarto project (configuration, home page, chapters) that a test may damage."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in PROJECT_FILES:
+        src = config.ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    return root
+
+
+def problems(root: Path, build: Path) -> list[str]:
+    found, _ = book.check(build, root=root)
+    return found
+
+
+def variables(build: Path) -> dict:
+    return yaml.safe_load(book.variables_path(build).read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------- the report as it is
+def test_the_report_passes_the_check(prepared):
+    found, stats = book.check(prepared)
+    assert found == []
+    # every theme chapter embeds figures of the report wave and earlier waves, each with its CSV
+    assert stats["embeds"] > 100 and stats["downloads"] == stats["embeds"]
+    assert stats["references"] > 10 and stats["variables"] > 50
+
+
+def test_check_command(prepared):
+    r = subprocess.run([sys.executable, "-m", "helpers", "check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("check: OK")
+
+
+def test_tests_never_write_the_reports_variables(prepared):
+    assert book.variables_path(prepared) == prepared / "quarto" / "_variables.yml"
+    assert book.variables_path(config.ROOT / "build") == config.ROOT / "_variables.yml"
+
+
+def test_quoted_numbers_come_from_the_estimates(prepared):
+    """Recompute a few quoted numbers independently of book.variables()."""
+    cb = codebook.load()
+    wave = book.report_wave()
+    df = ingest.load_processed(wave, config.PROCESSED_DIR)
+    values = variables(prepared)
+    for ind in ("stress", "exhaustion", "who5_index"):
+        est = estimate.estimates(df, [ind], cb, wave=wave)
+        total = est[est.group_var == "total"].iloc[0]
+        sectors = est[(est.group_var == "sector")].dropna(subset=["estimate"])
+        top = sectors.loc[sectors.estimate.idxmax()]
+        kind = cb.indicators[ind]["type"]
+        for lang in ("nl", "fr"):
+            v = values[lang]["ind"][ind]
+            assert v["value"] == i18n.value(total.estimate, kind, lang)
+            assert v["top_sector_value"] == i18n.value(top.estimate, kind, lang)
+            assert v["top_sector"] == i18n.lower_first(cb.label(lang, breakdown="sector", category=top.group))
+    m = ingest.read_manifest(config.PROCESSED_DIR, wave)
+    assert values["nl"]["n_report"] == i18n.number(m["rows_belgium"], "nl", 0)
+    # French numbers carry a no-break space before %, Dutch none
+    assert values["fr"]["ind"]["stress"]["value"].endswith("\u00a0%")
+    assert values["nl"]["ind"]["stress"]["value"].endswith("%") and " " not in values["nl"]["ind"]["stress"]["value"]
+
+
+def test_figure_blocks_put_the_report_wave_first_and_earlier_waves_in_tabs(prepared):
+    wave = book.report_wave()
+    text = (book.quarto_dir(prepared, "fr") / "figures" / "fig-burnout-exhaustion-sector.qmd").read_text()
+    embeds = re.findall(r"#fig-burnout-exhaustion-sector-(\d{4}) >", text)
+    assert embeds[0] == str(wave)
+    assert embeds == sorted(embeds, reverse=True) and len(embeds) > 1
+    tabs = text.split(".panel-tabset", 1)
+    assert str(wave) not in re.findall(r"^## (\d{4})$", tabs[1], re.M)  # the report wave is not repeated
+    assert 'when-format="html"' in tabs[0]  # tabs are website only: the PDF keeps the report wave
+
+
+def test_generated_tables_are_in_the_language(prepared):
+    for lang, other in (("nl", "fr"), ("fr", "nl")):
+        text = (book.quarto_dir(prepared, lang) / "samples.qmd").read_text(encoding="utf-8")
+        assert i18n.t(lang, "book.samples.caption") in text
+        assert i18n.t(other, "book.samples.caption") not in text
+        for w in codebook.load().wave_names():
+            assert f"| {w}" in text
+
+
+def test_book_inputs_are_cached_and_stale_figures_removed(prepared):
+    logs = []
+    book.write_book_inputs(prepared, config.PROCESSED_DIR, log=logs.append)
+    assert logs == ["book: numbers and figure blocks up to date"]
+    stale = book.quarto_dir(prepared, "nl") / "figures" / "fig-gone.qmd"
+    stale.write_text("{{< embed ../../build/executed/2024/nl/burnout.ipynb#fig-gone-2024 >}}\n")
+    (prepared / "quarto" / "inputs.json").unlink()  # as after any change of an input
+    book.write_book_inputs(prepared, config.PROCESSED_DIR, log=logs.append)
+    assert logs[-1].startswith("book: wrote") and not stale.exists()
+
+
+# ---------------------------------------------------------------------- damage the check must name
+def add(root: Path, rel: str, text: str) -> None:
+    p = root / rel
+    p.write_text(p.read_text(encoding="utf-8") + "\n\n" + text + "\n", encoding="utf-8")
+
+
+def test_copy_of_the_project_passes(project, prepared):
+    assert problems(project, prepared) == []
+
+
+def test_missing_chapter_in_one_language(project, prepared):
+    (project / "chapters" / "fr" / "burnout.qmd").unlink()
+    found = problems(project, prepared)
+    assert any("chapters/fr/burnout.qmd, which does not exist" in p for p in found)
+    assert any("hold different files" in p and "burnout.qmd" in p for p in found)
+
+
+def test_profiles_listing_different_chapters(project, prepared):
+    p = project / "_quarto-fr.yml"
+    p.write_text(p.read_text().replace("    - chapters/fr/covid_impact.qmd\n", ""))
+    assert any("profiles list different chapters" in p for p in problems(project, prepared))
+
+
+def test_embed_of_a_label_that_does_not_exist(project, prepared):
+    add(project, "chapters/nl/burnout.qmd", "{{< embed ../../build/executed/2024/nl/burnout.ipynb#fig-nope-2024 >}}")
+    add(project, "chapters/nl/mental_health.qmd", "{{< embed ../../build/executed/2024/nl/nope.ipynb#fig-mh-key-2024 >}}")
+    found = problems(project, prepared)
+    assert any("fig-nope-2024: no cell with that label" in p for p in found)
+    assert any("nope.ipynb#fig-mh-key-2024: no such notebook" in p for p in found)
+
+
+def test_embed_without_its_csv(project, prepared):
+    add(project, "chapters/fr/burnout.qmd", "{{< embed ../../build/executed/2015/fr/covid_impact.ipynb#fig-covid-key-2015 >}}")
+    assert "fr: chapters/fr/burnout.qmd embeds fig-covid-key-2015 without a link to its CSV" in problems(project, prepared)
+
+
+def test_broken_cross_reference_and_duplicate_label(project, prepared):
+    add(project, "chapters/nl/covid_impact.qmd", "Zie @fig-covid-nope-2024 en @sec-nergens.\n\n## Dubbel {#sec-burnout}")
+    found = problems(project, prepared)
+    assert any("refers to @fig-covid-nope-2024" in p for p in found)
+    assert any("refers to @sec-nergens" in p for p in found)
+    assert any("label sec-burnout occurs twice" in p for p in found)
+
+
+def test_variables_of_the_other_language_or_undefined(project, prepared):
+    add(project, "chapters/nl/foreword.qmd", "{{< var fr.report_wave >}} en {{< var nl.ind.nope.value >}}")
+    found = problems(project, prepared)
+    assert any("var fr.report_wave >}} from another language" in p for p in found)
+    assert any("nl.ind.nope.value >}}, which _variables.yml does not define" in p for p in found)
+
+
+def test_words_left_from_the_other_language(project, prepared):
+    phrase = i18n.t("fr", "book.keyfigures.caption", wave=2024).split(",")[0]
+    assert phrase in book._foreign_phrases("nl") or any(p in phrase for p in book._foreign_phrases("nl"))
+    add(project, "chapters/nl/methodology.qmd", phrase)
+    assert any("from the other language's catalogue" in p and "methodology" in p for p in problems(project, prepared))
+
+
+def test_other_profiles_blocks_are_not_this_languages_text(project, prepared):
+    """French text inside a fr-only block of a Dutch chapter is not a leftover: profiles filter it."""
+    phrase = i18n.t("fr", "book.keyfigures.caption", wave=2024)
+    add(project, "chapters/nl/methodology.qmd",
+        f'::: {{.content-visible when-profile="fr"}}\n{phrase}\n\n::: {{.callout-note}}\n{phrase}\n:::\n\n{phrase}\n:::')
+    add(project, "chapters/nl/foreword.qmd", f'::: {{.content-hidden when-profile="nl"}}\n{phrase}\n:::')
+    assert problems(project, prepared) == []
+    add(project, "chapters/nl/foreword.qmd", f'::: {{.content-visible when-profile="nl"}}\n{phrase}\n:::')
+    assert any("foreword" in p for p in problems(project, prepared))
+
+
+def test_quarto_settings_the_pdf_needs(project, prepared):
+    p = project / "_quarto-fr.yml"
+    conf = yaml.safe_load(p.read_text())
+    del conf["lang"], conf["book"]["author"]
+    p.write_text(yaml.safe_dump(conf, allow_unicode=True))
+    q = project / "_quarto.yml"
+    q.write_text(q.read_text().replace("  enabled: false", "  enabled: true").replace("downloads: [pdf]", "downloads: []"))
+    found = problems(project, prepared)
+    assert any("book.downloads must offer the pdf" in p for p in found)
+    assert any("lang must be 'fr'" in p for p in found)
+    assert any("book.author is required" in p for p in found)
+    assert any("execute.enabled must be false" in p for p in found)
+
+
+# ---------------------------------------------------------------------- post-render
+PAGE = """<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>t</title></head>
+<body><main class="content" id="quarto-document-content"><h1>x</h1></main></body></html>
+"""
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    site = tmp_path / "_site"
+    for lang in ("nl", "fr"):
+        for rel in ("index.html", f"chapters/{lang}/burnout.html", "search.html"):
+            page = site / lang / rel
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(PAGE.format(lang=lang), encoding="utf-8")
+    return site
+
+
+def test_postrender_links_every_page_to_the_other_language(site):
+    assert postrender.postrender(site / "fr", "fr") == 3
+    page = (site / "fr" / "chapters" / "fr" / "burnout.html").read_text(encoding="utf-8")
+    assert '<link rel="alternate" hreflang="nl" href="../../../nl/chapters/nl/burnout.html">' in page
+    assert '<link rel="alternate" hreflang="fr" href="burnout.html">' in page
+    assert 'hreflang="x-default" href="../../../index.html"' in page
+    bar = re.search(r'<nav class="language-bar".*?</nav>', page, re.S).group(0)
+    assert 'href="../../../nl/chapters/nl/burnout.html"' in bar and i18n.t("fr", "report.other_language") in bar
+    assert f'href="../../{postrender.edition_pdf("fr")}"' in bar
+    assert page.index("<main") < page.index("language-bar")  # inside the page's content, for every theme
+    for rel in ("index.html", "search.html"):  # pages outside chapters/ map to the same path
+        assert f'hreflang="nl" href="{"../" + "nl/" + rel}"' in (site / "fr" / rel).read_text()
+    assert not any("language-bar" in p.read_text() for p in (site / "nl").rglob("*.html"))
+
+
+def test_postrender_is_idempotent(site):
+    postrender.postrender(site / "nl", "nl")
+    first = {p: p.read_text() for p in site.rglob("*.html")}
+    postrender.postrender(site / "nl", "nl")
+    assert {p: p.read_text() for p in site.rglob("*.html")} == first
+    assert first[site / "nl" / "index.html"].count("class=\"language-bar\"") == 1
+
+
+def test_site_index_offers_both_languages(site):
+    postrender.postrender(site / "nl", "nl")
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for lang in ("nl", "fr"):
+        assert f'href="{lang}/index.html" hreflang="{lang}"' in index
+        assert html.escape(i18n.t(lang, "report.title")) in index
+    assert "navigator.languages" in index
+
+
+def test_postrender_from_quartos_environment(site):
+    env = dict(os.environ, QUARTO_PROJECT_OUTPUT_DIR=str(site / "fr"), QUARTO_PROFILE="fr")
+    r = subprocess.run([sys.executable, "-m", "helpers", "postrender"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "language-bar" in (site / "fr" / "index.html").read_text()
+    env["QUARTO_PROFILE"] = "nl,fr"
+    r = subprocess.run([sys.executable, "-m", "helpers", "postrender"], capture_output=True, text=True, env=env)
+    assert r.returncode != 0 and "QUARTO_PROFILE" in r.stderr
+
+
+def test_label_translated_in_one_language_only(project, prepared, monkeypatch):
+    real = i18n.catalogue
+
+    def catalogue(lang):
+        cat = real(lang)
+        if lang == "fr":
+            cat = {**cat, "book": {k: v for k, v in cat["book"].items() if k != "csv"}}
+        return cat
+
+    monkeypatch.setattr(i18n, "catalogue", catalogue)
+    assert "data/i18n/fr.yaml has no translation for book.csv" in problems(project, prepared)

@@ -1,0 +1,113 @@
+"""`python -m helpers build` with a renderer: the real Quarto when installed, and a stand-in.
+
+The stand-in plays Quarto's part as its documentation describes it (pre-render, one output
+folder per profile, post-render with QUARTO_PROJECT_OUTPUT_DIR and QUARTO_PROFILE), so the
+orchestration around it is tested on every machine: both languages, the site's index, and the
+previous site kept when a render fails. The real render runs only where `quarto` is on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import config
+
+FAKE_QUARTO = """#!{python}
+import os, subprocess, sys
+from pathlib import Path
+args = sys.argv[1:]
+assert args[:2] == ["render", "--profile"], args
+lang = args[2]
+run = lambda cmd, **env: subprocess.run([sys.executable, "-m", "helpers", cmd], check=True,
+                                       env=dict(os.environ, **env))
+run("prepare")
+if os.environ.get("FAKE_QUARTO_FAIL") == lang:
+    print("ERROR: rendering chapters/" + lang + "/burnout.qmd failed", file=sys.stderr)
+    sys.exit(1)
+out = Path("_site") / lang
+for page in ("index.html", "chapters/" + lang + "/burnout.html"):
+    (out / page).parent.mkdir(parents=True, exist_ok=True)
+    (out / page).write_text("<html><head></head><body><main>x</main></body></html>")
+(out / "report.pdf").write_bytes(b"%PDF-1.7")
+run("postrender", QUARTO_PROJECT_OUTPUT_DIR=str(out), QUARTO_PROFILE=lang)
+"""
+
+
+def project_copy(dest: Path) -> Path:
+    """The repository's files (tracked and new, not ignored) in ``dest``: a clean clone, locally."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                           cwd=config.ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
+    for rel in filter(None, files):
+        src = config.ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)  # keeps mtimes: the notebooks stay cached
+    return dest
+
+
+@pytest.fixture
+def fake_quarto(tmp_path) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "quarto"
+    script.write_text(FAKE_QUARTO.format(python=sys.executable))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return bin_dir
+
+
+def build(root: Path, bin_dir: Path, **env):
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", **env)
+    return subprocess.run([sys.executable, "-m", "helpers", "build"], cwd=root, capture_output=True,
+                          text=True, env=env)
+
+
+def test_build_renders_both_languages_and_the_site_index(published, fake_quarto, tmp_path):
+    root = project_copy(tmp_path / "repo")
+    r = build(root, fake_quarto)
+    assert r.returncode == 0, r.stderr
+    site = root / "_site"
+    assert (site / "index.html").exists()
+    for lang, other in (("nl", "fr"), ("fr", "nl")):
+        page = (site / lang / "chapters" / lang / "burnout.html").read_text()
+        assert f'hreflang="{other}" href="../../../{other}/chapters/{other}/burnout.html"' in page
+    assert not (root / ".site-previous").exists()
+
+
+def test_failed_render_keeps_the_previous_site(published, fake_quarto, tmp_path):
+    root = project_copy(tmp_path / "repo")
+    (root / "_site").mkdir()
+    (root / "_site" / "index.html").write_text("the site as published last time")
+    r = build(root, fake_quarto, FAKE_QUARTO_FAIL="fr")
+    assert r.returncode != 0
+    assert "quarto render --profile fr" in r.stderr and "previous site was kept" in r.stderr
+    assert (root / "_site" / "index.html").read_text() == "the site as published last time"
+    assert not (root / "_site" / "nl").exists()  # no half-built report next to the old one
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None,
+                    reason="the quarto binary is not on PATH (pip install quarto-cli, or quarto.org): "
+                           "the real render of both profiles is not tested here")
+def test_quarto_renders_the_report(tmp_path):
+    """The acceptance of the report: a clean copy, the real Quarto, every page and a PDF per language."""
+    root = project_copy(tmp_path / "repo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWCS_")}  # the copy's own data and build
+    r = subprocess.run([sys.executable, "-m", "helpers", "build"], cwd=root, capture_output=True, text=True,
+                       env=env)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    out = r.stdout + r.stderr
+    for symptom in ("Unable to resolve crossref", "WARN", "label occurs multiple times", "not found"):
+        assert symptom not in out, out[-3000:]
+    site = root / "_site"
+    assert (site / "index.html").exists()
+    for lang in ("nl", "fr"):
+        pages = {p.relative_to(site / lang).as_posix() for p in (site / lang).rglob("*.html")}
+        chapters = {f"chapters/{lang}/{p.stem}.html" for p in (root / "chapters" / lang).glob("[!_]*.qmd")}
+        assert "index.html" in pages and chapters <= pages
+        assert list((site / lang).glob("*.pdf")), f"no PDF in _site/{lang}"
