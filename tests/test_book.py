@@ -278,3 +278,26 @@ def test_label_translated_in_one_language_only(project, prepared, monkeypatch):
 
     monkeypatch.setattr(i18n, "catalogue", catalogue)
     assert "data/i18n/fr.yaml has no translation for book.csv" in problems(project, prepared)
+
+
+def test_change_is_called_significant_only_beyond_the_intervals():
+    from types import SimpleNamespace as Row
+
+    def row(est, half):
+        return Row(estimate=est, ci_low=est - half, ci_high=est + half)
+
+    # z for two equal standard errors s: (a - b) / (s * sqrt 2); half-width 1.96 s
+    assert book._change("nl", row(30, 2.0), row(26, 2.0)) == i18n.t("nl", "book.change.up")      # z = 2.83
+    assert book._change("fr", row(26, 2.0), row(30, 2.0)) == i18n.t("fr", "book.change.down")
+    assert book._change("nl", row(30, 2.0), row(27.5, 2.0)) == i18n.t("nl", "book.change.same")  # z = 1.77
+    assert book._change("nl", row(30, 2.0), None) == i18n.t("nl", "book.change.none")
+
+
+def test_prose_never_quotes_a_group_of_low_reliability(prepared):
+    numbers = book.Numbers(config.PROCESSED_DIR)
+    table = numbers.table
+    low = table[table.flag == estimate.FLAG_LOW]
+    assert not low.empty  # the synthetic data has such groups
+    for r in low.head(20).itertuples():
+        quoted = numbers.groups(r.indicator, r.wave, r.group_var)
+        assert r.group not in set(quoted.group)

@@ -84,8 +84,10 @@ class Numbers:
         return r.iloc[0] if len(r) else None
 
     def groups(self, indicator: str, wave: int, group_var: str) -> pd.DataFrame:
+        """Groups the prose may quote: published and not flagged as of low reliability."""
         t_ = self.table
-        return t_[(t_.indicator == indicator) & (t_.wave == wave) & (t_.group_var == group_var)].dropna(subset=["estimate"])
+        rows = t_[(t_.indicator == indicator) & (t_.wave == wave) & (t_.group_var == group_var)]
+        return rows[rows.flag == estimate.FLAG_OK]
 
     def previous(self, indicator: str, wave: int):
         """The latest earlier wave of the same series, with its total row."""
@@ -95,12 +97,16 @@ class Numbers:
 
 
 def _change(lang: str, now, before) -> str:
-    """Whether two independent estimates differ at the 5% level (normal approximation)."""
+    """Whether two independent estimates differ at the report's confidence level.
+
+    The standard errors are read back from the published intervals (half-width / z): exact for
+    means, close for the (slightly asymmetric) Wilson intervals of shares."""
     if before is None or now is None or math.isnan(now.estimate) or math.isnan(before.estimate):
         return t(lang, "book.change.none")
-    se = lambda r: (r.ci_high - r.ci_low) / (2 * 1.959964)  # noqa: E731
-    z = (now.estimate - before.estimate) / math.sqrt(se(now) ** 2 + se(before) ** 2)
-    return t(lang, "book.change." + ("up" if z > 1.96 else "down" if z < -1.96 else "same"))
+    z = estimate._z(config.settings()["confidence_level"])
+    se = lambda r: (r.ci_high - r.ci_low) / (2 * z)  # noqa: E731
+    stat = (now.estimate - before.estimate) / math.sqrt(se(now) ** 2 + se(before) ** 2)
+    return t(lang, "book.change." + ("up" if stat > z else "down" if stat < -z else "same"))
 
 
 def variables(numbers: Numbers, lang: str, wave: int) -> dict:
