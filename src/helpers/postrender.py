@@ -50,22 +50,14 @@ def _replace_block(text: str, marks: tuple[str, str], block: str, anchors: tuple
 def decorate(page: Path, edition: Path, site: Path, lang: str) -> None:
     rel = page.relative_to(edition).as_posix()
     here = page.parent
-    langs = i18n.languages()
-    alternates = []
-    for other in langs:
-        target = site / other / counterpart(rel, lang, other)
-        href = os.path.relpath(target, here).replace(os.sep, "/")
-        alternates.append(f'<link rel="alternate" hreflang="{other}" href="{html.escape(href)}">')
+    hrefs = {other: os.path.relpath(site / other / counterpart(rel, lang, other), here).replace(os.sep, "/")
+             for other in i18n.languages()}
     home = os.path.relpath(site / "index.html", here).replace(os.sep, "/")
+    alternates = [f'<link rel="alternate" hreflang="{other}" href="{html.escape(href)}">' for other, href in hrefs.items()]
     alternates.append(f'<link rel="alternate" hreflang="x-default" href="{html.escape(home)}">')
-    links = []
-    for other in langs:
-        if other == lang:
-            continue
-        target = site / other / counterpart(rel, lang, other)
-        href = os.path.relpath(target, here).replace(os.sep, "/")
-        links.append(f'<a href="{html.escape(href)}" hreflang="{other}" lang="{other}">'
-                     f'{html.escape(i18n.t(lang, "report.other_language"))}</a>')
+    links = [f'<a href="{html.escape(href)}" hreflang="{other}" lang="{other}">'
+             f'{html.escape(i18n.t(lang, "report.other_language"))}</a>'
+             for other, href in hrefs.items() if other != lang]
     pdf = os.path.relpath(edition / edition_pdf(lang), here).replace(os.sep, "/")
     links.append(f'<a href="{html.escape(pdf)}" download>{html.escape(i18n.t(lang, "book.pdf"))}</a>')
     bar = f'<nav class="language-bar" aria-label="{html.escape(i18n.t(lang, "book.editions"))}">{" ".join(links)}</nav>'
