@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 
-import numpy as np
 import pandas as pd
 import pytest
 

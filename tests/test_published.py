@@ -7,7 +7,6 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-import pytest
 
 from helpers import codebook, config, runner
 

@@ -120,3 +120,26 @@ def test_finalise_moves_captions_into_options_and_strips_timestamps():
     assert lines[:4] == ["#| label: fig-a-2015", '#| fig-cap: "Cap \\"q\\""', '#| fig-alt: "Alt é"', "#| echo: false"]
     assert "execution" not in nb.cells[0].metadata and "helpers" not in nb.cells[0].outputs[0].metadata
     assert set(nb.metadata["papermill"]) == {"parameters"}
+
+
+def test_modules_left_out_of_the_cache_key_are_not_notebook_code():
+    """What the notebooks import must not load the Quarto-side modules the cache key ignores."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    modules = set()
+    for nb in config.NOTEBOOKS_DIR.glob("*.ipynb"):
+        for cell in nbformat.read(nb, as_version=4).cells:
+            for names in re.findall(r"^\s*from helpers import ([\w, ]+)", cell.source, re.M):
+                modules |= {f"helpers.{n.strip()}" for n in names.split(",")}
+            modules |= set(re.findall(r"^\s*import (helpers\.\w+)", cell.source, re.M))
+    modules = sorted(modules)
+    assert modules, "the notebooks import something from helpers"
+    code = f"import importlib, json, sys\nfor m in {modules!r}: importlib.import_module(m)\n" \
+           "print(json.dumps(sorted(k for k in sys.modules if k.startswith('helpers.'))))"
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    ignored = {f"helpers.{name[:-3]}" for name in runner.NOT_NOTEBOOK_CODE}
+    assert not ignored & set(loaded), ignored & set(loaded)
+    assert "helpers.report" in loaded

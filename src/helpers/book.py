@@ -8,6 +8,8 @@ their numbers and figures from:
   earlier waves in tabs (website only) and a link to the CSV behind each figure;
 * ``build/quarto/<lang>/{keyfigures,samples,breaks,quality,notice}.qmd``: generated tables.
 
+``render`` runs Quarto for every language and keeps the previous site if one fails.
+
 ``check`` verifies the project without Quarto: profiles, chapters in both languages, embeds,
 labels, cross-references, variables, and words left over from the other language.
 """
@@ -19,6 +21,8 @@ import json
 import math
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +30,7 @@ import yaml
 
 from helpers import codebook as codebook_mod
 from helpers import config, estimate, i18n, ingest
+from helpers.errors import PipelineError
 from helpers.i18n import lower_first, t
 
 EMBED = re.compile(r"\{\{<\s*embed\s+(\S+?)#([\w-]+)\s*>\}\}")
@@ -140,11 +145,11 @@ def variables(numbers: Numbers, lang: str, wave: int) -> dict:
         v["prev"] = fmt(prev.estimate) if prev is not None else "–"
         v["prev_wave"] = str(int(prev.wave)) if prev is not None else "–"
         v["change"] = _change(lang, now, prev)
-        for group_var in ("sector", "occupation", "age_group"):
+        for group_var in config.settings()["report"]["prose_breakdowns"]:
             g = numbers.groups(ind, wave, group_var)
             if g.empty:
                 continue
-            key = {"age_group": "age"}.get(group_var, group_var)
+            key = group_var
             hi, lo = g.loc[g.estimate.idxmax()], g.loc[g.estimate.idxmin()]
             for name, r in (("top", hi), ("low", lo)):
                 v[f"{name}_{key}"] = lower_first(cb.label(lang, breakdown=group_var, category=r.group))
@@ -287,6 +292,7 @@ def _inputs_key(build_dir: Path, processed_dir: Path) -> str:
     paths = runner.Paths(notebooks=config.ROOT / "notebooks", build=build_dir, processed=processed_dir)
     stamps = sorted((build_dir / "executed").glob("*/*/*.json"))
     h = hashlib.sha256(runner.shared_fingerprint(paths).encode())
+    h.update(Path(__file__).read_bytes())  # this module writes them (the runner's key leaves it out)
     for stamp in stamps:
         h.update(stamp.relative_to(build_dir).as_posix().encode())
         h.update(stamp.read_bytes())
@@ -349,6 +355,27 @@ def prepare(*, jobs=None, log=print) -> None:
 
     runner.run(jobs=jobs, log=log, progress=False)
     write_book_inputs(config.BUILD_DIR, config.PROCESSED_DIR, log=log)
+
+
+def render(quarto: str, langs) -> None:
+    """``quarto render`` every language profile; the previous _site is restored if any render fails."""
+    site = config.ROOT / "_site"
+    backup = config.ROOT / ".site-previous"
+    shutil.rmtree(backup, ignore_errors=True)
+    if site.exists():
+        os.replace(site, backup)
+    try:
+        for lang in langs:
+            r = subprocess.run([quarto, "render", "--profile", lang], cwd=config.ROOT)
+            if r.returncode != 0:
+                raise PipelineError(f"`quarto render --profile {lang}` failed (exit {r.returncode}); "
+                                    "the previous site was kept", file=config.ROOT / f"_quarto-{lang}.yml")
+    except BaseException:
+        shutil.rmtree(site, ignore_errors=True)
+        if backup.exists():
+            os.replace(backup, site)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------- structural check

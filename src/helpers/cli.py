@@ -30,11 +30,15 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def _jobs(p):
+    p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores)")
+
+
 def _grid_args(p):
     _waves(p)
     p.add_argument("--langs", nargs="+", metavar="LANG", help="languages (default: nl fr)")
     p.add_argument("--themes", nargs="+", metavar="THEME", help="themes (default: all four)")
-    p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores)")
+    _jobs(p)
     p.add_argument("--force", action="store_true", help="execute even the jobs that are up to date")
 
 
@@ -97,36 +101,9 @@ def cmd_build(args) -> int:
     quarto = shutil.which("quarto")
     if quarto is None:
         raise PipelineError(QUARTO_MISSING)
-    render(quarto, i18n.languages())
+    book.render(quarto, i18n.languages())
     print(f"build: report in {config.ROOT / '_site'} ({', '.join(i18n.languages())})")
     return 0
-
-
-def render(quarto: str, langs) -> None:
-    """Render every language; the previous _site is restored if any render fails."""
-    import os
-    import shutil
-    import subprocess
-
-    from helpers import config
-
-    site = config.ROOT / "_site"
-    backup = config.ROOT / ".site-previous"
-    shutil.rmtree(backup, ignore_errors=True)
-    if site.exists():
-        os.replace(site, backup)
-    try:
-        for lang in langs:
-            r = subprocess.run([quarto, "render", "--profile", lang], cwd=config.ROOT)
-            if r.returncode != 0:
-                raise PipelineError(f"`quarto render --profile {lang}` failed (exit {r.returncode}); "
-                                    "the previous site was kept", file=config.ROOT / f"_quarto-{lang}.yml")
-    except BaseException:
-        shutil.rmtree(site, ignore_errors=True)
-        if backup.exists():
-            os.replace(backup, site)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("prepare", help="Quarto's pre-render: pipeline (cached), then the book's numbers and figure blocks")
-    p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores)")
+    _jobs(p)
     p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("check", help="structural check of the Quarto book, without Quarto")
@@ -166,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="everything: synthetic data if needed, ingest, notebooks, report")
     p.add_argument("--no-render", action="store_true", help="stop after the notebooks (no Quarto needed)")
-    p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores)")
+    _jobs(p)
     p.set_defaults(func=cmd_build)
     return parser
 

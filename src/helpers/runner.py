@@ -67,9 +67,14 @@ def _hash_files(files) -> str:
     return h.hexdigest()
 
 
+# Modules on the Quarto side of the pipeline: no notebook imports them (a test holds it), so
+# editing a chapter's helper or the post-render step does not re-execute 32 notebooks.
+NOT_NOTEBOOK_CODE = frozenset({"__main__.py", "cli.py", "book.py", "postrender.py"})
+
+
 def shared_fingerprint(paths: Paths) -> str:
     """What every job depends on: code, configuration, data, pinned requirements."""
-    code = list((config.ROOT / "src" / "helpers").glob("*.py"))
+    code = [p for p in (config.ROOT / "src" / "helpers").glob("*.py") if p.name not in NOT_NOTEBOOK_CODE]
     conf = [*config.CODEBOOK_DIR.glob("*.yaml"), *(config.DATA / "i18n").glob("*.yaml"),
             config.DATA / "settings.yaml", *(config.DATA / "reference").glob("*.csv"),
             config.ROOT / "requirements.txt"]
