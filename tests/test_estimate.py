@@ -79,6 +79,35 @@ def test_share_at_zero_keeps_an_interval(cb):
     assert row.ci_high == pytest.approx(100 * hi)
 
 
+def test_share_bounds_stay_within_0_and_100_and_are_never_negative_zero(cb):
+    for y, edge in (([0] * 60, "low"), ([1] * 60, "high")):
+        t = estimate.estimates(frame(y, [1] * 30 + [2] * 30, ["men", "women"] * 30), "exhaustion", cb, by=["sex"])
+        for row in t.itertuples():
+            assert 0.0 <= row.ci_low <= row.estimate <= row.ci_high <= 100.0, row
+            if edge == "low":
+                assert row.ci_low == 0.0 and not math.copysign(1, row.ci_low) < 0, row
+            else:
+                assert row.ci_high == 100.0, row
+
+
+def test_mean_bounds_stay_within_the_indicators_range(cb):
+    # a WHO-5 index (range 0-100) where almost everyone scores 0: the normal interval dips below 0
+    y = [0.0] * 58 + [100.0] * 2
+    row = total(estimate.estimates(frame(y, [1] * 60, indicator="who5_index"), "who5_index", cb, by=[]),
+                "who5_index")
+    assert cb.indicators["who5_index"]["range"] == [0, 100]
+    assert row.estimate == pytest.approx(100 * 2 / 60)
+    assert row.ci_low == 0.0 and math.copysign(1, row.ci_low) > 0
+    assert row.ci_high < 100
+
+
+def test_every_mean_indicator_declares_its_range(cb):
+    for name, ind in cb.indicators.items():
+        if ind["type"] == "mean":
+            lo, hi = ind["range"]
+            assert lo < hi, name
+
+
 @pytest.mark.parametrize("n,flag", [(29, "suppressed"), (30, "low_reliability"), (49, "low_reliability"),
                                     (50, "ok")])
 def test_disclosure_thresholds_from_settings(cb, n, flag):

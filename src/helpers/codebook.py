@@ -196,6 +196,10 @@ class Codebook:
             if ind.get("type") not in ("share", "mean"):
                 raise PipelineError(f"indicator {name} has type {ind.get('type')!r}", file=file,
                                     expected="share or mean")
+            rng = ind.get("range")
+            if ind["type"] == "mean" and not (isinstance(rng, list) and len(rng) == 2 and rng[0] < rng[1]):
+                raise PipelineError(f"indicator {name} is a mean without its possible range", file=file,
+                                    expected="range: [lowest, highest] (intervals are clipped to it)")
             for lang in config.settings()["languages"]:
                 for key in ("label", "short"):
                     if lang not in (ind.get(key) or {}):

@@ -8,6 +8,8 @@ Shares are reported in per cent, means in their own unit. For every group:
   s^2 / n_eff with n_eff = sum(w)^2 / sum(w^2): the design effect of the weights is the least we
   admit, more where the linearised variance says so (clustering is not in the files);
 * shares get a Wilson interval at the effective size that matches that variance; means a normal one;
+  bounds never leave the possible range (0-100 % for shares, the indicator's ``range`` for means),
+  and a bound at zero is published as 0, never -0;
 * n is the unweighted number of respondents with a valid answer. Below ``min_n`` the estimate and
   its interval are suppressed; below ``low_reliability_n`` they are flagged.
 """
@@ -39,8 +41,10 @@ def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 2)
 
 
-def summarise(sums: pd.DataFrame, kind: str, level: float) -> pd.DataFrame:
-    """Estimates from per-group sums: n, sw, swy, swy2, sw2, sw2y, sw2y2 (y in 0/1 for shares)."""
+def summarise(sums: pd.DataFrame, kind: str, level: float, bounds: tuple | None = None) -> pd.DataFrame:
+    """Estimates from per-group sums: n, sw, swy, swy2, sw2, sw2y, sw2y2 (y in 0/1 for shares).
+
+    ``bounds`` is the possible range of a mean (its indicator's ``range``); shares lie in 0-100."""
     n, sw = sums["n"].astype(float), sums["sw"]
     with np.errstate(divide="ignore", invalid="ignore"):
         m = sums["swy"] / sw
@@ -60,6 +64,9 @@ def summarise(sums: pd.DataFrame, kind: str, level: float) -> pd.DataFrame:
         else:
             se = np.sqrt(var)
             est, lo, hi = m, m - z * se, m + z * se
+    low, high = (0.0, 100.0) if kind == "share" else (bounds or (-np.inf, np.inf))
+    # + 0.0 turns -0.0 (a Wilson bound at p = 0 computed as a tiny negative) into 0.0
+    lo, hi = np.clip(lo, low, high) + 0.0, np.clip(hi, low, high) + 0.0
     return pd.DataFrame({"estimate": est, "ci_low": lo, "ci_high": hi, "n": sums["n"].astype(int)},
                         index=sums.index)
 
@@ -101,12 +108,13 @@ def estimates(df: pd.DataFrame, indicators, codebook: Codebook, *, by=None, wave
         if ind not in df.columns:
             continue
         kind = codebook.indicators[ind]["type"]
+        bounds = codebook.indicators[ind].get("range")
         wcol = codebook.weight_column(ind, wave)
         keep = df[ind].notna() & df[wcol].notna()
         y, w = df.loc[keep, ind], df.loc[keep, wcol]
         for group_var in [TOTAL, *by]:
             groups = None if group_var == TOTAL else df.loc[keep, group_var]
-            s = summarise(_sums(y, w, groups), kind, level)
+            s = summarise(_sums(y, w, groups), kind, level, bounds)
             s = s.rename_axis("group").reset_index()
             s["group"] = s["group"].astype(str)
             s.insert(0, "group_var", group_var)
