@@ -99,6 +99,21 @@ class Codebook:
         spec = self.indicator_spec(indicator, wave)
         return (spec or {}).get("series", "main")
 
+    def answers(self, indicator: str, wave: int) -> tuple:
+        """What a wave's figure counts, in the file's own words: the answer scale's labels and, of
+        those, the ones counted as positive (a share) or each one's score (a mean); a numeric scale
+        by its range. Two waves with different answers measure different things."""
+        spec = self.indicator_spec(indicator, wave)
+        sc = self.scales[spec["scale"]]
+        if sc.is_numeric and not any(k in spec for k in RECODE_FORMS):
+            return ("numeric", sc.numeric)
+        words = lambda code: sc.valid[code].strip().casefold()  # noqa: E731
+        if "positive" in spec:
+            counted = frozenset(words(c) for c in spec["positive"])
+        else:
+            counted = frozenset((words(c), float(v)) for c, v in spec["score"].items())
+        return (frozenset(map(words, sc.valid)), counted, spec.get("rule"), float(spec.get("multiply", 1)))
+
     def weight_var(self, indicator: str, wave: int) -> str:
         """Source weight variable of an indicator in a wave (core unless a module item)."""
         spec = self.indicator_spec(indicator, wave) or {}
@@ -233,6 +248,45 @@ class Codebook:
                 if spec.get("weight", "core") not in self.waves[wave]["weights"]:
                     raise PipelineError(f"indicator {name} uses weight {spec['weight']!r}, which the wave "
                                         "does not define", file=file, wave=wave)
+            self._validate_series(name, ind, file)
+
+
+    def _validate_series(self, name: str, ind: dict, file: Path) -> None:
+        """Items asked with other answers or other words never share a series, nor a label.
+
+        Within a series every wave counts the same answers (``answers``), unless a wave says why
+        its different form measures the same (``bridge: reason``). The indicator's own label fits
+        one form of the question; a wave asked otherwise carries its own label and its own series."""
+        waves = {int(w): spec for w, spec in ind["waves"].items()}
+        for w, spec in waves.items():
+            if "label" in spec and [v for v, other in waves.items() if v != w and
+                                    other.get("series", "main") == spec.get("series", "main")]:
+                raise PipelineError(f"indicator {name}: wave {w} has its own wording but shares series "
+                                    f"{spec.get('series', 'main')!r} with other waves", file=file, wave=w,
+                                    expected="a series of its own for a question asked in other words")
+        plain = [w for w, spec in waves.items() if "bridge" not in spec]
+        for key, what in ((lambda s: s.get("series", "main"), "series"),
+                          (lambda s: "own" if "label" in s else "indicator", "label")):
+            first: dict = {}
+            for w in plain:
+                if what == "label" and "label" in waves[w]:
+                    continue
+                k = key(waves[w])
+                ref = first.setdefault(k, w)
+                if self.answers(name, w) != self.answers(name, ref):
+                    where = (f"series {k!r}" if what == "series" else "the indicator's label")
+                    raise PipelineError(
+                        f"indicator {name}: waves {ref} and {w} share {where} but count different answers "
+                        f"(scale {waves[ref]['scale']} {self._counted(name, ref)} vs scale {waves[w]['scale']} "
+                        f"{self._counted(name, w)})", file=file, wave=w,
+                        expected="a series and a label of its own for the wave asked otherwise "
+                                 "(or `bridge: <why it measures the same>`)")
+
+    def _counted(self, name: str, wave: int) -> str:
+        spec = self.indicator_spec(name, wave)
+        sc = self.scales[spec["scale"]]
+        codes = spec.get("positive") or list(spec.get("score") or [])
+        return "[" + ", ".join(sc.valid.get(c, str(c)) for c in codes) + "]" if codes else "(numeric)"
 
 
 @functools.lru_cache(maxsize=None)
