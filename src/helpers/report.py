@@ -99,6 +99,20 @@ class Report:
             notes.append(t(self.lang, "notes.synthetic"))
         return notes
 
+    def _reliability(self, shown: pd.DataFrame, extremes) -> dict:
+        """The alt text's highest/lowest sentence, from reliable estimates only, and a word on the others.
+
+        ``shown`` are the published (not suppressed) rows; ``extremes(reliable)`` writes the sentence
+        from the rows flagged ok. With none, the text says that the figure is of low reliability."""
+        d = self.settings["disclosure"]
+        reliable = shown[shown.flag == estimate.FLAG_OK]
+        flagged = int((shown.flag == estimate.FLAG_LOW).sum())
+        if reliable.empty:
+            return {"extremes": t(self.lang, "figures.unreliable", low_n=d["low_reliability_n"]), "flagged": ""}
+        return {"extremes": extremes(reliable),
+                "flagged": t(self.lang, "figures.flagged", count=flagged, low_min=d["min_n"],
+                             low_max=d["low_reliability_n"] - 1) if flagged else ""}
+
     # ------------------------------------------------------------------ publishing
     def published_table(self, est: pd.DataFrame) -> pd.DataFrame:
         """The tidy table with labels in the report's language, as it is published in CSV."""
@@ -148,10 +162,15 @@ class Report:
         if shown.empty:
             return self._no_data_figure(label, cap)
         tot["label"] = [self._label(i) for i in tot.indicator]
-        top, bottom = shown.loc[shown.estimate.idxmax()], shown.loc[shown.estimate.idxmin()]
+
+        def extremes(rows):
+            top, bottom = rows.loc[rows.estimate.idxmax()], rows.loc[rows.estimate.idxmin()]
+            return t(self.lang, "figures.key.extremes",
+                     top=self._label(top.indicator), top_value=self._fmt(top.estimate, top.indicator),
+                     bottom=self._label(bottom.indicator), bottom_value=self._fmt(bottom.estimate, bottom.indicator))
+
         alt = t(self.lang, "figures.key.alt", count=len(shown), theme_lower=lower_first(self._theme()), wave=self.wave,
-                top=self._label(top.indicator), top_value=self._fmt(top.estimate, top.indicator),
-                bottom=self._label(bottom.indicator), bottom_value=self._fmt(bottom.estimate, bottom.indicator))
+                **self._reliability(shown, extremes))
         fig = figures.dot_plot(tot, xlabel=t(self.lang, "units.share"), notes=self._notes(flags=tot.flag))
         self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(tot[estimate.COLUMNS]))
 
@@ -188,11 +207,15 @@ class Report:
                 breakdown_lower=breakdown.lower(), wave=self.wave)
         if shown.empty:
             return self._no_data_figure(label, cap)
-        top, bottom = shown.loc[shown.estimate.idxmax()], shown.loc[shown.estimate.idxmin()]
         hidden = int((rows.flag == "suppressed").sum())
+
+        def extremes(groups):
+            top, bottom = groups.loc[groups.estimate.idxmax()], groups.loc[groups.estimate.idxmin()]
+            return t(self.lang, "figures.group.extremes", top=top.label, top_value=self._fmt(top.estimate, ind),
+                     bottom=bottom.label, bottom_value=self._fmt(bottom.estimate, ind))
+
         alt = t(self.lang, "figures.group.alt", indicator_lower=lower_first(self._label(ind)),
-                breakdown_lower=breakdown.lower(), wave=self.wave, top=top.label, top_value=self._fmt(top.estimate, ind),
-                bottom=bottom.label, bottom_value=self._fmt(bottom.estimate, ind),
+                breakdown_lower=breakdown.lower(), wave=self.wave, **self._reliability(shown, extremes),
                 hidden=t(self.lang, "figures.group.hidden", count=hidden) if hidden else "")
         unit = t(self.lang, f"units.{self._kind(ind)}")
         fig = figures.bar_plot(rows, total=total, total_label=t(self.lang, "tables.total"),
@@ -223,11 +246,22 @@ class Report:
         totals = est[(est.group_var == estimate.TOTAL)].set_index("indicator").estimate
         dev = values.sub(totals.reindex(values.index), axis=0).mul(sign, axis=0)
         dev = dev.div(totals.reindex(values.index).replace(0, np.nan), axis=0)
-        i_max, g_max = dev.stack().idxmax()
+
+        def extremes(reliable):
+            # the largest deviation among reliable cells only
+            ok = pd.Series(True, index=pd.MultiIndex.from_frame(reliable[["indicator", "group"]]))
+            stacked = dev.stack()
+            candidates = stacked[stacked.index.isin(ok.index)].dropna()
+            if candidates.empty:  # every reliable cell's total is 0: no deviation to speak of
+                return ""
+            i_max, g_max = candidates.idxmax()
+            return t(self.lang, "figures.riskmap.extremes", indicator_lower=lower_first(self._label(i_max)),
+                     group=self._group_label(group_var, g_max), value=self._fmt(values.loc[i_max, g_max], i_max),
+                     total=self._fmt(totals[i_max], i_max))
+
         alt = t(self.lang, "figures.riskmap.alt", count=len(inds), theme_lower=lower_first(self._theme()),
-                breakdown_lower=breakdown.lower(), wave=self.wave, indicator_lower=lower_first(self._label(i_max)),
-                group=self._group_label(group_var, g_max), value=self._fmt(values.loc[i_max, g_max], i_max),
-                total=self._fmt(totals[i_max], i_max))
+                breakdown_lower=breakdown.lower(), wave=self.wave,
+                **self._reliability(rows.dropna(subset=["estimate"]), extremes))
         values.index = [self._label(i) for i in values.index]
         values.columns = [self._group_label(group_var, g) for g in values.columns]
         text.index, text.columns = values.index, values.columns
