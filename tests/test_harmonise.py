@@ -87,3 +87,22 @@ def test_derived_share_and_normalised_weights(cb):
     assert list(processed["weight"]) == pytest.approx([1 / 3, 2 / 3, 1, 2])
     row = quality.set_index("name").loc["who5_index"]
     assert (row.asked, row.valid, row.nonresponse) == (4, 3, 1)
+
+
+def test_answers_in_no_group_are_not_nonresponse(cb):
+    """2015 occupation: armed forces (code 10) is a valid answer that no published group takes."""
+    cols = {v: [1] * 6 for v in cb.variables(2015)}
+    occupation = cb.breakdowns["occupation"]["waves"][2015]["var"]
+    cols.update({"Q2b": [30] * 6, "w4": [1] * 6, occupation: [1, 2, 10, 10, 88, 99]})
+    _, quality = harmonise(pd.DataFrame(cols), 2015, cb)
+    row = quality[(quality.kind == "breakdown") & (quality.name == "occupation")].iloc[0]
+    assert (row.asked, row.valid, row.outside, row.nonresponse) == (6, 2, 2, 2)
+    assert row.nonresponse_pct == round(100 * 2 / 6, 2)
+
+
+def test_other_employment_status_of_2010_is_not_nonresponse(cb):
+    cols = {v: [1] * 4 for v in cb.variables(2010)}
+    cols.update({"hh2b": [30] * 4, "w4": [1] * 4, "q6": [3, 4, 4, 8]})
+    _, quality = harmonise(pd.DataFrame(cols), 2010, cb)
+    row = quality[(quality.kind == "breakdown") & (quality.name == "employment_status")].iloc[0]
+    assert (row.outside, row.nonresponse) == (2, 1)

@@ -58,15 +58,18 @@ def harmonise(df: pd.DataFrame, wave: int, codebook: Codebook) -> tuple[pd.DataF
     out = {}
     quality = []
 
-    def record(kind, name, variables, scale, values):
+    def record(kind, name, variables, scale, values, outside=None):
+        """Item non-response: asked, yet no usable answer. ``outside`` marks valid answers that
+        belong to no published group (armed forces, "other" status): answers, not non-response."""
         kinds = pd.concat([value_kind(df[v], codebook, wave, scale) for v in variables], axis=1)
         not_asked = (kinds == "not_asked").all(axis=1)
-        nonresp = values.isna() & ~not_asked
+        outside = pd.Series(False, index=df.index) if outside is None else outside
+        nonresp = values.isna() & ~not_asked & ~outside
         asked = int((~not_asked).sum())
         quality.append({
             "wave": wave, "kind": kind, "name": name, "variables": " ".join(variables),
             "rows": len(df), "asked": asked, "valid": int(values.notna().sum()),
-            "nonresponse": int(nonresp.sum()),
+            "outside": int(outside.sum()), "nonresponse": int(nonresp.sum()),
             "nonresponse_pct": round(100.0 * nonresp.sum() / asked, 2) if asked else np.nan,
         })
 
@@ -74,7 +77,8 @@ def harmonise(df: pd.DataFrame, wave: int, codebook: Codebook) -> tuple[pd.DataF
         spec = codebook.breakdowns[name]["waves"].get(wave)
         if spec:
             out[name] = breakdown_values(df, name, wave, codebook)
-            record("breakdown", name, [spec["var"]], spec["scale"], out[name].astype("object"))
+            in_no_group = _valid(df[spec["var"]], codebook, spec["scale"]) & out[name].isna()
+            record("breakdown", name, [spec["var"]], spec["scale"], out[name].astype("object"), in_no_group)
     for name, ind in codebook.indicators.items():
         spec = codebook.indicator_spec(name, wave)
         if not spec:
