@@ -85,6 +85,22 @@ def test_failing_notebook_stops_with_one_message_and_keeps_outputs(project):
     assert not list(project["build_dir"].glob(".staging-*"))
 
 
+@pytest.mark.parametrize("failing", [1, 2])
+def test_failing_cell_is_numbered_as_in_the_source_notebook(project, failing):
+    """Cell numbers count from 0 in the notebook the researcher edits, whichever cell fails."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('wave = 2024\nlang = "nl"\nprocessed_dir = None\ntables_dir = None')
+    params.metadata["tags"] = ["parameters"]
+    cells = [params, nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("y = 2")]
+    cells[failing] = nbformat.v4.new_code_cell("undefined_name_here")
+    nb.cells = cells
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(project["notebooks_dir"] / "burnout.ipynb"))
+    with pytest.raises(PipelineError) as err:
+        run(project, themes=["burnout"], waves=[2024])
+    assert f"in cell {failing} (`undefined_name_here`)" in str(err.value)
+
+
 def test_figure_cell_must_output_the_figure_only(project):
     small_notebook(project["notebooks_dir"] / "burnout.ipynb", "burnout",
                    body='r.key_figure("fig-t-key")\nprint("debug")')

@@ -176,6 +176,7 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
     """Run one job into ``staging`` (in a worker process). Returns a result dict, never raises."""
     import nbformat
     import papermill as pm
+    from papermill.execute import ERROR_MARKER_TAG
 
     job, paths = Job(**job_d), Paths(**{k: Path(v) for k, v in paths_d.items()})
     staging = Path(staging)
@@ -197,10 +198,13 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
                 if not _kernel_did_not_start(exc) or attempt == KERNEL_START_ATTEMPTS:
                     raise
     except pm.PapermillExecutionError as exc:
-        # papermill inserted a cell of injected parameters: number cells as the source notebook does
+        # papermill inserted a cell of injected parameters: number cells as the source notebook does.
+        # The cell index counts that cell but not the two error notes papermill added to the file
+        # it wrote after the failure (one at the top, one before the failing cell): skip those.
         executed = nbformat.read(out, as_version=4) if out.exists() else None
-        injected = [i for i, c in enumerate(executed.cells if executed else [])
-                    if "injected-parameters" in c.metadata.get("tags", [])]
+        cells = [c for c in (executed.cells if executed else [])
+                 if ERROR_MARKER_TAG not in c.metadata.get("tags", [])]
+        injected = [i for i, c in enumerate(cells) if "injected-parameters" in c.metadata.get("tags", [])]
         index = exc.cell_index - (1 if injected and injected[0] < exc.cell_index else 0)
         opts, body = _options(exc.source or "")
         where = dict(opts).get("label") or next((b for b in body if b.strip()), "")
