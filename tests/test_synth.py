@@ -6,7 +6,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from helpers import synth
+from helpers import config, synth
 from helpers.errors import PipelineError
 
 
@@ -88,3 +88,35 @@ def test_never_overwrites_a_file_that_is_not_synthetic(tmp_path):
     with pytest.raises(PipelineError, match="not a synthetic file"):
         synth.synth([2015], out_dir=tmp_path, scale=0.05, log=lambda *_: None)
     assert real.read_bytes() == before
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path, monkeypatch):
+    """The .sav header carries the build date, not the clock's, so a re-run re-ingests nothing."""
+    import time
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    a = synth.write(2010, tmp_path / "a.sav", scale=0.05, seed=3)
+    time.sleep(1.1)  # the clock moves on: the files must not
+    b = synth.write(2010, tmp_path / "b.sav", scale=0.05, seed=3)
+    assert a.read_bytes() == b.read_bytes()
+    _, meta = pyreadstat.read_sav(str(a), metadataonly=True)
+    assert meta.creation_time.date().isoformat() == str(config.settings()["report"]["date"])
+
+
+def test_source_date_epoch_sets_the_file_date(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
+    path = synth.write(2024, tmp_path / "x.sav", scale=0.05, seed=3)
+    _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    assert meta.creation_time.isoformat() == "2023-11-14T22:13:20"
+
+
+@pytest.mark.parametrize("scale", [-1, 0, float("nan"), float("inf"), 1e9])
+def test_unusable_scale_is_refused(tmp_path, scale):
+    with pytest.raises(PipelineError, match="scale .* is not a usable sample-size multiplier"):
+        synth.synth([2010], out_dir=tmp_path, scale=scale, log=lambda *_: None)
+    assert not list(tmp_path.iterdir())
+
+
+def test_negative_seed_is_refused(tmp_path):
+    with pytest.raises(PipelineError, match="seed -1"):
+        synth.synth([2010], out_dir=tmp_path, seed=-1, log=lambda *_: None)

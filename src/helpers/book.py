@@ -351,10 +351,11 @@ def _write(path: Path, text: str) -> None:
 
 def prepare(*, jobs=None, log=print) -> None:
     """Quarto's pre-render: ingest and notebooks (cached), then the book's inputs."""
-    from helpers import runner
+    from helpers import runner, workdir
 
-    runner.run(jobs=jobs, log=log, progress=False)
-    write_book_inputs(config.BUILD_DIR, config.PROCESSED_DIR, log=log)
+    with workdir.exclusive(config.BUILD_DIR, log):  # the notebooks and the inputs made from them
+        runner.run(jobs=jobs, log=log, progress=False)
+        write_book_inputs(config.BUILD_DIR, config.PROCESSED_DIR, log=log)
 
 
 def render(quarto: str, langs) -> None:

@@ -23,10 +23,7 @@ def cmd_synth(args) -> int:
 def cmd_ingest(args) -> int:
     from helpers import ingest
 
-    done = ingest.ingest(args.waves, raw_dir=args.raw, out_dir=args.out, force=not args.if_needed)
-    if not done:
-        raise PipelineError("no wave was ingested: data/raw/ holds no survey file; "
-                            "run `python -m helpers synth` for the synthetic default")
+    ingest.ingest(args.waves, raw_dir=args.raw, out_dir=args.out, force=not args.if_needed)
     return 0
 
 
@@ -86,15 +83,9 @@ def cmd_postrender(args) -> int:
 def cmd_build(args) -> int:
     import shutil
 
-    from helpers import book, codebook, config, i18n, surveyfile
+    from helpers import book, config, i18n
 
-    cb = codebook.load()
-    if not any(surveyfile.locate(w, cb, config.RAW_DIR) for w in cb.wave_names()):
-        print("data/raw holds no survey file: writing the synthetic default")
-        from helpers import synth
-
-        synth.synth()
-    book.prepare(jobs=args.jobs)
+    book.prepare(jobs=args.jobs)  # writes the synthetic default first when data/raw/ is empty
     if args.no_render:
         print("build: stopped after the notebooks (--no-render)")
         return 0
@@ -106,9 +97,16 @@ def cmd_build(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a wrong argument reported in one line (usage stays one --help away)."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m helpers", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("synth", help="write synthetic .sav files into data/raw/")
     _waves(p)
@@ -154,6 +152,11 @@ def main(argv=None) -> int:
         return args.func(args)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a folder that cannot be written or read, a full disk, ...
+        where = exc.filename or "a file of the pipeline"
+        hint = "; expected a folder this user may write to" if isinstance(exc, PermissionError) else ""
+        print(f"error: {where}: {exc.strerror or exc}{hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 from pathlib import Path
@@ -46,3 +47,23 @@ def load_yaml(path: Path):
 @functools.lru_cache(maxsize=None)
 def settings() -> dict:
     return load_yaml(DATA / "settings.yaml")
+
+
+def build_date() -> dt.datetime:
+    """The date every generated file carries: ``SOURCE_DATE_EPOCH`` when set (the reproducible-builds
+    convention), else the edition's ``report.date`` in data/settings.yaml. Never the clock's, so two
+    builds from the same inputs are byte-identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise PipelineError(f"SOURCE_DATE_EPOCH={epoch!r} is not a time",
+                                expected="whole seconds since 1970-01-01 UTC") from None
+    value = settings()["report"].get("date")
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise PipelineError(f"report.date {value!r} is not a date", file=DATA / "settings.yaml",
+                            expected="a date such as 2026-12-01") from None
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)

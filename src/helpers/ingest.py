@@ -11,13 +11,13 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from helpers import codebook as codebook_mod
-from helpers import config, surveyfile
+from helpers import config, surveyfile, workdir
+from helpers.errors import PipelineError
 from helpers.harmonise import harmonise
 
 MANIFEST_VERSION = 1
@@ -58,57 +58,81 @@ def ingest(waves=None, *, raw_dir: Path | None = None, out_dir: Path | None = No
            force: bool = True, log=print) -> dict[int, dict]:
     """Ingest the given waves (default all). Returns the manifest of each wave written or current.
 
-    With ``force=False`` a wave whose raw file and codebook/code are unchanged is left alone.
+    With ``force=False`` a wave whose raw file and codebook/code are unchanged is left alone. A wave
+    asked for by name must have its file. Without names, a wave without a file is skipped with a
+    notice, and if its file is gone its processed data is removed with the others' update, so no
+    report shows a wave whose source is gone. Nothing is written when everything is current.
     """
     cb = codebook_mod.load()
     raw_dir = Path(raw_dir or config.RAW_DIR)
     out_dir = Path(out_dir or config.PROCESSED_DIR)
+    named = waves is not None
     waves = [cb.check_wave(w) for w in (waves or cb.wave_names())]
+    for path in surveyfile.unmatched(raw_dir, cb):
+        log(f"notice: {path} matches no wave's file name in data/codebook/waves.yaml; it is not read")
+    files = {w: surveyfile.locate(w, cb, raw_dir) for w in waves}
+    absent = [w for w in waves if files[w] is None]
+    if named and absent:
+        w = absent[0]
+        raise PipelineError(f"no file for wave {w} (names tried: {', '.join(cb.waves[w]['files'])}); "
+                            f"{surveyfile.describe(raw_dir)}", file=raw_dir, wave=w,
+                            expected="the wave's .sav file, or `python -m helpers synth` for the synthetic default")
+    if len(absent) == len(waves):
+        raise PipelineError(f"holds no survey file ({surveyfile.describe(raw_dir)})", file=raw_dir,
+                            expected="the licensed .sav files named as in data/codebook/waves.yaml, "
+                                     "or run `python -m helpers synth` for the synthetic default")
     fingerprint = code_fingerprint()
-    results: dict[int, dict] = {}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-    try:
-        staged: list[tuple[Path, Path]] = []
+    with workdir.exclusive(out_dir, log):
+        results: dict[int, dict] = {}
+        todo = []
         for wave in waves:
-            raw = surveyfile.locate(wave, cb, raw_dir)
+            raw = files[wave]
             if raw is None:
-                log(f"wave {wave}: no file in {raw_dir} matching "
-                    f"{' or '.join(cb.waves[wave]['files'])}; skipped")
-                continue
-            if not force and is_current(wave, raw, out_dir, fingerprint):
+                log(f"wave {wave}: no file in {raw_dir} matching {' or '.join(cb.waves[wave]['files'])}; skipped")
+            elif not force and is_current(wave, raw, out_dir, fingerprint):
                 results[wave] = read_manifest(out_dir, wave)
                 log(f"wave {wave}: up to date ({raw.name})")
-                continue
-            sf = surveyfile.read(raw, wave, cb)
-            processed, quality = harmonise(sf.data, wave, cb)
-            manifest = {
-                "version": MANIFEST_VERSION, "wave": wave, "source": raw.name,
-                "source_sha256": surveyfile.sha256(raw), "synthetic": sf.synthetic,
-                "file_label": sf.file_label, "rows_in_file": sf.rows_total,
-                "rows_belgium": len(processed), "code": fingerprint,
-            }
-            target = processed_paths(out_dir, wave)
-            tmp = processed_paths(staging, wave)
-            processed.to_parquet(tmp["data"], index=False)
-            quality.to_csv(tmp["quality"], index=False)
-            tmp["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-            staged += [(tmp[k], target[k]) for k in ("data", "quality", "manifest")]
-            results[wave] = manifest
-            worst = quality.sort_values("nonresponse_pct", ascending=False).iloc[0]
-            log(f"wave {wave}: {raw.name}{' (synthetic)' if sf.synthetic else ''}: "
-                f"{len(processed)} Belgian rows of {sf.rows_total}; highest item non-response "
-                f"{worst['nonresponse_pct']:.1f}% ({worst['name']})")
-        for src, dst in staged:  # every wave succeeded: publish them together
-            os.replace(src, dst)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            else:
+                todo.append(wave)
+        gone = [w for w in absent if any(p.exists() for p in processed_paths(out_dir, w).values())]
+        if not todo and not gone:
+            return results
+        staging = workdir.staging(out_dir)
+        try:
+            staged: list[tuple[Path, Path]] = []
+            for wave in todo:
+                raw = files[wave]
+                sf = surveyfile.read(raw, wave, cb)
+                processed, quality = harmonise(sf.data, wave, cb)
+                manifest = {
+                    "version": MANIFEST_VERSION, "wave": wave, "source": raw.name,
+                    "source_sha256": surveyfile.sha256(raw), "synthetic": sf.synthetic,
+                    "file_label": sf.file_label, "rows_in_file": sf.rows_total,
+                    "rows_belgium": len(processed), "code": fingerprint,
+                }
+                target = processed_paths(out_dir, wave)
+                tmp = processed_paths(staging, wave)
+                processed.to_parquet(tmp["data"], index=False)
+                quality.to_csv(tmp["quality"], index=False, lineterminator="\n")
+                tmp["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+                staged += [(tmp[k], target[k]) for k in ("data", "quality", "manifest")]
+                results[wave] = manifest
+                worst = quality.sort_values("nonresponse_pct", ascending=False).iloc[0]
+                log(f"wave {wave}: {raw.name}{' (synthetic)' if sf.synthetic else ''}: "
+                    f"{len(processed)} Belgian rows of {sf.rows_total}; highest item non-response "
+                    f"{worst['nonresponse_pct']:.1f}% ({worst['name']})")
+            for src, dst in staged:  # every wave succeeded: publish them together
+                os.replace(src, dst)
+            for wave in gone:  # the manifest first: without it the wave counts as not ingested
+                for path in (processed_paths(out_dir, wave)[k] for k in ("manifest", "data", "quality")):
+                    path.unlink(missing_ok=True)
+                log(f"wave {wave}: its raw file is gone from {raw_dir}; its processed data was removed")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return results
 
 
 def load_processed(wave: int, out_dir: Path | None = None) -> pd.DataFrame:
-    from helpers.errors import PipelineError
-
     path = processed_paths(Path(out_dir or config.PROCESSED_DIR), wave)["data"]
     if not path.exists():
         raise PipelineError("processed data is missing; run `python -m helpers ingest` first",

@@ -17,12 +17,12 @@ import multiprocessing
 import os
 import re
 import sys
-import tempfile
+import shutil
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from helpers import config
+from helpers import config, workdir
 from helpers.errors import PipelineError
 
 OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
@@ -217,10 +217,12 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
         labels = finalise(nb, job.wave)
     except PipelineError as exc:
         return {"ok": False, "cell": None, "source": "", "error": str(exc)}
-    # papermill injected the staging path: record the published one instead
+    # papermill injected the staging path: record the published one instead; and it gave that cell
+    # a random id, which would make every build differ from the last: give it a fixed one
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.source = "\n".join(f"{k} = {v!r}" for k, v in parameters(job, paths).items())
+            cell.id = "injected-parameters"
     nb.metadata.get("papermill", {})["parameters"] = parameters(job, paths)
     nbformat.write(nb, str(out))
     return {"ok": True, "labels": labels}
@@ -260,16 +262,42 @@ def grid(waves=None, langs=None, themes=None) -> list[Job]:
 def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: bool = False,
         notebooks_dir=None, build_dir=None, processed_dir=None, raw_dir=None, ingest_first: bool = True,
         progress: bool = True, log=print) -> RunResult:
+    """Execute the grid. With ``ingest_first`` (the command line's way) the synthetic default is
+    written when data/raw/ holds no survey file, and raw files are ingested when they changed.
+
+    Only one command works in a build folder at a time (``workdir.exclusive``)."""
+    if jobs is not None and not (isinstance(jobs, int) and jobs >= 1):
+        raise PipelineError(f"--jobs {jobs!r} is not a number of notebooks to run at once",
+                            expected="a whole number, 1 or more (default: the number of cores)")
     paths = Paths(notebooks=Path(notebooks_dir or config.NOTEBOOKS_DIR), build=Path(build_dir or config.BUILD_DIR),
                   processed=Path(processed_dir or config.PROCESSED_DIR))
     todo_grid = grid(waves, langs, themes)
-    if ingest_first:
-        from helpers import ingest
+    with workdir.exclusive(paths.build, log):
+        if ingest_first:
+            from helpers import ingest, synth
 
-        ingest.ingest(raw_dir=raw_dir, out_dir=paths.processed, force=False, log=log)
+            synth.default_if_empty(raw_dir, log=log)
+            ingest.ingest(raw_dir=raw_dir, out_dir=paths.processed, force=False, log=log)
+        _check_inputs(todo_grid, paths)
+        return _run(todo_grid, paths, jobs, force, progress, log)
+
+
+def _check_inputs(todo_grid: list[Job], paths: Paths) -> None:
+    """Stop before any notebook starts when one would fail for want of a notebook or of data."""
+    from helpers import ingest
+
     for job in todo_grid:
         if not paths.notebook(job).exists():
             raise PipelineError("notebook is missing", file=paths.notebook(job))
+    without = sorted({j.wave for j in todo_grid if ingest.read_manifest(paths.processed, j.wave) is None
+                      or not ingest.processed_paths(paths.processed, j.wave)["data"].exists()})
+    if without:
+        raise PipelineError(f"no processed data for wave(s) {', '.join(map(str, without))}: data/raw/ holds no "
+                            "file for them (or `python -m helpers ingest` was not run)", file=paths.processed,
+                            expected="their .sav files in data/raw/, or --waves naming only the waves that have one")
+
+
+def _run(todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, log) -> RunResult:
     shared = shared_fingerprint(paths)
     keys = {job: job_key(job, paths, shared) for job in todo_grid}
     todo = [j for j in todo_grid if force or not is_current(j, paths, keys[j])]
@@ -279,37 +307,39 @@ def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: 
         return RunResult([], skipped)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     log(f"notebooks: executing {len(todo)} of {len(todo_grid)} on {jobs} worker(s)")
-    (paths.build).mkdir(parents=True, exist_ok=True)
     from tqdm import tqdm
 
+    tmp = workdir.staging(paths.build)
     bar = tqdm(total=len(todo), unit="notebook", disable=not progress, file=sys.stderr, leave=False)
     failure = None
     done: list[Job] = []
-    with tempfile.TemporaryDirectory(prefix=".staging-", dir=paths.build) as tmp, \
-            ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {}
-        for job in todo:
-            staging = Path(tmp) / f"{job.theme}-{job.wave}-{job.lang}"
-            staging.mkdir()
-            fut = pool.submit(_execute, asdict(job), {k: str(v) for k, v in asdict(paths).items()}, str(staging))
-            futures[fut] = (job, staging)
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                if fut.cancelled():
-                    continue
-                job, staging = futures[fut]
-                result = fut.result()
-                bar.update(1)
-                if result["ok"]:
-                    _commit(job, paths, staging, keys[job], result["labels"])
-                    done.append(job)
-                elif failure is None:
-                    failure = (job, result)
-                    for other in pending:
-                        other.cancel()
-        bar.close()
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {}
+            for job in todo:
+                staging = Path(tmp) / f"{job.theme}-{job.wave}-{job.lang}"
+                staging.mkdir()
+                fut = pool.submit(_execute, asdict(job), {k: str(v) for k, v in asdict(paths).items()}, str(staging))
+                futures[fut] = (job, staging)
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    if fut.cancelled():
+                        continue
+                    job, staging = futures[fut]
+                    result = fut.result()
+                    bar.update(1)
+                    if result["ok"]:
+                        _commit(job, paths, staging, keys[job], result["labels"])
+                        done.append(job)
+                    elif failure is None:
+                        failure = (job, result)
+                        for other in pending:
+                            other.cancel()
+            bar.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     if failure:
         job, r = failure
         if r["cell"] is not None:

@@ -6,6 +6,7 @@ was expected. Files are only ever opened for reading.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,15 +32,54 @@ class SurveyFile:
 
 
 def locate(wave: int, codebook: Codebook, raw_dir: Path) -> Path | None:
-    """The file of ``wave`` in ``raw_dir``: the first pattern of waves.yaml that matches."""
+    """The file of ``wave`` in ``raw_dir``: the first pattern of waves.yaml that matches.
+
+    Something named like a wave's file that is not a readable file (a folder, a link to nothing,
+    a file this user may not read) stops with a message naming it, never counts as "no file"."""
     for pattern in codebook.waves[wave]["files"]:
-        hits = sorted(p for p in Path(raw_dir).glob(pattern) if p.is_file())
+        hits = _matching(raw_dir, pattern)
+        for p in hits:
+            if not p.is_file():
+                what = "a folder" if p.is_dir() else "not a regular file (a link to nothing?)"
+                raise PipelineError(f"is named like the wave's survey file but is {what}", file=p, wave=wave,
+                                    expected=SAV_EXPECTED)
+            try:
+                with open(p, "rb"):
+                    pass
+            except OSError as exc:
+                raise PipelineError(f"cannot be read ({exc.strerror})", file=p, wave=wave,
+                                    expected="a file the user running the pipeline may read") from None
         if len(hits) > 1:
             raise PipelineError(f"several files match {pattern!r}: " + ", ".join(p.name for p in hits),
                                 file=raw_dir, wave=wave, expected="exactly one file per wave")
         if hits:
             return hits[0]
     return None
+
+
+def _matching(raw_dir: Path, pattern: str) -> list[Path]:
+    """Entries of ``raw_dir`` whose name matches ``pattern``, links to nothing included (which
+    ``Path.glob`` leaves out, so a broken link would pass for a missing file)."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        return []
+    return sorted(p for p in raw_dir.iterdir() if fnmatch.fnmatchcase(p.name, pattern))
+
+
+def unmatched(raw_dir: Path, codebook: Codebook) -> list[Path]:
+    """The .sav files in ``raw_dir`` that no wave's file patterns match (they would be ignored)."""
+    known = {p for w in codebook.wave_names() for pattern in codebook.waves[w]["files"]
+             for p in _matching(raw_dir, pattern)}
+    return [p for p in _matching(raw_dir, "*") if p.suffix.lower() == ".sav" and p not in known]
+
+
+def describe(raw_dir: Path) -> str:
+    """What a folder holds, for a message: its .sav files, or that it is empty or absent."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        return "the folder does not exist"
+    savs = sorted(p.name for p in raw_dir.iterdir() if p.suffix.lower() == ".sav")
+    return ("it holds " + ", ".join(savs)) if savs else "it holds no .sav file"
 
 
 def sha256(path: Path) -> str:

@@ -9,7 +9,9 @@ wave's own variables that harmonise back to that outcome. Deterministic for a gi
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +19,19 @@ import pandas as pd
 import pyreadstat
 
 from helpers import codebook as codebook_mod
-from helpers import config
+from helpers import config, surveyfile
 from helpers.codebook import Codebook
 from helpers.errors import PipelineError
 
 # SPSS keeps at most 64 characters of a file label.
 FILE_LABEL = "SYNTHETIC data (python -m helpers synth), not EWCS microdata"
 assert len(FILE_LABEL) <= 64
+MAX_SCALE = 100  # 16 gives files of EU size; far beyond that a typo would fill the memory
+# An SPSS system file's header holds its creation date ("dd Mon yy") and time ("hh:mm:ss") at
+# these bytes. pyreadstat writes the clock's; the build date makes two runs byte-identical.
+SAV_DATE = slice(92, 109)
+SAV_DATE_FORMAT = re.compile(rb"\d\d [A-Z][a-z]{2} \d\d\d\d:\d\d:\d\d")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def load_story() -> dict:
@@ -319,12 +327,35 @@ def write(wave: int, path: Path, *, scale: float = 1.0, seed: int | None = None,
     pyreadstat.write_sav(df, str(tmp), file_label=FILE_LABEL, column_labels=column_labels,
                          variable_value_labels=value_labels,
                          missing_ranges=missing if declare else None)
+    _stamp_build_date(tmp)
     os.replace(tmp, path)
     return path
 
 
+def _stamp_build_date(path: Path) -> None:
+    """Write the build date (config.build_date) into the .sav header in place of the clock's."""
+    when = config.build_date()
+    stamp = f"{when.day:02d} {MONTHS[when.month - 1]} {when.year % 100:02d}{when:%H:%M:%S}".encode("ascii")
+    with open(path, "r+b") as fh:
+        head = fh.read(SAV_DATE.stop)
+        if head[:4] != b"$FL2" or not SAV_DATE_FORMAT.fullmatch(head[SAV_DATE]):
+            raise PipelineError("pyreadstat wrote a header this generator does not know; cannot set its date",
+                                file=path, expected="an SPSS system file header ($FL2) with the date at byte 92")
+        fh.seek(SAV_DATE.start)
+        fh.write(stamp)
+
+
+def check_arguments(scale, seed) -> None:
+    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and 0 < scale <= MAX_SCALE):
+        raise PipelineError(f"scale {scale!r} is not a usable sample-size multiplier",
+                            expected=f"a number above 0 and at most {MAX_SCALE} (1: Belgian sample sizes, 16: EU size)")
+    if seed is not None and not (isinstance(seed, int) and seed >= 0):
+        raise PipelineError(f"seed {seed!r} is not a usable random seed", expected="a whole number, 0 or more")
+
+
 def synth(waves=None, *, out_dir: Path | None = None, scale: float = 1.0, seed: int | None = None,
           user_missing: bool | None = None, log=print) -> list[Path]:
+    check_arguments(scale, seed)
     cb = codebook_mod.load()
     out_dir = Path(out_dir or config.RAW_DIR)
     paths = []
@@ -334,3 +365,16 @@ def synth(waves=None, *, out_dir: Path | None = None, scale: float = 1.0, seed: 
         log(f"wave {wave}: wrote {path} (synthetic, scale {scale:g})")
         paths.append(path)
     return paths
+
+
+def default_if_empty(raw_dir: Path | None = None, log=print) -> bool:
+    """Write the synthetic default when ``raw_dir`` holds no survey file of any wave, and say so.
+
+    What ``run``, ``prepare`` and ``build`` do first, so a fresh clone builds with one command."""
+    cb = codebook_mod.load()
+    raw_dir = Path(raw_dir or config.RAW_DIR)
+    if any(surveyfile.locate(w, cb, raw_dir) for w in cb.wave_names()):
+        return False
+    log(f"{raw_dir} holds no survey file: writing the synthetic default (python -m helpers synth)")
+    synth(out_dir=raw_dir, log=log)
+    return True
