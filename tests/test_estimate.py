@@ -146,8 +146,13 @@ def test_trend_joins_only_comparable_waves(cb):
 
 
 def test_trend_marks_the_2021_mode_change(cb):
+    # health at risk: the same yes/no question in every wave, 2021 by telephone
+    rows = [estimate.estimates(frame([1, 0] * 40, [1] * 80, indicator="health_at_risk", wave=w), "health_at_risk",
+                               cb, by=[]) for w in (2010, 2015, 2021, 2024)]
+    t = estimate.trend(pd.concat(rows), "health_at_risk", 2024, cb)
+    assert list(t.wave) == [2010, 2015, 2021, 2024]
+    assert list(t.mode_change) == [False, False, True, False]
+    # telework: 2015, 2021 and 2024 each counted other answers, so 2024 stands alone
     rows = [estimate.estimates(frame([1, 0] * 40, [1] * 80, indicator="telework", wave=w), "telework", cb, by=[])
             for w in (2015, 2021, 2024)]
-    t = estimate.trend(pd.concat(rows), "telework", 2024, cb)
-    assert list(t.wave) == [2021, 2024]  # 2015 asked another question
-    assert list(t.mode_change) == [True, False]
+    assert list(estimate.trend(pd.concat(rows), "telework", 2024, cb).wave) == [2024]

@@ -365,9 +365,12 @@ def render(quarto: str, langs) -> None:
     shutil.rmtree(backup, ignore_errors=True)
     if site.exists():
         os.replace(site, backup)
+    # Typst (the PDF) and the post-render step date their output by SOURCE_DATE_EPOCH: the edition's
+    # date, so two renders of the same inputs are identical
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(config.build_date().timestamp()))}
     try:
         for lang in langs:
-            r = subprocess.run([quarto, "render", "--profile", lang], cwd=config.ROOT)
+            r = subprocess.run([quarto, "render", "--profile", lang], cwd=config.ROOT, env=env)
             if r.returncode != 0:
                 raise PipelineError(f"`quarto render --profile {lang}` failed (exit {r.returncode}); "
                                     "the previous site was kept", file=config.ROOT / f"_quarto-{lang}.yml")
