@@ -135,6 +135,10 @@ def finalise(nb, wave: int) -> list[str]:
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
+        if not cell.metadata.get("tags"):
+            # papermill gives every cell an empty tag list; Quarto turns it into an HTML attribute
+            # whose place among the others varies from render to render
+            cell.metadata.pop("tags", None)
         if cell.cell_type != "code":
             continue
         opts, body = _options(cell.source)
