@@ -301,3 +301,16 @@ def test_prose_never_quotes_a_group_of_low_reliability(prepared):
     for r in low.head(20).itertuples():
         quoted = numbers.groups(r.indicator, r.wave, r.group_var)
         assert r.group not in set(quoted.group)
+
+
+def test_breaks_table_compares_with_the_latest_waves_series():
+    """Sleep problems (2010 yes/no, 2015 frequency) and telework (three questions): the latest
+    wave's series is the reference, whatever the number of waves in each series."""
+    from helpers import book
+
+    table = book.breaks(book.Numbers(config.PROCESSED_DIR), "nl")
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:4]]
+            for line in table.splitlines() if line.startswith("|") and "---" not in line}
+    assert rows["Slaapproblemen"] == ["2015", "2010"]
+    assert rows["Thuiswerk"] == ["2024", "2015, 2021"]
+    assert rows["Piekeren over werk"] == ["2015, 2024", "2021"]

@@ -218,10 +218,8 @@ def breaks(numbers: Numbers, lang: str) -> str:
         series = {w: cb.series(ind, w) for w in waves}
         if len(set(series.values())) < 2:
             continue
-        by_series: dict[str, list[int]] = {}
-        for w, s in series.items():
-            by_series.setdefault(s, []).append(w)
-        main = max(by_series.values(), key=len)
+        # the reference is the series of the latest wave (what the report's trend figures join to)
+        main = [w for w in waves if series[w] == series[max(waves)]]
         apart = [w for w in waves if w not in main]
         rows.append({
             t(lang, "tables.headers.indicator"): cb.label(lang, ind, short=True),
