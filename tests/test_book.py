@@ -248,6 +248,19 @@ def test_postrender_is_idempotent(site):
     assert first[site / "nl" / "index.html"].count("class=\"language-bar\"") == 1
 
 
+def test_postrender_removes_the_build_machines_notebook_paths(site):
+    """Quarto leaves data-notebook="/abs/path/build/executed/..." on embedded cells in a book."""
+    page = site / "nl" / "chapters" / "nl" / "burnout.html"
+    cell = ('<div class="quarto-embed-nb-cell" data-notebook="/home/someone/repo/build/executed/2024/nl/burnout.ipynb" '
+            'data-notebook-title="Burn-out: theme notebook" data-notebook-cellid="cell-fig-burnout-key-2024">'
+            '<div id="fig-burnout-key-2024" class="cell">x</div></div>')
+    page.write_text(page.read_text().replace("<h1>x</h1>", "<h1>x</h1>" + cell), encoding="utf-8")
+    postrender.postrender(site / "nl", "nl")
+    text = page.read_text(encoding="utf-8")
+    assert "data-notebook" not in text and "/home/someone" not in text
+    assert '<div class="quarto-embed-nb-cell"><div id="fig-burnout-key-2024" class="cell">x</div></div>' in text
+
+
 def test_site_index_offers_both_languages(site):
     postrender.postrender(site / "nl", "nl")
     index = (site / "index.html").read_text(encoding="utf-8")

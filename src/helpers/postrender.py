@@ -5,6 +5,10 @@ Run by Quarto after each profile's render (``QUARTO_PROJECT_OUTPUT_DIR`` = ``_si
 alternates of the page in every language and a bar with a link to the same page in the other
 language and to the edition's PDF, then writes ``_site/index.html``, which sends a reader to the
 language of their browser and offers both. Running it twice gives the same pages.
+
+It also removes the ``data-notebook*`` attributes of embedded cells: Quarto strips them in its
+notebook-preview pass, which book projects skip, so they would publish the absolute path of the
+build machine's notebooks (and make every build folder's site differ).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from helpers.errors import PipelineError
 
 HEAD_MARK = ("<!-- helpers:hreflang -->", "<!-- /helpers:hreflang -->")
 BAR_MARK = ("<!-- helpers:language-bar -->", "<!-- /helpers:language-bar -->")
+NOTEBOOK_ATTRIBUTES = re.compile(r'\s+data-notebook(?:-title|-cellid)?="[^"]*"', re.I)
 
 
 def edition_pdf(lang: str) -> str:
@@ -61,7 +66,7 @@ def decorate(page: Path, edition: Path, site: Path, lang: str) -> None:
     pdf = os.path.relpath(edition / edition_pdf(lang), here).replace(os.sep, "/")
     links.append(f'<a href="{html.escape(pdf)}" download>{html.escape(i18n.t(lang, "book.pdf"))}</a>')
     bar = f'<nav class="language-bar" aria-label="{html.escape(i18n.t(lang, "book.editions"))}">{" ".join(links)}</nav>'
-    text = page.read_text(encoding="utf-8")
+    text = NOTEBOOK_ATTRIBUTES.sub("", page.read_text(encoding="utf-8"))
     text = _replace_block(text, HEAD_MARK, "".join(alternates), (r"</head>",), after=False)
     text = _replace_block(text, BAR_MARK, bar, (r"<main\b[^>]*>", r"<body\b[^>]*>"), after=True)
     page.write_text(text, encoding="utf-8")
