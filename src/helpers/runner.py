@@ -293,8 +293,8 @@ def _check_inputs(todo_grid: list[Job], paths: Paths) -> None:
     for job in todo_grid:
         if not paths.notebook(job).exists():
             raise PipelineError("notebook is missing", file=paths.notebook(job))
-    without = sorted({j.wave for j in todo_grid if ingest.read_manifest(paths.processed, j.wave) is None
-                      or not ingest.processed_paths(paths.processed, j.wave)["data"].exists()})
+    without = [w for w in sorted({j.wave for j in todo_grid}) if ingest.read_manifest(paths.processed, w) is None
+               or not ingest.processed_paths(paths.processed, w)["data"].exists()]
     if without:
         raise PipelineError(f"no processed data for wave(s) {', '.join(map(str, without))}: data/raw/ holds no "
                             "file for them (or `python -m helpers ingest` was not run)", file=paths.processed,
