@@ -71,6 +71,14 @@ def summarise(sums: pd.DataFrame, kind: str, level: float, bounds: tuple | None 
                         index=sums.index)
 
 
+def rounded(table: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    """The table with estimates and bounds rounded to the published precision (+ 0.0: never -0)."""
+    t = table.copy()
+    for c in ("estimate", "ci_low", "ci_high"):
+        t[c] = t[c].astype(float).round(decimals) + 0.0
+    return t
+
+
 def disclosure(table: pd.DataFrame, min_n: int | None = None, low_n: int | None = None) -> pd.DataFrame:
     """Flag low-reliability estimates and blank out suppressed ones (in place on a copy)."""
     d = config.settings()["disclosure"]

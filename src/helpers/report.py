@@ -4,6 +4,13 @@ Each method renders a figure (or table), displays it as the cell's only output w
 and alt text in the output's metadata, and writes the numbers behind it to
 ``<tables_dir>/<label>-<wave>.csv``. The runner (helpers.runner) then moves caption and alt text
 into the cell's Quarto options and makes the label unique per wave.
+
+``publish_estimates`` writes the theme's whole cube for the wave (every indicator by every
+breakdown, suppressed cells included) and the wave's sample facts: the pre-render step assembles
+the edition's estimates store from these files (helpers.store) and never opens data/processed/.
+
+Estimates are rounded once, to ``publish.decimals`` of settings.yaml, as soon as they are made:
+figures, alt texts, CSV files, the store and the prose all print the same published values.
 """
 
 from __future__ import annotations
@@ -21,6 +28,12 @@ from helpers.i18n import lower_first, t
 
 METADATA_KEY = "helpers"
 REFERENCE_CSV = "riziv_invalidity_mental_health.csv"
+CUBE = "estimates-{wave}.csv"        # the theme's cube in its tables folder
+SAMPLE = "sample-{wave}.json"        # the wave's sample facts, as the theme's notebook saw them
+# the estimates store's columns: codes for machines, labels in the edition's language for readers
+STORE_COLUMNS = ["wave", "theme", "indicator", "indicator_label", "kind", "unit", "breakdown", "breakdown_label",
+                 "group", "group_label", "estimate", "ci_low", "ci_high", "n", "flag", "flag_label",
+                 "series", "mode_change"]
 
 
 def _resolve(path, default: Path) -> Path:
@@ -48,8 +61,9 @@ class Report:
             frames.append(ingest.load_processed(w, self.processed_dir))
         self._data = {int(f["wave"].iloc[0]): f for f in frames}
         self._estimates: dict[tuple, pd.DataFrame] = {}
-        manifest = ingest.read_manifest(self.processed_dir, self.wave) or {}
-        self.synthetic = bool(manifest.get("synthetic"))
+        self.manifest = ingest.read_manifest(self.processed_dir, self.wave) or {}
+        self.synthetic = bool(self.manifest.get("synthetic"))
+        self.decimals = int(self.settings["publish"]["decimals"])
 
     # ------------------------------------------------------------------ data
     def estimates(self, indicators=None, wave=None) -> pd.DataFrame:
@@ -61,7 +75,8 @@ class Report:
             if wave not in self._data:
                 self._estimates[key] = estimate.empty()
             else:
-                self._estimates[key] = estimate.estimates(self._data[wave], list(indicators), self.cb, wave=wave)
+                est = estimate.estimates(self._data[wave], list(indicators), self.cb, wave=wave)
+                self._estimates[key] = estimate.rounded(est, self.decimals)
         return self._estimates[key]
 
     def _all_waves(self, indicators) -> pd.DataFrame:
@@ -123,9 +138,50 @@ class Report:
                           for g in d["group_var"]]
         d["indicator"] = [self._label(i, short=False, wave=int(w)) for i, w in zip(d["indicator"], d["wave"])]
         d["flag"] = [t(self.lang, f"flags.{f}") for f in d["flag"]]
-        for c in ("estimate", "ci_low", "ci_high"):
-            d[c] = d[c].astype(float).round(2)
         return d[[*estimate.COLUMNS, "unit"]]
+
+    def cube(self) -> pd.DataFrame:
+        """Every indicator of the theme that this wave has, by every breakdown of the codebook, in
+        the store's schema: codes and labels in the report's language, the series an estimate
+        belongs to (only the same series is comparable) and the mode-change mark. Suppressed cells
+        are rows with an empty estimate and their flag."""
+        est = self.estimates(self._available(self.indicators))
+        d = pd.DataFrame({"wave": est["wave"].astype(int), "theme": self.theme, "indicator": est["indicator"]})
+        d["indicator_label"] = [self._label(i, short=False) for i in est["indicator"]]
+        d["kind"] = [self._kind(i) for i in est["indicator"]]
+        d["unit"] = [t(self.lang, f"units.{k}") for k in d["kind"]]
+        d["breakdown"] = est["group_var"]
+        d["breakdown_label"] = [t(self.lang, "tables.total") if g == estimate.TOTAL
+                                else self.cb.label(self.lang, breakdown=g) for g in est["group_var"]]
+        d["group"] = est["group"]
+        d["group_label"] = [self._group_label(g, v) for g, v in zip(est["group_var"], est["group"])]
+        for c in ("estimate", "ci_low", "ci_high", "n", "flag"):
+            d[c] = est[c]
+        d["flag_label"] = [t(self.lang, f"flags.{f}") for f in est["flag"]]
+        d["series"] = [self.cb.series(i, self.wave) for i in est["indicator"]]
+        d["mode_change"] = bool(self.cb.waves[self.wave].get("mode_change", False))
+        return d[STORE_COLUMNS]
+
+    def sample(self) -> dict:
+        """The wave's sample facts that the book prints (respondents, data origin, item non-response
+        of the theme's indicators and of the breakdowns): aggregates only."""
+        q = pd.read_csv(ingest.processed_paths(self.processed_dir, self.wave)["quality"])
+        mine = q[((q["kind"] == "indicator") & q["name"].isin(self.indicators)) | (q["kind"] == "breakdown")]
+        return {"wave": self.wave, "theme": self.theme, "respondents": int(self.manifest["rows_belgium"]),
+                "synthetic": self.synthetic, "source": self.manifest["source"],
+                "source_sha256": self.manifest["source_sha256"],
+                "nonresponse_pct": [{"kind": r.kind, "name": r.name, "pct": float(r.nonresponse_pct)}
+                                    for r in mine.itertuples()]}
+
+    def publish_estimates(self) -> None:
+        """Write the cube and the sample facts for the estimates store (no output in the notebook)."""
+        if self.tables_dir is None:
+            return
+        self.tables_dir.mkdir(parents=True, exist_ok=True)
+        self.cube().to_csv(self.tables_dir / CUBE.format(wave=self.wave), index=False, encoding="utf-8",
+                           lineterminator="\n")
+        (self.tables_dir / SAMPLE.format(wave=self.wave)).write_text(
+            json.dumps(self.sample(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
     def _publish(self, label: str, *, png: bytes | None = None, markdown: str | None = None,
                  cap: str, alt: str | None, table: pd.DataFrame) -> None:
