@@ -31,11 +31,16 @@ def test_no_tracked_file_over_one_megabyte():
     assert not big, f"files over 1 MB are tracked: {big}"
 
 
-def test_files_without_a_text_encoding_are_only_images():
-    """A NUL byte marks a binary: only the README's images may be one."""
+def vendored_font(p: str) -> bool:
+    """The site's typeface, vendored with its licence (assets/vendor/README.md)."""
+    return p.startswith("assets/vendor/") and p.endswith(".woff2")
+
+
+def test_files_without_a_text_encoding_are_only_images_and_vendored_fonts():
+    """A NUL byte marks a binary: only the README's images and the site's vendored fonts may be one."""
     binaries = []
     for p in tracked():
         f = config.ROOT / p
-        if f.is_file() and not p.endswith(".png") and b"\0" in f.read_bytes()[:8192]:
+        if f.is_file() and not p.endswith(".png") and not vendored_font(p) and b"\0" in f.read_bytes()[:8192]:
             binaries.append(p)
     assert not binaries, f"binary files are tracked: {binaries}"
