@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyreadstat
@@ -56,3 +59,46 @@ def published() -> Path:
     result = runner.run(log=lambda *_: None, progress=False, ingest_first=False)
     assert len(result.executed) + len(result.skipped) == 32
     return config.BUILD_DIR
+
+
+# ---------------------------------------------------------------------- a clean copy, rendered
+needs_quarto = pytest.mark.skipif(
+    shutil.which("quarto") is None,
+    reason="the quarto binary is not on PATH (pip install quarto-cli, or quarto.org; here "
+           "../shared/tools/quarto/bin): the real render of both profiles is not tested here")
+
+
+def project_copy(dest: Path) -> Path:
+    """The repository's files (tracked and new, not ignored) in ``dest``: a clean clone, locally."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                           cwd=config.ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
+    for rel in filter(None, files):
+        src = config.ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)  # keeps mtimes: the notebooks stay cached
+    return dest
+
+
+def clean_build(root: Path) -> subprocess.CompletedProcess:
+    """`python -m helpers build` in a clean copy: its own data and build folders, no EWCS_* overrides."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWCS_") and k != "SOURCE_DATE_EPOCH"}
+    return subprocess.run([sys.executable, "-m", "helpers", "build"], cwd=root, capture_output=True, text=True,
+                          env=env)
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory) -> Path:
+    """A clean copy of the project built and rendered with the real Quarto, once per session (the
+    render tests and the browser tests read it)."""
+    if os.environ.get("EWCS_RENDERED"):  # a project already built and rendered (while working on the site)
+        return Path(os.environ["EWCS_RENDERED"])
+    if shutil.which("quarto") is None:
+        pytest.skip("the quarto binary is not on PATH: nothing is rendered on this machine")
+    root = project_copy(tmp_path_factory.mktemp("render") / "repo")
+    r = clean_build(root)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    (root / "build.log").write_text(r.stdout + r.stderr)
+    return root
+
+

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import book, codebook, config, estimate, i18n, ingest, postrender
+from helpers import check as bookcheck
+from helpers import codebook, config, estimate, i18n, ingest, postrender, prerender, prose
+from helpers.store import Store
 
 PROJECT_FILES = ["_quarto.yml", "_quarto-nl.yml", "_quarto-fr.yml", "index.qmd", "chapters"]
 
@@ -25,7 +27,7 @@ PROJECT_FILES = ["_quarto.yml", "_quarto-nl.yml", "_quarto-fr.yml", "index.qmd",
 @pytest.fixture(scope="module")
 def prepared(published) -> Path:
     """The published grid plus the book's numbers and figure blocks, in the tests' build folder."""
-    book.write_book_inputs(published, config.PROCESSED_DIR, log=lambda *_: None)
+    prerender.write_book_inputs(published, log=lambda *_: None)
     return published
 
 
@@ -41,17 +43,17 @@ def project(prepared, tmp_path) -> Path:
 
 
 def problems(root: Path, build: Path) -> list[str]:
-    found, _ = book.check(build, root=root)
+    found, _ = bookcheck.check(build, root=root)
     return found
 
 
 def variables(build: Path) -> dict:
-    return yaml.safe_load(book.variables_path(build).read_text(encoding="utf-8"))
+    return yaml.safe_load(prerender.variables_path(build).read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------------- the report as it is
 def test_the_report_passes_the_check(prepared):
-    found, stats = book.check(prepared)
+    found, stats = bookcheck.check(prepared)
     assert found == []
     # every theme chapter embeds figures of the report wave and earlier waves, each with its CSV
     assert stats["embeds"] > 100 and stats["downloads"] == stats["embeds"]
@@ -65,18 +67,19 @@ def test_check_command(prepared):
 
 
 def test_tests_never_write_the_reports_variables(prepared):
-    assert book.variables_path(prepared) == prepared / "quarto" / "_variables.yml"
-    assert book.variables_path(config.ROOT / "build") == config.ROOT / "_variables.yml"
+    assert prerender.variables_path(prepared) == prepared / "quarto" / "_variables.yml"
+    assert prerender.variables_path(config.ROOT / "build") == config.ROOT / "_variables.yml"
 
 
 def test_quoted_numbers_come_from_the_estimates(prepared):
-    """Recompute a few quoted numbers independently of book.variables()."""
+    """Recompute a few quoted numbers independently of the store and prose.variables(): from the
+    respondents, rounded once to the published precision."""
     cb = codebook.load()
-    wave = book.report_wave()
+    wave = prerender.report_wave()
     df = ingest.load_processed(wave, config.PROCESSED_DIR)
     values = variables(prepared)
     for ind in ("stress", "exhaustion", "who5_index"):
-        est = estimate.estimates(df, [ind], cb, wave=wave)
+        est = estimate.rounded(estimate.estimates(df, [ind], cb, wave=wave), config.settings()["publish"]["decimals"])
         total = est[est.group_var == "total"].iloc[0]
         sectors = est[(est.group_var == "sector")].dropna(subset=["estimate"])
         top = sectors.loc[sectors.estimate.idxmax()]
@@ -94,8 +97,8 @@ def test_quoted_numbers_come_from_the_estimates(prepared):
 
 
 def test_figure_blocks_put_the_report_wave_first_and_earlier_waves_in_tabs(prepared):
-    wave = book.report_wave()
-    text = (book.quarto_dir(prepared, "fr") / "figures" / "fig-burnout-exhaustion-sector.qmd").read_text()
+    wave = prerender.report_wave()
+    text = (prerender.quarto_dir(prepared, "fr") / "figures" / "fig-burnout-exhaustion-sector.qmd").read_text()
     embeds = re.findall(r"#fig-burnout-exhaustion-sector-(\d{4}) >", text)
     assert embeds[0] == str(wave)
     assert embeds == sorted(embeds, reverse=True) and len(embeds) > 1
@@ -106,7 +109,7 @@ def test_figure_blocks_put_the_report_wave_first_and_earlier_waves_in_tabs(prepa
 
 def test_generated_tables_are_in_the_language(prepared):
     for lang, other in (("nl", "fr"), ("fr", "nl")):
-        text = (book.quarto_dir(prepared, lang) / "samples.qmd").read_text(encoding="utf-8")
+        text = (prerender.quarto_dir(prepared, lang) / "samples.qmd").read_text(encoding="utf-8")
         assert i18n.t(lang, "book.samples.caption") in text
         assert i18n.t(other, "book.samples.caption") not in text
         for w in codebook.load().wave_names():
@@ -115,12 +118,12 @@ def test_generated_tables_are_in_the_language(prepared):
 
 def test_book_inputs_are_cached_and_stale_figures_removed(prepared):
     logs = []
-    book.write_book_inputs(prepared, config.PROCESSED_DIR, log=logs.append)
-    assert logs == ["book: numbers and figure blocks up to date"]
-    stale = book.quarto_dir(prepared, "nl") / "figures" / "fig-gone.qmd"
+    prerender.write_book_inputs(prepared, log=logs.append)
+    assert logs == ["book: store, numbers and figure blocks up to date"]
+    stale = prerender.quarto_dir(prepared, "nl") / "figures" / "fig-gone.qmd"
     stale.write_text("{{< embed ../../build/executed/2024/nl/burnout.ipynb#fig-gone-2024 >}}\n")
     (prepared / "quarto" / "inputs.json").unlink()  # as after any change of an input
-    book.write_book_inputs(prepared, config.PROCESSED_DIR, log=logs.append)
+    prerender.write_book_inputs(prepared, log=logs.append)
     assert logs[-1].startswith("book: wrote") and not stale.exists()
 
 
@@ -177,7 +180,7 @@ def test_variables_of_the_other_language_or_undefined(project, prepared):
 
 def test_words_left_from_the_other_language(project, prepared):
     phrase = i18n.t("fr", "book.keyfigures.caption", wave=2024).split(",")[0]
-    assert phrase in book._foreign_phrases("nl") or any(p in phrase for p in book._foreign_phrases("nl"))
+    assert phrase in bookcheck._foreign_phrases("nl") or any(p in phrase for p in bookcheck._foreign_phrases("nl"))
     add(project, "chapters/nl/methodology.qmd", phrase)
     assert any("from the other language's catalogue" in p and "methodology" in p for p in problems(project, prepared))
 
@@ -261,6 +264,18 @@ def test_postrender_removes_the_build_machines_notebook_paths(site):
     assert '<div class="quarto-embed-nb-cell"><div id="fig-burnout-key-2024" class="cell">x</div></div>' in text
 
 
+def test_postrender_names_chapter_links_by_what_they_show(site):
+    """Quarto's previous/next links show "6 Burn-out" but are named "Burn-out" (WCAG 2.5.3)."""
+    page = site / "nl" / "chapters" / "nl" / "burnout.html"
+    link = ('<a href="../../chapters/nl/methodology.html" class="pagination-link" aria-label="Methode">'
+            '<span class="nav-page-text"><span class="chapter-number">8</span>&nbsp; Methode</span></a>')
+    page.write_text(page.read_text().replace("<h1>x</h1>", "<h1>x</h1>" + link), encoding="utf-8")
+    postrender.postrender(site / "nl", "nl")
+    text = page.read_text(encoding="utf-8")
+    assert '<a href="../../chapters/nl/methodology.html" class="pagination-link"><span' in text
+    assert 'aria-label="Methode"' not in text
+
+
 def test_site_index_offers_both_languages(site):
     postrender.postrender(site / "nl", "nl")
     index = (site / "index.html").read_text(encoding="utf-8")
@@ -300,28 +315,26 @@ def test_change_is_called_significant_only_beyond_the_intervals():
         return Row(estimate=est, ci_low=est - half, ci_high=est + half)
 
     # z for two equal standard errors s: (a - b) / (s * sqrt 2); half-width 1.96 s
-    assert book._change("nl", row(30, 2.0), row(26, 2.0)) == i18n.t("nl", "book.change.up")      # z = 2.83
-    assert book._change("fr", row(26, 2.0), row(30, 2.0)) == i18n.t("fr", "book.change.down")
-    assert book._change("nl", row(30, 2.0), row(27.5, 2.0)) == i18n.t("nl", "book.change.same")  # z = 1.77
-    assert book._change("nl", row(30, 2.0), None) == i18n.t("nl", "book.change.none")
+    assert prose.change("nl", row(30, 2.0), row(26, 2.0)) == i18n.t("nl", "book.change.up")      # z = 2.83
+    assert prose.change("fr", row(26, 2.0), row(30, 2.0)) == i18n.t("fr", "book.change.down")
+    assert prose.change("nl", row(30, 2.0), row(27.5, 2.0)) == i18n.t("nl", "book.change.same")  # z = 1.77
+    assert prose.change("nl", row(30, 2.0), None) == i18n.t("nl", "book.change.none")
 
 
 def test_prose_never_quotes_a_group_of_low_reliability(prepared):
-    numbers = book.Numbers(config.PROCESSED_DIR)
-    table = numbers.table
+    store = Store(prepared, "nl")
+    table = store.table
     low = table[table.flag == estimate.FLAG_LOW]
     assert not low.empty  # the synthetic data has such groups
     for r in low.head(20).itertuples():
-        quoted = numbers.groups(r.indicator, r.wave, r.group_var)
+        quoted = store.groups(r.indicator, r.wave, r.breakdown)
         assert r.group not in set(quoted.group)
 
 
 def test_breaks_table_compares_with_the_latest_waves_series():
     """Sleep problems (2010 yes/no, 2015 frequency) and telework (three questions): the latest
     wave's series is the reference, whatever the number of waves in each series."""
-    from helpers import book
-
-    table = book.breaks(book.Numbers(config.PROCESSED_DIR), "nl")
+    table = prerender.breaks("nl")
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:4]]
             for line in table.splitlines() if line.startswith("|") and "---" not in line}
     assert rows["Slaapproblemen"] == ["2015", "2010"]

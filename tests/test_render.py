@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import clean_build, needs_quarto, project_copy
 from helpers import config
 
 FAKE_QUARTO = """#!{python}
@@ -38,18 +39,6 @@ for page in ("index.html", "chapters/" + lang + "/burnout.html"):
 (out / "report.pdf").write_bytes(b"%PDF-1.7")
 run("postrender", QUARTO_PROJECT_OUTPUT_DIR=str(out), QUARTO_PROFILE=lang)
 """
-
-
-def project_copy(dest: Path) -> Path:
-    """The repository's files (tracked and new, not ignored) in ``dest``: a clean clone, locally."""
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                           cwd=config.ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
-    for rel in filter(None, files):
-        src = config.ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)  # keeps mtimes: the notebooks stay cached
-    return dest
 
 
 @pytest.fixture
@@ -89,28 +78,6 @@ def test_failed_render_keeps_the_previous_site(published, fake_quarto, tmp_path)
     assert "quarto render --profile fr" in r.stderr and "previous site was kept" in r.stderr
     assert (root / "_site" / "index.html").read_text() == "the site as published last time"
     assert not (root / "_site" / "nl").exists()  # no half-built report next to the old one
-
-
-needs_quarto = pytest.mark.skipif(
-    shutil.which("quarto") is None,
-    reason="the quarto binary is not on PATH (pip install quarto-cli, or quarto.org; here "
-           "../shared/tools/quarto/bin): the real render of both profiles is not tested here")
-
-
-def clean_build(root: Path) -> subprocess.CompletedProcess:
-    """`python -m helpers build` in a clean copy: its own data and build folders, no EWCS_* overrides."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWCS_") and k != "SOURCE_DATE_EPOCH"}
-    return subprocess.run([sys.executable, "-m", "helpers", "build"], cwd=root, capture_output=True, text=True,
-                          env=env)
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> Path:
-    root = project_copy(tmp_path_factory.mktemp("render") / "repo")
-    r = clean_build(root)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    (root / "build.log").write_text(r.stdout + r.stderr)
-    return root
 
 
 @needs_quarto

@@ -52,16 +52,16 @@ QUARTO_MISSING = ("the notebooks are built, but the `quarto` command is not inst
 
 
 def cmd_prepare(args) -> int:
-    from helpers import book
+    from helpers import prerender
 
-    book.prepare(jobs=args.jobs)
+    prerender.prepare(jobs=args.jobs)
     return 0
 
 
 def cmd_check(args) -> int:
-    from helpers import book
+    from helpers import check
 
-    problems, stats = book.check()
+    problems, stats = check.check()
     for p in problems:
         print(f"check: {p}", file=sys.stderr)
     if problems:
@@ -83,16 +83,16 @@ def cmd_postrender(args) -> int:
 def cmd_build(args) -> int:
     import shutil
 
-    from helpers import book, config, i18n
+    from helpers import config, i18n, prerender, render
 
-    book.prepare(jobs=args.jobs)  # writes the synthetic default first when data/raw/ is empty
+    prerender.prepare(jobs=args.jobs)  # writes the synthetic default first when data/raw/ is empty
     if args.no_render:
         print("build: stopped after the notebooks (--no-render)")
         return 0
     quarto = shutil.which("quarto")
     if quarto is None:
         raise PipelineError(QUARTO_MISSING)
-    book.render(quarto, i18n.languages())
+    render.render(quarto, i18n.languages())
     print(f"build: report in {config.ROOT / '_site'} ({', '.join(i18n.languages())})")
     return 0
 

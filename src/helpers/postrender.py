@@ -8,7 +8,8 @@ language of their browser and offers both. Running it twice gives the same pages
 
 It also removes the ``data-notebook*`` attributes of embedded cells: Quarto strips them in its
 notebook-preview pass, which book projects skip, so they would publish the absolute path of the
-build machine's notebooks (and make every build folder's site differ).
+build machine's notebooks (and make every build folder's site differ); and the ``aria-label`` of
+the previous/next chapter links, which names them without the chapter number they show.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from helpers.errors import PipelineError
 HEAD_MARK = ("<!-- helpers:hreflang -->", "<!-- /helpers:hreflang -->")
 BAR_MARK = ("<!-- helpers:language-bar -->", "<!-- /helpers:language-bar -->")
 NOTEBOOK_ATTRIBUTES = re.compile(r'\s+data-notebook(?:-title|-cellid)?="[^"]*"', re.I)
+# Quarto names the previous/next chapter links by the chapter's title alone while they show its
+# number too ("6 Burn-out"): a spoken name that leaves out the visible text fails WCAG 2.5.3
+# (label in name). Without the attribute, the link's name is what it shows.
+PAGINATION_LABEL = re.compile(r'(<a\b[^>]*\bclass="pagination-link")\s+aria-label="[^"]*"', re.I)
 
 
 def edition_pdf(lang: str) -> str:
@@ -67,6 +72,7 @@ def decorate(page: Path, edition: Path, site: Path, lang: str) -> None:
     links.append(f'<a href="{html.escape(pdf)}" download>{html.escape(i18n.t(lang, "book.pdf"))}</a>')
     bar = f'<nav class="language-bar" aria-label="{html.escape(i18n.t(lang, "book.editions"))}">{" ".join(links)}</nav>'
     text = NOTEBOOK_ATTRIBUTES.sub("", page.read_text(encoding="utf-8"))
+    text = PAGINATION_LABEL.sub(r"\1", text)
     text = _replace_block(text, HEAD_MARK, "".join(alternates), (r"</head>",), after=False)
     text = _replace_block(text, BAR_MARK, bar, (r"<main\b[^>]*>", r"<body\b[^>]*>"), after=True)
     page.write_text(text, encoding="utf-8")

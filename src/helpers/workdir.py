@@ -72,3 +72,15 @@ def staging(folder: Path) -> Path:
     except PermissionError:
         raise PipelineError("cannot be written (permission denied)", file=_display(Path(folder)),
                             expected="a folder the user running the pipeline may write to") from None
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` atomically, and only when it changed: an unchanged file keeps its time stamp
+    (Quarto's freshness checks read them) and a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,453 @@
+/* The report's data explorer (helpers/explorer.py writes the page around it).
+ *
+ * Reads the edition's estimates store (one CSV per language) and shows, for a chosen theme,
+ * indicator, breakdown and wave: every group's estimate with its 95% interval and n (chart, summary
+ * sentence, table, CSV of exactly those rows) and the trend over the comparable waves for all
+ * workers and one group. Every word comes from the page's configuration (the catalogues); numbers
+ * are printed as helpers.i18n prints them. Uses the vendored d3 (CSV) and Observable Plot (charts);
+ * requests nothing from any other host. The selection lives in the address (?t=&i=&b=&w=&g=).
+ */
+(function () {
+  "use strict";
+  var conf = JSON.parse(document.getElementById("explorer-config").textContent);
+  var W = conf.words;
+  var COLOURS = { total: "#0072B2", group: "#B84A00", reference: "#595959" };  // >= 3:1 on white
+  var CONTROLS = ["theme", "indicator", "breakdown", "wave", "group"];
+  var PARAM = { theme: "t", indicator: "i", breakdown: "b", wave: "w", group: "g" };
+  var el = function (id) { return document.getElementById(id); };
+  var select = {};
+  CONTROLS.forEach(function (c) { select[c] = el("ex-" + c); });
+
+  var columns = [];        // the store's header, in its order
+  var index = new Map();   // "indicator|wave|breakdown" -> rows, in store order
+  var indicators = new Map(conf.indicators.map(function (d) { return [d.code, d]; }));
+
+  // ------------------------------------------------------------------ words and numbers
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? String(values[k]) : m; });
+  }
+
+  // Python's format(x, ".{d}f"): the exact binary value, rounded half to even on an exact tie
+  function fixed(a, d) {
+    var text = a.toFixed(d);
+    var ext = a.toFixed(d + 30);
+    var tail = ext.slice(ext.indexOf(".") + 1 + d);
+    if (/^50*$/.test(tail)) {
+      var f = Math.floor(a * Math.pow(10, d));
+      var n = f % 2 === 0 ? f : f + 1;
+      text = (n / Math.pow(10, d)).toFixed(d);
+    }
+    return text;
+  }
+
+  function number(x, d) {
+    if (x === null || x === undefined || Number.isNaN(x)) return "–";
+    var text = fixed(Math.abs(x), d);
+    var parts = text.split(".");
+    var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, "\u0000");
+    var out = whole.split("\u0000").join(conf.number.thousands) + (parts[1] ? conf.number.decimal + parts[1] : "");
+    return (x < 0 && Number(text) !== 0 ? "-" : "") + out;
+  }
+
+  function value(x, kind) {
+    if (x === null || x === undefined || Number.isNaN(x)) return "–";
+    if (kind === "share") return fill(conf.number.percent, { x: number(x, 0) }).replace(" %", "\u00a0%");
+    return number(x, 1);
+  }
+
+  function interval(r) {
+    return r.estimate === null ? "–" : value(r.ci_low, r.kind) + " – " + value(r.ci_high, r.kind);
+  }
+
+  function lowerFirst(text) {
+    return text.length > 1 && text[1] === text[1].toUpperCase() && text[1] !== text[1].toLowerCase()
+      ? text : text.charAt(0).toLowerCase() + text.slice(1);
+  }
+
+  // ------------------------------------------------------------------ the store
+  function parse(text) {
+    var raw = d3.csvParse(text);
+    columns = raw.columns;
+    raw.forEach(function (r) {
+      var row = {
+        raw: r, wave: +r.wave, theme: r.theme, indicator: r.indicator, label: r.indicator_label, kind: r.kind,
+        unit: r.unit, breakdown: r.breakdown, breakdown_label: r.breakdown_label, group: r.group,
+        group_label: r.group_label, estimate: r.estimate === "" ? null : +r.estimate,
+        ci_low: r.ci_low === "" ? null : +r.ci_low, ci_high: r.ci_high === "" ? null : +r.ci_high,
+        n: +r.n, flag: r.flag, flag_label: r.flag_label, series: r.series, mode_change: r.mode_change === "True"
+      };
+      var key = row.indicator + "|" + row.wave + "|" + row.breakdown;
+      if (!index.has(key)) index.set(key, []);
+      index.get(key).push(row);
+    });
+  }
+
+  function rows(indicator, wave, breakdown) { return index.get(indicator + "|" + wave + "|" + breakdown) || []; }
+
+  // ------------------------------------------------------------------ controls
+  function options(sel, items, wanted) {
+    var keep = items.some(function (d) { return d.value === wanted; }) ? wanted : items.length ? items[0].value : "";
+    sel.replaceChildren.apply(sel, items.map(function (d) {
+      var o = document.createElement("option");
+      o.value = d.value;
+      o.textContent = d.text;
+      return o;
+    }));
+    sel.value = keep;
+  }
+
+  function waveText(w) {
+    return conf.waves[String(w)] && conf.waves[String(w)].mode_change ? w + " (" + W.telephone + ")" : String(w);
+  }
+
+  function refreshControls(wanted) {
+    options(select.theme, conf.themes.map(function (t) { return { value: t, text: W.themes[t] }; }), wanted.theme);
+    var inds = conf.indicators.filter(function (d) { return d.theme === select.theme.value; });
+    options(select.indicator, inds.map(function (d) { return { value: d.code, text: d.label }; }), wanted.indicator);
+    options(select.breakdown, conf.breakdowns.map(function (b) { return { value: b.code, text: b.label }; }), wanted.breakdown);
+    var ind = indicators.get(select.indicator.value);
+    var waves = ind.waves.slice().reverse();
+    var wave = wanted.wave && ind.waves.indexOf(+wanted.wave) >= 0 ? String(wanted.wave)
+      : String(ind.waves.indexOf(conf.report_wave) >= 0 ? conf.report_wave : ind.waves[ind.waves.length - 1]);
+    options(select.wave, waves.map(function (w) { return { value: String(w), text: waveText(w) }; }), wave);
+    var groups = rows(ind.code, +select.wave.value, select.breakdown.value);
+    options(select.group, groups.map(function (r) { return { value: r.group, text: r.group_label }; }), wanted.group);
+  }
+
+  function current() {
+    var out = {};
+    CONTROLS.forEach(function (c) { out[c] = select[c].value; });
+    return out;
+  }
+
+  function fromAddress() {
+    var p = new URLSearchParams(window.location.search);
+    var out = {};
+    CONTROLS.forEach(function (c) { if (p.has(PARAM[c])) out[c] = p.get(PARAM[c]); });
+    if (out.indicator && indicators.has(out.indicator)) out.theme = indicators.get(out.indicator).theme;
+    return out;
+  }
+
+  function toAddress(sel) {
+    var p = new URLSearchParams();
+    CONTROLS.forEach(function (c) { p.set(PARAM[c], sel[c]); });
+    history.replaceState(null, "", "?" + p.toString() + window.location.hash);
+  }
+
+  // ------------------------------------------------------------------ tables and downloads
+  // numeric: one boolean per column, true where the column holds numbers (right-aligned)
+  function table(node, caption, head, body, numeric) {
+    var cap = document.createElement("caption");
+    cap.textContent = caption;
+    var thead = document.createElement("thead");
+    var tr = document.createElement("tr");
+    head.forEach(function (h, i) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = h;
+      if (numeric[i]) th.className = "num";
+      tr.appendChild(th);
+    });
+    thead.appendChild(tr);
+    var tbody = document.createElement("tbody");
+    body.forEach(function (cells) {
+      var row = document.createElement("tr");
+      cells.forEach(function (c, i) {
+        var td = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) td.scope = "row";
+        td.textContent = c;
+        if (numeric[i]) td.className = "num";
+        row.appendChild(td);
+      });
+      tbody.appendChild(row);
+    });
+    var t = document.createElement("table");
+    t.className = "table explorer-table";
+    t.append(cap, thead, tbody);
+    node.replaceChildren(t);
+  }
+
+  function download(button, list, name) {
+    button.onclick = function () {
+      var text = d3.csvFormat(list.map(function (r) { return r.raw; }), columns) + "\n";
+      var url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+      var a = document.createElement("a");
+      a.href = url;
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+    };
+  }
+
+  function remark(r) { return r.flag_label; }
+
+  // ------------------------------------------------------------------ charts
+  function width(node) { return Math.max(280, Math.min(node.clientWidth || 640, 900)); }
+
+  function plotStyle() { return { fontFamily: "inherit", fontSize: "14px", overflow: "visible" }; }
+
+  function labelled(svg, captionId) {
+    // the summary sentence under the chart is its text alternative; the table gives every number.
+    // Plot names its mark groups with aria-label, which ARIA does not allow on a <g> without a
+    // role: the name moves to data-mark (the tests find the marks by it)
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-labelledby", captionId);
+    svg.querySelectorAll("[aria-label]").forEach(function (n) {
+      n.setAttribute("data-mark", n.getAttribute("aria-label"));
+      n.removeAttribute("aria-label");
+    });
+    svg.querySelectorAll("[aria-description]").forEach(function (n) { n.removeAttribute("aria-description"); });
+    return svg;
+  }
+
+  function groupsChart(node, list, total, ind) {
+    var shown = list.filter(function (r) { return r.estimate !== null; });
+    if (!shown.length) { node.replaceChildren(); return; }
+    var w = width(node);
+    var narrow = w < 560;
+    var name = function (r) { return r.group_label + (r.flag === conf.flags.low ? " *" : ""); };
+    var hi = d3.max(shown, function (r) { return r.ci_high; });
+    var lo = d3.min(shown, function (r) { return r.ci_low; });
+    var domain = ind.kind === "share" ? [0, Math.min(100, Math.max(10, Math.ceil(hi / 10) * 10))] : [Math.min(0, lo), hi * 1.08];
+    var marks = [
+      Plot.gridX({ stroke: "#d0d0d0", strokeOpacity: 1 }),
+      Plot.ruleY(shown, { y: name, x1: "ci_low", x2: "ci_high", stroke: COLOURS.total, strokeWidth: 2 }),
+      Plot.dot(shown, {
+        y: name, x: "estimate", r: 5.5, stroke: COLOURS.total, strokeWidth: 2,
+        fill: function (r) { return r.flag === conf.flags.low ? "white" : COLOURS.total; }
+      }),
+      Plot.text(shown, {
+        y: name, x: "ci_high", dx: 8, textAnchor: "start", fill: "currentColor",
+        text: function (r) { return value(r.estimate, r.kind); }
+      })
+    ];
+    if (total && total.estimate !== null) {
+      marks.unshift(Plot.ruleX([total.estimate], { stroke: COLOURS.reference, strokeDasharray: "5,4", strokeWidth: 1.5 }));
+      marks.push(Plot.text([total.estimate], {
+        x: function (d) { return d; }, frameAnchor: "top", dy: -16, fill: COLOURS.reference, textAnchor: "middle",
+        text: function () { return fill(W.total_line, { total: W.total, value: value(total.estimate, ind.kind) }); }
+      }));
+    }
+    var row = narrow ? 52 : 34;
+    var axes = [Plot.axisX({ label: shown[0].unit, labelAnchor: "center", labelArrow: "none", labelOffset: 40 })];
+    if (narrow) {
+      // on a phone each group's name goes above its interval, over the whole width
+      marks.push(Plot.text(shown, { y: name, text: name, frameAnchor: "left", textAnchor: "start", dy: -16,
+                                    fill: "currentColor", lineWidth: 30 }));
+    } else {
+      axes.push(Plot.axisY({ tickSize: 0, lineWidth: 15, textOverflow: "ellipsis-end" }));
+    }
+    var svg = Plot.plot({
+      width: w, height: 80 + row * shown.length, marginTop: narrow ? 44 : 30, marginRight: 64, marginBottom: 50,
+      marginLeft: narrow ? 12 : 230,
+      style: plotStyle(),
+      x: { domain: domain, label: shown[0].unit, grid: false },
+      y: { domain: shown.map(name), label: null, tickSize: 0, padding: narrow ? 0.1 : 0.3 },
+      axis: null,
+      marks: axes.concat(marks)
+    });
+    node.replaceChildren(labelled(svg, "ex-groups-summary"));
+  }
+
+  function trendChart(node, points, ind, whoTotal, whoGroup) {
+    if (!points.length) { node.replaceChildren(); return; }
+    var w = width(node);
+    var waves = Array.from(new Set(points.map(function (p) { return String(p.wave); }))).sort();
+    var hi = d3.max(points, function (p) { return p.ci_high; });
+    var lo = d3.min(points, function (p) { return p.ci_low; });
+    var domain = ind.kind === "share" ? [0, Math.min(100, Math.max(10, Math.ceil(hi / 10) * 10))] : [Math.min(0, lo), hi * 1.08];
+    var who = [whoTotal, whoGroup];
+    var series = who.map(function (name) { return points.filter(function (p) { return p.who === name; }); });
+    var marks = [Plot.gridY({ stroke: "#d0d0d0", strokeOpacity: 1 })];
+    series.forEach(function (list, i) {
+      var dx = i === 0 ? -6 : 6;
+      var c = i === 0 ? COLOURS.total : COLOURS.group;
+      marks.push(
+        Plot.ruleX(list, { x: function (p) { return String(p.wave); }, y1: "ci_low", y2: "ci_high", stroke: c, strokeWidth: 2, dx: dx }),
+        Plot.line(list, { x: function (p) { return String(p.wave); }, y: "estimate", stroke: c, strokeWidth: 2.5, dx: dx,
+                          strokeDasharray: i === 0 ? null : "7,4" }),
+        Plot.dot(list, {
+          x: function (p) { return String(p.wave); }, y: "estimate", dx: dx, r: 5.5, stroke: c, strokeWidth: 2,
+          symbol: i === 0 ? "circle" : "square",
+          fill: function (p) { return p.mode_change ? "white" : c; }
+        })
+      );
+    });
+    var svg = Plot.plot({
+      width: w, height: 300, marginLeft: 52, marginRight: 24, marginBottom: 44,
+      style: plotStyle(),
+      x: { type: "point", domain: waves, label: null, padding: 0.4 },
+      y: { domain: domain, label: points[0].unit, labelArrow: "none" },
+      marks: marks
+    });
+    node.replaceChildren(labelled(svg, "ex-trend-summary"));
+  }
+
+  function legend(whoTotal, whoGroup) {
+    var key = function (cls, text) {
+      var span = document.createElement("span");
+      span.className = "explorer-key " + cls;
+      var mark = document.createElement("span");
+      mark.className = "explorer-key-mark";
+      mark.setAttribute("aria-hidden", "true");
+      var label = document.createElement("span");
+      label.textContent = text;
+      span.append(mark, label);
+      return span;
+    };
+    var p = document.createElement("p");
+    p.className = "explorer-legend";
+    p.setAttribute("aria-label", W.legend);
+    p.append(key("explorer-key-total", whoTotal), key("explorer-key-group", whoGroup));
+    return p;
+  }
+
+  // ------------------------------------------------------------------ the views
+  function showGroups(sel) {
+    var ind = indicators.get(sel.indicator);
+    var wave = +sel.wave;
+    var total = rows(ind.code, wave, "total")[0];
+    var list = rows(ind.code, wave, sel.breakdown);
+    var breakdown = list.length ? list[0].breakdown_label : "";
+    var label = total ? total.label : ind.label;
+    el("ex-groups-title").textContent = fill(W.by_group, { indicator: ind.label, breakdown: lowerFirst(breakdown), wave: wave });
+    var shown = list.filter(function (r) { return r.estimate !== null; });
+    var reliable = shown.filter(function (r) { return r.flag === conf.flags.ok; });
+    var flagged = shown.length - reliable.length;
+    var values = { indicator: label, breakdown: lowerFirst(breakdown), wave: wave,
+                   total: total ? value(total.estimate, ind.kind) : "–" };
+    var summary;
+    if (reliable.length) {
+      var top = reliable.reduce(function (a, b) { return b.estimate > a.estimate ? b : a; });
+      var bottom = reliable.reduce(function (a, b) { return b.estimate < a.estimate ? b : a; });
+      summary = fill(W.summary, Object.assign(values, {
+        top: lowerFirst(top.group_label), top_value: value(top.estimate, ind.kind),
+        bottom: lowerFirst(bottom.group_label), bottom_value: value(bottom.estimate, ind.kind) }));
+      if (flagged) summary += " " + fill(W.flagged, { count: flagged });
+    } else if (shown.length) {
+      summary = fill(W.summary_unreliable, Object.assign(values, { low_n: conf.low_n }));
+    } else {
+      summary = fill(W.summary_total, values);
+    }
+    el("ex-groups-summary").textContent = summary;
+    groupsChart(el("ex-groups-chart"), list, total, ind);
+    var notes = [W.ci_note];
+    if (flagged) notes.push(W.low_note);
+    el("ex-groups-notes").textContent = notes.join(" ");
+    var hidden = list.filter(function (r) { return r.flag === conf.flags.suppressed; });
+    el("ex-suppressed").textContent = hidden.length ? fill(W.suppressed, {
+      min_n: conf.min_n,
+      groups: hidden.map(function (r) { return r.group_label + " (n = " + number(r.n, 0) + ")"; }).join(", ") }) : "";
+    var h = W.headers;
+    var all = (total ? [total] : []).concat(list);
+    table(el("ex-groups-table"), el("ex-groups-title").textContent + " (" + (total ? total.unit : "") + ")",
+          [h.group, h.estimate, h.ci, h.n, h.flag],
+          all.map(function (r) { return [r.group_label, value(r.estimate, r.kind), interval(r), number(r.n, 0), remark(r)]; }),
+          [false, true, true, true, false]);
+    download(el("ex-download"), all, [sel.indicator, sel.breakdown, sel.wave, conf.lang].join("-") + ".csv");
+    return summary;
+  }
+
+  function comparableWaves(ind, wave) {
+    var series = (rows(ind.code, wave, "total")[0] || {}).series;
+    return ind.waves.filter(function (w) {
+      var r = rows(ind.code, w, "total")[0];
+      return r && r.series === series;
+    });
+  }
+
+  function showTrend(sel) {
+    var ind = indicators.get(sel.indicator);
+    var waves = comparableWaves(ind, +sel.wave);
+    var pick = function (w, breakdown, group) {
+      return rows(ind.code, w, breakdown).filter(function (r) { return r.group === group; })[0];
+    };
+    var totals = waves.map(function (w) { return pick(w, "total", "total"); });
+    var groups = waves.map(function (w) { return pick(w, sel.breakdown, sel.group); }).filter(Boolean);
+    var whoTotal = W.total;
+    var whoGroup = groups.length ? groups[0].group_label : "";
+    el("ex-trend-title").textContent = fill(W.trend, { indicator: ind.label });
+    var points = totals.concat(groups).filter(function (r) { return r.estimate !== null; }).map(function (r) {
+      return Object.assign({}, r, { who: r.breakdown === "total" ? whoTotal : whoGroup });
+    });
+    var chart = el("ex-trend-chart");
+    trendChart(chart, points, ind, whoTotal, whoGroup);
+    if (points.length) chart.prepend(legend(whoTotal, whoGroup));
+    var describe = function (list) {
+      return list.map(function (r) {
+        return r.wave + ": " + value(r.estimate, r.kind) + (r.flag === conf.flags.low ? " *" : "");
+      }).join(", ");
+    };
+    var text;
+    if (waves.length < 2) {
+      text = W.trend_none;
+    } else {
+      var shownTotals = totals.filter(function (r) { return r.estimate !== null; });
+      var shownGroups = groups.filter(function (r) { return r.estimate !== null; });
+      text = fill(W.trend_summary, { indicator: whoTotal, points: describe(shownTotals) });
+      if (shownGroups.length) text += " " + fill(W.trend_summary, { indicator: whoGroup, points: describe(shownGroups) });
+    }
+    el("ex-trend-summary").textContent = text;
+    var notes = [W.trend_key, W.comparable];
+    if (waves.some(function (w) { return conf.waves[String(w)].mode_change; })) notes.push(W.mode_change);
+    if (points.some(function (p) { return p.flag === conf.flags.low; })) notes.push(W.low_note);
+    el("ex-trend-notes").textContent = notes.join(" ");
+    var h = W.headers;
+    var both = [];
+    waves.forEach(function (w, i) {
+      both.push(totals[i]);
+      var g = pick(w, sel.breakdown, sel.group);
+      if (g) both.push(g);
+    });
+    table(el("ex-trend-table"), el("ex-trend-title").textContent + " (" + (both.length ? both[0].unit : "") + ")",
+          [h.wave, h.group, h.estimate, h.ci, h.n, h.flag],
+          both.map(function (r) {
+            var mark = r.mode_change ? W.telephone : "";
+            return [String(r.wave), r.group_label, value(r.estimate, r.kind), interval(r), number(r.n, 0),
+                    [remark(r), mark].filter(Boolean).join("; ")];
+          }), [false, false, true, true, true, false]);
+    download(el("ex-download-trend"), both, [sel.indicator, "trend", sel.breakdown, sel.group, conf.lang].join("-") + ".csv");
+  }
+
+  function update(wanted) {
+    refreshControls(wanted);
+    var sel = current();
+    var summary = showGroups(sel);
+    showTrend(sel);
+    toAddress(sel);
+    el("ex-status").textContent = summary;
+  }
+
+  // ------------------------------------------------------------------ start
+  function start() {
+    CONTROLS.forEach(function (c) {
+      select[c].addEventListener("change", function () { update(current()); });
+    });
+    // charts are drawn at their container's width: draw again when that width changes
+    var timer = null;
+    var drawnAt = null;
+    new ResizeObserver(function (entries) {
+      var w = Math.round(entries[0].contentRect.width);
+      if (drawnAt === null) { drawnAt = w; return; }
+      if (w === drawnAt) return;
+      drawnAt = w;
+      clearTimeout(timer);
+      timer = setTimeout(function () { update(current()); }, 100);
+    }).observe(el("ex-groups-chart"));
+    // the status line announces each new selection's summary to screen readers; sighted readers
+    // read the same sentence under the chart
+    el("ex-status").classList.add("visually-hidden");
+    update(fromAddress());
+    document.getElementById("explorer").setAttribute("data-ready", "true");
+  }
+
+  fetch(conf.store)
+    .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+    .then(function (text) { parse(text); start(); })
+    .catch(function () {
+      el("ex-status").textContent = W.failed;
+      el("ex-status").classList.add("explorer-failed");
+    });
+})();

@@ -1,0 +1,250 @@
+"""Quarto's pre-render step (``python -m helpers prepare``): what the chapters take their numbers from.
+
+``prepare`` runs the pipeline (ingest and notebooks, cached), assembles the estimates store from
+the notebooks' cubes (helpers.store), then writes from the store and the executed notebooks only:
+
+* ``_variables.yml``: numbers quoted in prose, per language (helpers.prose);
+* ``build/quarto/<lang>/figures/<figure>.qmd``: one block per figure of the report wave, with the
+  earlier waves in tabs (website only) and a link to the CSV behind each figure;
+* ``build/quarto/<lang>/{keyfigures,samples,breaks,quality,notice}.qmd``: generated tables;
+* ``build/quarto/<lang>/explorer.qmd``: the data explorer's page body (helpers.explorer).
+
+Nothing here opens ``data/processed/``: a test holds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from helpers import codebook as codebook_mod
+from helpers import config, explorer, i18n, prose, workdir
+from helpers import store as store_mod
+from helpers.i18n import t
+from helpers.store import Store
+
+
+def report_wave() -> int:
+    return int(config.settings()["report"]["wave"])
+
+
+def quarto_dir(build_dir: Path, lang: str) -> Path:
+    return build_dir / "quarto" / lang
+
+
+def variables_path(build_dir: Path) -> Path:
+    """Where the quoted numbers go: ``_variables.yml`` at the project root, where Quarto reads it,
+    for the project's own build folder; beside the build for any other (the tests' temporary one),
+    so a test never rewrites the numbers of the report being edited."""
+    if Path(build_dir).resolve() == (config.ROOT / "build").resolve():
+        return config.ROOT / "_variables.yml"
+    return Path(build_dir) / "quarto" / "_variables.yml"
+
+
+def chapter_dir(lang: str) -> Path:
+    return config.ROOT / "chapters" / lang
+
+
+def rel(target: Path, lang: str) -> str:
+    """Path of ``target`` as a chapter of ``lang`` writes it (chapters/<lang>/ is the base)."""
+    return os.path.relpath(target, chapter_dir(lang)).replace(os.sep, "/")
+
+
+# ---------------------------------------------------------------------- generated markdown
+def _pipe_table(rows: list[dict], align: str) -> str:
+    if not rows:
+        return ""
+    df = pd.DataFrame(rows)
+    return df.to_markdown(index=False, colalign=tuple({"l": "left", "r": "right"}[a] for a in align)) + "\n"
+
+
+def key_figures(store: Store, wave: int) -> str:
+    lang = store.lang
+    cb = codebook_mod.load()
+    h = lambda k: t(lang, f"tables.headers.{k}")  # noqa: E731
+    rows = []
+    for ind in config.settings()["report"]["key_indicators"]:
+        now = store.total(ind, wave)
+        if now is None:
+            continue
+        fmt = lambda x: i18n.value(x, now.kind, lang)  # noqa: E731
+        prev = store.previous(ind, wave)
+        rows.append({
+            t(lang, "book.keyfigures.theme"): t(lang, f"themes.{cb.indicators[ind]['theme']}"),
+            h("indicator"): now.indicator_label,
+            str(wave): fmt(now.estimate),
+            h("ci"): "–" if math.isnan(now.ci_low) else f"{fmt(now.ci_low)} – {fmt(now.ci_high)}",
+            t(lang, "book.keyfigures.previous"): "–" if prev is None else f"{fmt(prev.estimate)} ({int(prev.wave)})",
+        })
+    caption = t(lang, "book.keyfigures.caption", wave=wave)
+    return _pipe_table(rows, "llrrr") + f"\n: {caption}\n"
+
+
+def samples(store: Store) -> str:
+    lang = store.lang
+    cb = codebook_mod.load()
+    rows = []
+    for w in cb.wave_names():
+        m = store.samples.get(w)
+        info = cb.waves[w]
+        rows.append({
+            t(lang, "tables.headers.wave"): str(w),
+            t(lang, "book.samples.survey"): info["name"],
+            t(lang, "book.samples.mode"): t(lang, f"mode.{info['mode']}"),
+            t(lang, "book.samples.fieldwork"): info["fieldwork"][lang],
+            t(lang, "book.samples.respondents"): i18n.number(m["respondents"], lang, 0) if m else "–",
+            t(lang, "book.samples.weight"): f"`{info['weights']['core']}`",
+            t(lang, "book.samples.data"): t(lang, "book.samples." + (
+                "missing" if not m else "synthetic" if m["synthetic"] else "real")),
+        })
+    return _pipe_table(rows, "lllrrll") + f"\n: {t(lang, 'book.samples.caption')}\n"
+
+
+def breaks(lang: str) -> str:
+    cb = codebook_mod.load()
+    rows = []
+    for ind in cb.indicators:
+        waves = cb.indicator_waves(ind)
+        series = {w: cb.series(ind, w) for w in waves}
+        if len(set(series.values())) < 2:
+            continue
+        # the reference is the series of the latest wave (what the report's trend figures join to)
+        main = [w for w in waves if series[w] == series[max(waves)]]
+        apart = [w for w in waves if w not in main]
+        rows.append({
+            t(lang, "tables.headers.indicator"): cb.label(lang, ind, short=True),
+            t(lang, "book.breaks.comparable"): ", ".join(map(str, main)),
+            t(lang, "book.breaks.apart"): ", ".join(map(str, apart)),
+        })
+    return _pipe_table(rows, "lll") + f"\n: {t(lang, 'book.breaks.caption')}\n"
+
+
+def quality(store: Store) -> str:
+    lang = store.lang
+    cb = codebook_mod.load()
+    waves = sorted(store.samples)
+    rows = []
+    for kind, names in (("indicator", [i for i in cb.indicators if "derive" not in cb.indicators[i]]),
+                        ("breakdown", cb.breakdown_order)):
+        for name in names:
+            label = cb.label(lang, name, short=True) if kind == "indicator" else cb.label(lang, breakdown=name)
+            row = {t(lang, "tables.headers.indicator"): label}
+            for w in waves:
+                pct = store.nonresponse(w, kind, name)
+                row[str(w)] = "–" if pct is None else i18n.percent(pct, lang, 1)
+            rows.append(row)
+    return _pipe_table(rows, "l" + "r" * len(waves)) + f"\n: {t(lang, 'book.quality.caption')}\n"
+
+
+def notice(store: Store) -> str:
+    if not any(s["synthetic"] for s in store.samples.values()):
+        return ""
+    lang = store.lang
+    return (f"::: {{.callout-warning .callout-synthetic}}\n## {t(lang, 'book.notice.title')}\n\n"
+            f"{t(lang, 'book.notice.text')}\n:::\n")
+
+
+def figure_block(lang: str, theme: str, figure: str, waves: list[int]) -> str:
+    """The report wave's figure, its CSV, and the earlier waves in tabs (website only)."""
+
+    # chapters name the project's build folder, where Quarto finds it; a build elsewhere (the
+    # tests') is mapped back by the check
+    project_build = config.ROOT / "build"
+
+    def one(w: int) -> str:
+        nb = project_build / "executed" / str(w) / lang / f"{theme}.ipynb"
+        csv = project_build / "tables" / str(w) / lang / theme / f"{figure}-{w}.csv"
+        return (f"{{{{< embed {rel(nb, lang)}#{figure}-{w} >}}}}\n\n"
+                f"::: {{.content-visible when-format=\"html\"}}\n"
+                f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n")
+
+    latest, earlier = waves[0], waves[1:]
+    text = one(latest)
+    if earlier:
+        tabs = "".join(f"\n## {w}\n\n{one(w)}" for w in earlier)
+        text += (f"\n::: {{.content-visible when-format=\"html\"}}\n{t(lang, 'book.earlier_waves')}\n\n"
+                 f"::: {{.panel-tabset}}\n{tabs}\n:::\n:::\n")
+    return text
+
+
+def _labels_by_wave(build_dir: Path, lang: str, theme: str) -> dict[int, list[str]]:
+    out = {}
+    for stamp in sorted((build_dir / "executed").glob(f"*/{lang}/{theme}.json")):
+        out[int(stamp.parts[-3])] = json.loads(stamp.read_text(encoding="utf-8"))["labels"]
+    return out
+
+
+# Modules that write the book's inputs: a change to any of them rewrites the inputs.
+WRITERS = ("prerender.py", "prose.py", "store.py", "explorer.py", "i18n.py", "codebook.py", "config.py")
+
+
+def _inputs_key(build_dir: Path) -> str:
+    """What the book's inputs are made from: the notebooks' outputs (stamps, cubes, sample facts),
+    configuration and the code that writes them. Never the processed data."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    conf = [*config.CODEBOOK_DIR.glob("*.yaml"), *(config.DATA / "i18n").glob("*.yaml"), config.DATA / "settings.yaml"]
+    outputs = [*(build_dir / "executed").glob("*/*/*.json"), *(build_dir / "tables").glob("*/*/*/estimates-*.csv"),
+               *(build_dir / "tables").glob("*/*/*/sample-*.json")]
+    for f in [*(here / n for n in WRITERS), *sorted(conf), *sorted(outputs)]:
+        h.update(str(f.relative_to(build_dir) if f.is_relative_to(build_dir) else f.name).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def write_book_inputs(build_dir: Path, log=print) -> None:
+    """The store, _variables.yml and build/quarto/<lang>/ (atomically per file; content-stable).
+
+    Skipped when nothing they are made from changed (Quarto runs the pre-render once per profile)."""
+    build_dir = Path(build_dir)
+    variables_file = variables_path(build_dir)
+    stamp = build_dir / "quarto" / "inputs.json"
+    key = _inputs_key(build_dir)
+    try:
+        done = json.loads(stamp.read_text(encoding="utf-8")).get("key") == key
+    except (FileNotFoundError, json.JSONDecodeError):
+        done = False
+    if done and variables_file.exists():
+        log("book: store, numbers and figure blocks up to date")
+        return
+    store_mod.assemble(build_dir, log=log)
+    cb, wave = codebook_mod.load(), report_wave()
+    values = {}
+    for lang in i18n.languages():
+        store = Store(build_dir, lang)
+        values[lang] = prose.variables(store, wave)
+        out = quarto_dir(build_dir, lang)
+        files = {"keyfigures.qmd": key_figures(store, wave), "samples.qmd": samples(store),
+                 "breaks.qmd": breaks(lang), "quality.qmd": quality(store), "notice.qmd": notice(store),
+                 "explorer.qmd": explorer.page(store)}
+        for theme in cb.themes:
+            by_wave = _labels_by_wave(build_dir, lang, theme)
+            for label in by_wave.get(wave, []):
+                figure = label[: -len(f"-{wave}")]
+                waves = [wave] + sorted((w for w, ls in by_wave.items() if w != wave and f"{figure}-{w}" in ls), reverse=True)
+                files[f"figures/{figure}.qmd"] = figure_block(lang, theme, figure, waves)
+        for name, text in files.items():
+            workdir.write_text(out / name, text)
+        for old in (out / "figures").glob("*.qmd"):  # a figure the notebooks no longer make
+            if f"figures/{old.name}" not in files:
+                old.unlink()
+    workdir.write_text(variables_file,
+                     "# Written by python -m helpers prepare: numbers quoted in the chapters. Do not edit.\n"
+                     + yaml.safe_dump(values, allow_unicode=True, sort_keys=True))
+    workdir.write_text(stamp, json.dumps({"key": key}) + "\n")
+    log(f"book: wrote {variables_file.name} and {quarto_dir(build_dir, '<lang>')}")
+
+
+def prepare(*, jobs=None, log=print) -> None:
+    """Quarto's pre-render: ingest and notebooks (cached), then the store and the book's inputs."""
+    from helpers import runner
+
+    with workdir.exclusive(config.BUILD_DIR, log):  # the notebooks and the inputs made from them
+        runner.run(jobs=jobs, log=log, progress=False)
+        write_book_inputs(config.BUILD_DIR, log=log)

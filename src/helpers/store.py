@@ -1,0 +1,170 @@
+"""The edition's estimates store: every published estimate, one file per language.
+
+Each theme notebook publishes its cube (``build/tables/<wave>/<lang>/<theme>/estimates-<wave>.csv``:
+the theme's indicators by every breakdown, suppressed cells included) and its wave's sample facts
+(``sample-<wave>.json``). ``assemble`` joins them, after checking that every theme, wave and
+language is there and every cube holds every cell the codebook declares, into
+
+* ``build/store/<lang>/estimates.csv``: the store, in the schema of ``report.STORE_COLUMNS``;
+* ``build/store/samples.json``: respondents, data origin and item non-response per wave.
+
+Everything after the notebooks (the prose numbers, the key-figure and sample tables, the explorer)
+reads these files through ``Store``: nothing after the notebooks opens ``data/processed/``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import codebook as codebook_mod
+from helpers import estimate, i18n, workdir
+from helpers.errors import PipelineError
+from helpers.report import CUBE, SAMPLE, STORE_COLUMNS
+
+STORE = "estimates.csv"
+SAMPLES = "samples.json"
+NUMERIC = ("estimate", "ci_low", "ci_high")
+
+
+def store_dir(build_dir: Path) -> Path:
+    return Path(build_dir) / "store"
+
+
+def store_path(build_dir: Path, lang: str) -> Path:
+    return store_dir(build_dir) / lang / STORE
+
+
+def _tables(build_dir: Path, wave: int, lang: str, theme: str) -> Path:
+    return Path(build_dir) / "tables" / str(wave) / lang / theme
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A store or cube file: codes and labels as text, estimates as numbers (empty = suppressed)."""
+    text_cols = [c for c in STORE_COLUMNS if c not in (*NUMERIC, "wave", "n", "mode_change")]
+    df = pd.read_csv(path, dtype={c: "str" for c in text_cols}, keep_default_na=False,
+                     na_values={c: [""] for c in NUMERIC})
+    if list(df.columns) != STORE_COLUMNS:
+        raise PipelineError("estimates file has other columns than the store's", file=path,
+                            expected=", ".join(STORE_COLUMNS))
+    df["mode_change"] = df["mode_change"].astype(str).str.lower() == "true"
+    return df
+
+
+def _expected_keys(cb, theme: str, wave: int) -> set[tuple]:
+    keys = set()
+    for ind in cb.theme_indicators(theme):
+        if not cb.indicator_spec(ind, wave):
+            continue
+        keys.add((ind, estimate.TOTAL, estimate.TOTAL))
+        for b in cb.breakdown_order:
+            keys |= {(ind, b, str(c)) for c in cb.breakdowns[b]["categories"]}
+    return keys
+
+
+def _order(df: pd.DataFrame, cb) -> pd.DataFrame:
+    """Codebook order: theme, indicator, wave, breakdown (all workers first), category."""
+    themes = {t: i for i, t in enumerate(cb.themes)}
+    inds = {t: i for i, t in enumerate(cb.indicators)}
+    bds = {b: i for i, b in enumerate([estimate.TOTAL, *cb.breakdown_order])}
+    cats = {(b, str(c)): i for b in cb.breakdown_order for i, c in enumerate(cb.breakdowns[b]["categories"])}
+    key = pd.DataFrame({"t": df.theme.map(themes), "i": df.indicator.map(inds), "w": df.wave,
+                        "b": df.breakdown.map(bds),
+                        "c": [cats.get((b, g), -1) for b, g in zip(df.breakdown, df.group)]})
+    return df.iloc[key.sort_values(["t", "i", "w", "b", "c"], kind="stable").index].reset_index(drop=True)
+
+
+def assemble(build_dir: Path, log=print) -> dict[str, Path]:
+    """Write the store of every language and the samples file; return the store paths."""
+    cb = codebook_mod.load()
+    build_dir = Path(build_dir)
+    out, tables = {}, {}
+    samples: dict[int, dict] = {}
+    for lang in i18n.languages():
+        parts = []
+        for theme in cb.themes:
+            for wave in cb.wave_names():
+                folder = _tables(build_dir, wave, lang, theme)
+                cube, sample = folder / CUBE.format(wave=wave), folder / SAMPLE.format(wave=wave)
+                for f in (cube, sample):
+                    if not f.exists():
+                        raise PipelineError(
+                            f"notebooks/{theme}.ipynb published no estimates for wave {wave}, language {lang}",
+                            file=f, expected="its last cell calls r.publish_estimates(); run `python -m helpers run`")
+                df = read_table(cube)
+                got = set(zip(df.indicator, df.breakdown, df.group))
+                want = _expected_keys(cb, theme, wave)
+                if got != want or len(df) != len(want) or set(df.wave) != {wave} or set(df.theme) != {theme}:
+                    missing, extra = sorted(want - got), sorted(got - want)
+                    raise PipelineError(
+                        f"the estimates of {theme}, wave {wave}, language {lang} do not match the codebook "
+                        f"(missing {missing[:3]}{'…' if len(missing) > 3 else ''}, "
+                        f"unexpected {extra[:3]}{'…' if len(extra) > 3 else ''}, {len(df)} rows for {len(want)})",
+                        file=cube, expected="one row per indicator of the wave and group of every breakdown; "
+                                            "rerun `python -m helpers run --force`")
+                parts.append(df)
+                _merge_sample(samples, json.loads(sample.read_text(encoding="utf-8")), sample)
+        tables[lang] = _order(pd.concat(parts, ignore_index=True), cb)
+    # written only once every cube of every language has been read and checked
+    for lang, table in tables.items():
+        out[lang] = store_path(build_dir, lang)
+        workdir.write_text(out[lang], table.to_csv(index=False, lineterminator="\n"))
+    workdir.write_text(store_dir(build_dir) / SAMPLES, json.dumps(
+        {str(w): samples[w] for w in sorted(samples)}, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    log(f"store: {', '.join(f'{lang} {len(t)} estimates' for lang, t in tables.items())}")
+    return out
+
+
+def _merge_sample(samples: dict, s: dict, where: Path) -> None:
+    """One wave's facts, from the notebooks of all its themes: they must agree."""
+    w = int(s["wave"])
+    facts = {k: s[k] for k in ("respondents", "synthetic", "source", "source_sha256")}
+    have = samples.setdefault(w, {**facts, "nonresponse_pct": {}})
+    if any(have[k] != v for k, v in facts.items()):
+        raise PipelineError(f"wave {w}: the notebooks were run on different data ({have['source']} "
+                            f"{have['source_sha256'][:12]} and {facts['source']} {facts['source_sha256'][:12]})",
+                            file=where, expected="one run of the grid on one ingest: `python -m helpers run --force`")
+    for q in s["nonresponse_pct"]:
+        have["nonresponse_pct"][f"{q['kind']}:{q['name']}"] = q["pct"]
+
+
+class Store:
+    """The store of one language, as the pre-render step reads it."""
+
+    def __init__(self, build_dir: Path, lang: str):
+        path = store_path(build_dir, lang)
+        if not path.exists():
+            raise PipelineError("the estimates store is missing", file=path,
+                                expected="`python -m helpers prepare` (it assembles the store after the notebooks)")
+        self.lang = lang
+        self.table = read_table(path)
+        samples = store_dir(build_dir) / SAMPLES
+        self.samples = {int(w): s for w, s in json.loads(samples.read_text(encoding="utf-8")).items()}
+
+    def _rows(self, indicator: str, wave: int, breakdown: str) -> pd.DataFrame:
+        t = self.table
+        return t[(t.indicator == indicator) & (t.wave == wave) & (t.breakdown == breakdown)]
+
+    def total(self, indicator: str, wave: int):
+        r = self._rows(indicator, wave, estimate.TOTAL)
+        return r.iloc[0] if len(r) else None
+
+    def groups(self, indicator: str, wave: int, breakdown: str) -> pd.DataFrame:
+        """Groups the prose may quote: published and not flagged as of low reliability."""
+        rows = self._rows(indicator, wave, breakdown)
+        return rows[rows.flag == estimate.FLAG_OK]
+
+    def previous(self, indicator: str, wave: int):
+        """The latest earlier wave of the same series (comparable), with its total row."""
+        now = self.total(indicator, wave)
+        if now is None:
+            return None
+        t = self.table
+        earlier = t[(t.indicator == indicator) & (t.breakdown == estimate.TOTAL) & (t.wave < wave)
+                    & (t.series == now.series) & t.estimate.notna()].sort_values("wave")
+        return earlier.iloc[-1] if len(earlier) else None
+
+    def nonresponse(self, wave: int, kind: str, name: str) -> float | None:
+        return (self.samples.get(wave) or {}).get("nonresponse_pct", {}).get(f"{kind}:{name}")
