@@ -25,7 +25,11 @@ def test_grid_is_complete(published):
         wave, lang, theme = path.parts[-3], path.parts[-2], path.stem
         labels = json.loads(path.with_suffix(".json").read_text())["labels"]
         tables = published / "tables" / wave / lang / theme
-        assert sorted(p.stem for p in tables.glob("*.csv")) == sorted(labels), path
+        figures = [p.stem for p in tables.glob("*.csv") if p.name.startswith(("fig-", "tbl-"))]
+        assert sorted(figures) == sorted(labels), path
+        # and the theme's whole cube with its sample facts, for the estimates store
+        assert sorted(p.name for p in tables.iterdir() if not p.name.startswith(("fig-", "tbl-"))) == \
+            [f"estimates-{wave}.csv", f"sample-{wave}.json"], path
         assert theme in cb.themes
 
 

@@ -218,15 +218,16 @@
         y: name, x: "estimate", r: 5.5, stroke: COLOURS.total, strokeWidth: 2,
         fill: function (r) { return r.flag === conf.flags.low ? "white" : COLOURS.total; }
       }),
+      // the values in a column of their own, right of the plot, clear of intervals and the total line
       Plot.text(shown, {
-        y: name, x: "ci_high", dx: 8, textAnchor: "start", fill: "currentColor",
+        y: name, frameAnchor: "right", dx: 60, textAnchor: "end", fill: "currentColor",
         text: function (r) { return value(r.estimate, r.kind); }
       })
     ];
     if (total && total.estimate !== null) {
       marks.unshift(Plot.ruleX([total.estimate], { stroke: COLOURS.reference, strokeDasharray: "5,4", strokeWidth: 1.5 }));
       marks.push(Plot.text([total.estimate], {
-        x: function (d) { return d; }, frameAnchor: "top", dy: -16, fill: COLOURS.reference, textAnchor: "middle",
+        x: function (d) { return d; }, frameAnchor: "top", dy: narrow ? -40 : -16, fill: COLOURS.reference, textAnchor: "middle",
         text: function () { return fill(W.total_line, { total: W.total, value: value(total.estimate, ind.kind) }); }
       }));
     }
@@ -240,7 +241,7 @@
       axes.push(Plot.axisY({ tickSize: 0, lineWidth: 15, textOverflow: "ellipsis-end" }));
     }
     var svg = Plot.plot({
-      width: w, height: 80 + row * shown.length, marginTop: narrow ? 44 : 30, marginRight: 64, marginBottom: 50,
+      width: w, height: 80 + row * shown.length, marginTop: narrow ? 58 : 30, marginRight: 64, marginBottom: 50,
       marginLeft: narrow ? 12 : 230,
       style: plotStyle(),
       x: { domain: domain, label: shown[0].unit, grid: false },

@@ -35,6 +35,7 @@ def variables(store: Store, wave: int) -> dict:
         "report_wave": str(wave),
         "min_n": str(d["min_n"]),
         "low_n_minus_one": str(d["low_reliability_n"] - 1),
+        "decimals": str(config.settings()["publish"]["decimals"]),
         "confidence": i18n.percent(100 * config.settings()["confidence_level"], lang),
         "n_report": i18n.number(samples[wave]["respondents"] if wave in samples else float("nan"), lang, 0),
     }
