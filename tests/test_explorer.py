@@ -187,7 +187,8 @@ def test_explorer_with_the_keyboard_shows_and_downloads_the_stores_numbers(site,
             text = v.page.text_content("#ex-suppressed")
             if len(hidden):
                 seen["suppressed"] = True
-                names = ", ".join(f"{r.group_label} (n = {i18n.number(int(r.n), lang, 0)})" for r in hidden.itertuples())
+                names = ", ".join(t(lang, "explorer.hidden_group", group=r.group_label, n=i18n.number(int(r.n), lang, 0))
+                                  for r in hidden.itertuples())
                 assert text == t(lang, "explorer.suppressed", min_n=config.settings()["disclosure"]["min_n"], groups=names)
                 # a suppressed group has no mark in the chart
                 labels = v.page.eval_on_selector("#ex-groups-chart svg", "s => s.textContent")

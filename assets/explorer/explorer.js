@@ -340,7 +340,7 @@
     var hidden = list.filter(function (r) { return r.flag === conf.flags.suppressed; });
     el("ex-suppressed").textContent = hidden.length ? fill(W.suppressed, {
       min_n: conf.min_n,
-      groups: hidden.map(function (r) { return r.group_label + " (n = " + number(r.n, 0) + ")"; }).join(", ") }) : "";
+      groups: hidden.map(function (r) { return fill(W.hidden_group, { group: r.group_label, n: number(r.n, 0) }); }).join(", ") }) : "";
     var h = W.headers;
     var all = (total ? [total] : []).concat(list);
     table(el("ex-groups-table"), el("ex-groups-title").textContent + " (" + (total ? total.unit : "") + ")",
@@ -378,7 +378,7 @@
     if (points.length) chart.prepend(legend(whoTotal, whoGroup));
     var describe = function (list) {
       return list.map(function (r) {
-        return r.wave + ": " + value(r.estimate, r.kind) + (r.flag === conf.flags.low ? " *" : "");
+        return fill(W.point, { wave: r.wave, value: value(r.estimate, r.kind) }) + (r.flag === conf.flags.low ? " *" : "");
       }).join(", ");
     };
     var text;

@@ -17,7 +17,7 @@ from pathlib import Path
 from helpers import codebook as codebook_mod
 from helpers import config, estimate, i18n
 from helpers.i18n import t
-from helpers.store import Store
+from helpers.store import Store, store_path
 
 # the scripts the page loads, in order (all from the site itself)
 VENDOR = ("assets/vendor/d3-7.9.2/d3.min.js", "assets/vendor/plot-0.6.17/plot.umd.min.js")
@@ -67,8 +67,6 @@ def settings(store: Store) -> dict:
 
 def store_path_in_project(lang: str) -> Path:
     """The store as the site publishes it (chapters name the project's build folder)."""
-    from helpers.store import store_path
-
     return store_path(config.ROOT / "build", lang)
 
 

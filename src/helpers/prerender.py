@@ -210,7 +210,7 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
         done = json.loads(stamp.read_text(encoding="utf-8")).get("key") == key
     except (FileNotFoundError, json.JSONDecodeError):
         done = False
-    if done and variables_file.exists():
+    if done and variables_file.exists() and all(store_mod.store_path(build_dir, x).exists() for x in i18n.languages()):
         log("book: store, numbers and figure blocks up to date")
         return
     store_mod.assemble(build_dir, log=log)
