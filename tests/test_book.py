@@ -211,6 +211,14 @@ def test_quarto_settings_the_pdf_needs(project, prepared):
     assert any("execute.enabled must be false" in p for p in found)
 
 
+def test_resource_globs_are_anchored_at_the_project_root(project, prepared):
+    """Seen: `assets/vendor/**` made Quarto copy _site/nl/assets and the render's backup of the
+    previous site into the new one, one level deeper at every build, until Quarto overflowed."""
+    p = project / "_quarto-nl.yml"
+    p.write_text(p.read_text().replace("    - /assets/vendor/**\n", "    - assets/vendor/**\n"))
+    assert any("resource 'assets/vendor/**' must start with /" in x for x in problems(project, prepared))
+
+
 # ---------------------------------------------------------------------- post-render
 PAGE = """<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>t</title></head>

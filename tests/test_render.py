@@ -94,6 +94,9 @@ def test_quarto_renders_the_report(rendered):
         chapters = {f"chapters/{lang}/{p.stem}.html" for p in (root / "chapters" / lang).glob("[!_]*.qmd")}
         assert "index.html" in pages and chapters <= pages
         assert list((site / lang).glob("*.pdf")), f"no PDF in _site/{lang}"
+    # nothing of the project's own build output is copied into the site (resource globs anchored)
+    nested = [p for p in site.rglob("*") if p.name in ("_site", ".site-previous")]
+    assert not nested, nested[:3]
 
 
 def _outputs(root: Path) -> dict[str, bytes]:

@@ -75,6 +75,10 @@ class Checker:
             self.problem(f"{p.name}: book.author is required by the Typst book template")
         if (conf.get("project") or {}).get("output-dir") != f"_site/{lang}":
             self.problem(f"{p.name}: project.output-dir must be _site/{lang}")
+        for glob in (conf.get("project") or {}).get("resources") or []:
+            if not str(glob).startswith(("/", "!")):
+                self.problem(f"{p.name}: resource {glob!r} must start with / (Quarto matches `{glob}` as "
+                             f"`**/{glob}`, which copies the site's own copies into it again at every build)")
         return conf
 
     def run(self) -> list[str]:
