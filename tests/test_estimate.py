@@ -131,7 +131,7 @@ def test_groups_each_get_a_row_and_missing_answers_do_not_count(cb):
     women = t[(t.group_var == "sex") & (t.group == "women")].iloc[0]
     assert men.n == 80 and men.estimate == pytest.approx(50)
     assert women.n == 0 and women.flag == "suppressed"
-    assert list(t.columns) == estimate.COLUMNS
+    assert list(t.columns) == estimate.ESTIMATE_COLUMNS
 
 
 def test_trend_joins_only_comparable_waves(cb):

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from helpers import config, i18n
+from helpers import codebook, config, i18n
 from helpers.i18n import lower_first, t
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -r requirements.txt)")
@@ -30,12 +30,12 @@ AXE = config.ROOT / "tests" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium): "
                                                         "the explorer is not tested in a browser here")
 
-# (theme, indicator, breakdown, wave, group): a suppressed group (agriculture, 2024) and a trend
-# across the 2021 telephone survey; a share by education; a mean by occupation
+# (theme, indicator, breakdown, wave, group, compare): a suppressed group (agriculture, 2024), a
+# trend and a change across the 2021 telephone survey; a share by education; a mean by occupation
 SELECTIONS = [
-    ("mental_health", "who5_index", "sector", "2024", "construction"),
-    ("psychosocial_risks", "bullying", "education", "2015", None),
-    ("burnout", "exhaustion_score", "occupation", "2024", None),
+    ("mental_health", "who5_index", "sector", "2024", "construction", "2021"),
+    ("psychosocial_risks", "bullying", "education", "2015", None, "2010"),
+    ("burnout", "exhaustion_score", "occupation", "2024", None, "2015"),
 ]
 
 
@@ -61,10 +61,32 @@ def browser():
         b.close()
 
 
-def store_rows(rendered: Path, lang: str) -> pd.DataFrame:
+def store_rows(rendered: Path, lang: str, name: str = "estimates.csv") -> pd.DataFrame:
     """The store as the site publishes it, every field as text (as a download is compared)."""
-    path = rendered / "_site" / lang / "build" / "store" / lang / "estimates.csv"
+    path = rendered / "_site" / lang / "build" / "store" / lang / name
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def expected_changes(changes: pd.DataFrame, indicator, before, wave, breakdown, lang, risk):
+    """Rows of the change view: all workers, then the groups ranked by the change in the direction
+    of risk (largest rise first), the ones not compared last; and the table's cells."""
+    sel = changes[(changes.indicator == indicator) & (changes.wave_before == before) & (changes.wave == wave)]
+    total = sel[sel.breakdown == "total"]
+    groups = sel[sel.breakdown == breakdown]
+    sign = -1 if risk == "low" else 1
+    key = groups.change.map(lambda x: float("inf") if x == "" else -sign * float(x))
+    rows = pd.concat([total, groups.iloc[key.argsort(kind="stable").to_numpy()]]).reset_index(drop=True)
+    word = {"rose": t(lang, "explorer.risk_rose"), "fell": t(lang, "explorer.risk_fell")}
+    cells = []
+    for r in rows.itertuples():
+        what = word.get(r.risk_change) or (t(lang, "explorer.significant") if r.significant == "True" else "")
+        f = lambda x: "–" if x == "" else i18n.value(float(x), r.kind, lang)  # noqa: E731
+        s = lambda x: i18n.signed(float(x), lang)  # noqa: E731
+        cells.append([r.group_label, f(r.estimate_before), f(r.estimate_after),
+                      "–" if r.change == "" else f"{s(r.change)} ({s(r.ci_low)} – {s(r.ci_high)})",
+                      f"{i18n.number(int(r.n_before), lang, 0)} / {i18n.number(int(r.n_after), lang, 0)}",
+                      "; ".join(x for x in (what, r.flag_label) if x)])
+    return rows, cells
 
 
 class Visit:
@@ -114,10 +136,10 @@ class Visit:
             self.page.keyboard.press("ArrowDown" if target > now else "ArrowUp")
         raise AssertionError(f"could not select {value} in #{sid} with the arrow keys")
 
-    def select(self, theme, indicator, breakdown, wave, group) -> None:
+    def select(self, theme, indicator, breakdown, wave, group, compare) -> None:
         self.page.keyboard.press("Home")  # the focus stays where it is; Tab goes on from there
         for control, value in (("theme", theme), ("indicator", indicator), ("breakdown", breakdown),
-                               ("wave", wave), ("group", group)):
+                               ("wave", wave), ("group", group), ("compare", compare)):
             if value is not None:
                 self.choose(control, value)
 
@@ -162,14 +184,16 @@ def expected_summary(rows: pd.DataFrame, total, lang: str) -> str:
 @pytest.mark.parametrize("lang", ["nl", "fr"])
 def test_explorer_with_the_keyboard_shows_and_downloads_the_stores_numbers(site, browser, rendered, lang):
     store = store_rows(rendered, lang)
+    changes = store_rows(rendered, lang, "changes.csv")
+    risks = {i: codebook.load().indicators[i].get("risk") for i in codebook.load().indicators}
     page_url = f"{site}/{lang}/chapters/{lang}/explorer.html"
     v = Visit(browser, page_url)
-    seen = {"suppressed": False, "telephone_in_trend": False}
+    seen = {"suppressed": False, "telephone_in_trend": False, "change_across_2021": False}
     try:
-        for theme, indicator, breakdown, wave, group in SELECTIONS:
+        for theme, indicator, breakdown, wave, group, compare in SELECTIONS:
             sel = store[(store.indicator == indicator) & (store.wave == wave)]
             group = group or sel[sel.breakdown == breakdown].group.iloc[0]
-            v.select(theme, indicator, breakdown, wave, group)
+            v.select(theme, indicator, breakdown, wave, group, compare)
             rows = sel[sel.breakdown.isin(["total", breakdown])]
             total = rows.iloc[0]
             assert total.breakdown == "total"
@@ -218,16 +242,27 @@ def test_explorer_with_the_keyboard_shows_and_downloads_the_stores_numbers(site,
             got = v.download("ex-download-trend")
             pd.testing.assert_frame_equal(got, same.drop(columns="w").reset_index(drop=True))
 
+            # the change since an earlier comparable wave, ranked; its download is the store's rows
+            crows, ccells = expected_changes(changes, indicator, compare, wave, breakdown, lang, risks[indicator])
+            assert len(crows) > 1
+            assert v.table("#ex-change-table") == ccells
+            if "True" in set(crows.mode_change):
+                seen["change_across_2021"] = True
+                assert t(lang, "notes.mode_change") in v.page.text_content("#ex-change-notes")
+            got = v.download("ex-download-change")
+            pd.testing.assert_frame_equal(got, crows)
+
             # the address reproduces the selection
             q = {k: vs[0] for k, vs in parse_qs(urlparse(v.page.url).query).items()}
-            assert q == {"t": theme, "i": indicator, "b": breakdown, "w": wave, "g": group}
+            assert q == {"t": theme, "i": indicator, "b": breakdown, "w": wave, "g": group, "c": compare}
             again = Visit(browser, v.page.url)
             try:
                 assert again.table("#ex-groups-table") == expected
                 assert again.table("#ex-trend-table") == trend
+                assert again.table("#ex-change-table") == ccells
             finally:
                 again.close()
-        assert seen == {"suppressed": True, "telephone_in_trend": True}, seen
+        assert seen == {"suppressed": True, "telephone_in_trend": True, "change_across_2021": True}, seen
         assert not v.errors, v.errors
         assert not v.failures, v.failures
         others = [u for u in v.requests if not u.startswith(site + "/") and not u.startswith("blob:")]
@@ -255,7 +290,7 @@ def test_explorer_page_is_accessible(site, browser, lang, width):
     v = Visit(browser, f"{site}/{lang}/chapters/{lang}/explorer.html?t=mental_health&i=who5_index&b=sector&w=2024",
               width=width)
     try:
-        for c in ("theme", "indicator", "breakdown", "wave", "group"):
+        for c in ("theme", "indicator", "breakdown", "wave", "group", "compare"):
             box = v.page.locator(f"label[for=ex-{c}]").bounding_box()
             assert box and box["width"] > 0 and box["height"] > 0, f"the label of #ex-{c} is not visible"
             assert v.page.locator(f"label[for=ex-{c}]").text_content() == t(lang, f"explorer.{c}")

@@ -27,9 +27,9 @@ def test_grid_is_complete(published):
         tables = published / "tables" / wave / lang / theme
         figures = [p.stem for p in tables.glob("*.csv") if p.name.startswith(("fig-", "tbl-"))]
         assert sorted(figures) == sorted(labels), path
-        # and the theme's whole cube with its sample facts, for the estimates store
+        # and the theme's whole cube, its changes and sample facts, for the estimates store
         assert sorted(p.name for p in tables.iterdir() if not p.name.startswith(("fig-", "tbl-"))) == \
-            [f"estimates-{wave}.csv", f"sample-{wave}.json"], path
+            [f"changes-{wave}.csv", f"estimates-{wave}.csv", f"sample-{wave}.json"], path
         assert theme in cb.themes
 
 
@@ -38,6 +38,13 @@ def test_no_published_estimate_below_the_minimum_base(published):
     checked = suppressed = 0
     for csv in (published / "tables").rglob("*.csv"):
         t = pd.read_csv(csv)
+        if "n_before" in t.columns:  # changes: published only when both ends are
+            small = t[(t["n_before"] < d["min_n"]) | (t["n_after"] < d["min_n"])]
+            assert small[["change", "ci_low", "ci_high"]].isna().all().all(), csv
+            assert (small["flag"] == "suppressed").all(), csv
+            checked += len(t)
+            suppressed += len(small)
+            continue
         if "n" not in t.columns:
             continue  # reference tables (RIZIV) carry no survey base
         small = t[t["n"] < d["min_n"]]

@@ -3,23 +3,27 @@
  * Reads the edition's estimates store (one CSV per language) and shows, for a chosen theme,
  * indicator, breakdown and wave: every group's estimate with its 95% interval and n (chart, summary
  * sentence, table, CSV of exactly those rows) and the trend over the comparable waves for all
- * workers and one group. Every word comes from the page's configuration (the catalogues); numbers
+ * workers and one group; each group's change since a comparable earlier wave, ranked, with its
+ * interval (read from the store of changes, never computed here). Every word comes from the
+ * page's configuration (the catalogues); numbers
  * are printed as helpers.i18n prints them. Uses the vendored d3 (CSV) and Observable Plot (charts);
- * requests nothing from any other host. The selection lives in the address (?t=&i=&b=&w=&g=).
+ * requests nothing from any other host. The selection lives in the address (?t=&i=&b=&w=&g=&c=).
  */
 (function () {
   "use strict";
   var conf = JSON.parse(document.getElementById("explorer-config").textContent);
   var W = conf.words;
   var COLOURS = { total: "#0072B2", group: "#B84A00", reference: "#595959" };  // >= 3:1 on white
-  var CONTROLS = ["theme", "indicator", "breakdown", "wave", "group"];
-  var PARAM = { theme: "t", indicator: "i", breakdown: "b", wave: "w", group: "g" };
+  var CONTROLS = ["theme", "indicator", "breakdown", "wave", "group", "compare"];
+  var PARAM = { theme: "t", indicator: "i", breakdown: "b", wave: "w", group: "g", compare: "c" };
   var el = function (id) { return document.getElementById(id); };
   var select = {};
   CONTROLS.forEach(function (c) { select[c] = el("ex-" + c); });
 
   var columns = [];        // the store's header, in its order
   var index = new Map();   // "indicator|wave|breakdown" -> rows, in store order
+  var changeColumns = [];  // the store of changes: header
+  var changeIndex = new Map();  // "indicator|before|wave|breakdown" -> rows
   var indicators = new Map(conf.indicators.map(function (d) { return [d.code, d]; }));
 
   // ------------------------------------------------------------------ words and numbers
@@ -59,9 +63,13 @@
     return r.estimate === null ? "–" : value(r.ci_low, r.kind) + " – " + value(r.ci_high, r.kind);
   }
 
+  // as helpers.i18n.lower_first: acronyms and names with other capitalised words stay as they are
   function lowerFirst(text) {
-    return text.length > 1 && text[1] === text[1].toUpperCase() && text[1] !== text[1].toLowerCase()
-      ? text : text.charAt(0).toLowerCase() + text.slice(1);
+    var upper = function (c) { return c && c === c.toUpperCase() && c !== c.toLowerCase(); };
+    if (text.length > 1 && upper(text[1])) return text;
+    var name = function (w) { return upper(w.charAt(0)) && w !== w.toUpperCase(); };
+    if (text.split(/\s+/).slice(1).some(name)) return text;
+    return text.charAt(0).toLowerCase() + text.slice(1);
   }
 
   // ------------------------------------------------------------------ the store
@@ -83,6 +91,36 @@
   }
 
   function rows(indicator, wave, breakdown) { return index.get(indicator + "|" + wave + "|" + breakdown) || []; }
+
+  function num(text) { return text === "" ? null : +text; }
+
+  function parseChanges(text) {
+    var raw = d3.csvParse(text);
+    changeColumns = raw.columns;
+    raw.forEach(function (r) {
+      var row = {
+        raw: r, before: +r.wave_before, wave: +r.wave, indicator: r.indicator, label: r.indicator_label, kind: r.kind,
+        unit: r.unit, breakdown: r.breakdown, breakdown_label: r.breakdown_label, group: r.group,
+        group_label: r.group_label, estimate_before: num(r.estimate_before), estimate_after: num(r.estimate_after),
+        n_before: +r.n_before, n_after: +r.n_after, change: num(r.change), ci_low: num(r.ci_low),
+        ci_high: num(r.ci_high), flag: r.flag, flag_label: r.flag_label, significant: r.significant === "True",
+        risk_change: r.risk_change, mode_change: r.mode_change === "True"
+      };
+      var key = [row.indicator, row.before, row.wave, row.breakdown].join("|");
+      if (!changeIndex.has(key)) changeIndex.set(key, []);
+      changeIndex.get(key).push(row);
+    });
+  }
+
+  function changeRows(indicator, before, wave, breakdown) {
+    return changeIndex.get([indicator, before, wave, breakdown].join("|")) || [];
+  }
+
+  function comparableBefore(indicator, wave) {
+    return indicators.get(indicator).waves.filter(function (w) {
+      return w < wave && changeRows(indicator, w, wave, "total").length > 0;
+    });
+  }
 
   // ------------------------------------------------------------------ controls
   function options(sel, items, wanted) {
@@ -112,6 +150,11 @@
     options(select.wave, waves.map(function (w) { return { value: String(w), text: waveText(w) }; }), wave);
     var groups = rows(ind.code, +select.wave.value, select.breakdown.value);
     options(select.group, groups.map(function (r) { return { value: r.group, text: r.group_label }; }), wanted.group);
+    var earlier = comparableBefore(ind.code, +select.wave.value).reverse();
+    var compare = wanted.compare && earlier.indexOf(+wanted.compare) >= 0 ? String(wanted.compare)
+      : earlier.indexOf(conf.change_base) >= 0 ? String(conf.change_base) : earlier.length ? String(earlier[0]) : "";
+    options(select.compare, earlier.length ? earlier.map(function (w) { return { value: String(w), text: waveText(w) }; })
+      : [{ value: "", text: W.compare_none }], compare);
   }
 
   function current() {
@@ -167,9 +210,9 @@
     node.replaceChildren(t);
   }
 
-  function download(button, list, name) {
+  function download(button, list, name, header) {
     button.onclick = function () {
-      var text = d3.csvFormat(list.map(function (r) { return r.raw; }), columns) + "\n";
+      var text = d3.csvFormat(list.map(function (r) { return r.raw; }), header || columns) + "\n";
       var url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
       var a = document.createElement("a");
       a.href = url;
@@ -387,8 +430,8 @@
     } else {
       var shownTotals = totals.filter(function (r) { return r.estimate !== null; });
       var shownGroups = groups.filter(function (r) { return r.estimate !== null; });
-      text = fill(W.trend_summary, { indicator: whoTotal, points: describe(shownTotals) });
-      if (shownGroups.length) text += " " + fill(W.trend_summary, { indicator: whoGroup, points: describe(shownGroups) });
+      text = fill(W.trend_summary, { indicator: whoTotal, values: describe(shownTotals) });
+      if (shownGroups.length) text += " " + fill(W.trend_summary, { indicator: whoGroup, values: describe(shownGroups) });
     }
     el("ex-trend-summary").textContent = text;
     var notes = [W.trend_key, W.comparable];
@@ -412,11 +455,122 @@
     download(el("ex-download-trend"), both, [sel.indicator, "trend", sel.breakdown, sel.group, conf.lang].join("-") + ".csv");
   }
 
+  function changeChart(node, list, ind) {
+    var shown = list.filter(function (r) { return r.change !== null; });
+    if (!shown.length) { node.replaceChildren(); return; }
+    var w = width(node);
+    var narrow = w < 560;
+    var name = function (r) { return r.group_label + (r.flag === conf.flags.low ? " *" : ""); };
+    var span = d3.max(shown, function (r) { return Math.max(Math.abs(r.ci_low), Math.abs(r.ci_high)); }) || 1;
+    var colour = function (r) { return r.risk_change === "rose" ? COLOURS.group : r.risk_change === "fell" ? COLOURS.total : COLOURS.reference; };
+    var marks = [
+      Plot.gridX({ stroke: "#d0d0d0", strokeOpacity: 1 }),
+      Plot.ruleX([0], { stroke: "#1a1a1a", strokeWidth: 1.5 }),
+      Plot.ruleY(shown, { y: name, x1: "ci_low", x2: "ci_high", stroke: COLOURS.reference, strokeWidth: 2 }),
+      // a rise in risk: a filled triangle pointing up; a fall: pointing down; neither: an open circle
+      Plot.dot(shown, {
+        y: name, x: "change", r: 6, strokeWidth: 2, stroke: colour,
+        symbol: function (r) { return r.risk_change ? "triangle" : "circle"; },
+        rotate: function (r) { return r.risk_change === "fell" ? 180 : 0; },
+        fill: function (r) { return r.risk_change ? colour(r) : "white"; }
+      }),
+      Plot.text(shown, {
+        y: name, frameAnchor: "right", dx: 60, textAnchor: "end", fill: "currentColor",
+        text: function (r) { return signed(r.change); }
+      })
+    ];
+    var row = narrow ? 52 : 34;
+    var axes = [Plot.axisX({ label: shown[0].unit, labelAnchor: "center", labelArrow: "none", labelOffset: 40 })];
+    if (narrow) {
+      marks.push(Plot.text(shown, { y: name, text: name, frameAnchor: "left", textAnchor: "start", dy: -16,
+                                    fill: "currentColor", lineWidth: 30 }));
+    } else {
+      axes.push(Plot.axisY({ tickSize: 0, lineWidth: 15, textOverflow: "ellipsis-end" }));
+    }
+    var svg = Plot.plot({
+      width: w, height: 80 + row * shown.length, marginTop: narrow ? 30 : 16, marginRight: 64, marginBottom: 50,
+      marginLeft: narrow ? 12 : 230,
+      style: plotStyle(),
+      x: { domain: [-span * 1.1, span * 1.1], label: shown[0].unit },
+      y: { domain: shown.map(name), label: null, tickSize: 0, padding: narrow ? 0.1 : 0.3 },
+      axis: null,
+      marks: axes.concat(marks)
+    });
+    node.replaceChildren(labelled(svg, "ex-change-summary"));
+  }
+
+  // a change with its sign, as helpers.i18n.signed writes it (one decimal, a true minus sign)
+  function signed(x) {
+    if (x === null) return "–";
+    var text = number(Math.abs(x), 1);
+    if (text === number(0, 1)) return text;
+    return (x > 0 ? "+" : "\u2212") + text;
+  }
+
+  function showChange(sel) {
+    var ind = indicators.get(sel.indicator);
+    var wave = +sel.wave;
+    if (!sel.compare) {
+      el("ex-change-title").textContent = fill(W.change_title_none, { indicator: ind.label });
+      el("ex-change-summary").textContent = W.change_none;
+      ["ex-change-chart", "ex-change-table"].forEach(function (id) { el(id).replaceChildren(); });
+      el("ex-change-notes").textContent = "";
+      el("ex-download-change").hidden = true;
+      return;
+    }
+    el("ex-download-change").hidden = false;
+    var before = +sel.compare;
+    var total = changeRows(ind.code, before, wave, "total")[0];
+    var list = changeRows(ind.code, before, wave, sel.breakdown).slice();
+    var breakdown = list.length ? list[0].breakdown_label : "";
+    el("ex-change-title").textContent = fill(W.change_title, { indicator: ind.label, breakdown: lowerFirst(breakdown),
+                                                                before: before, wave: wave });
+    var sign = { high: 1, low: -1 }[ind.risk] || 1;
+    list.sort(function (a, b) {
+      if (a.change === null || b.change === null) return (a.change === null) - (b.change === null);
+      return sign * b.change - sign * a.change;
+    });
+    var compared = list.filter(function (r) { return r.change !== null; });
+    var names = function (key) {
+      var g = compared.filter(function (r) { return r.risk_change === key && r.flag === conf.flags.ok; });
+      return g.length ? g.map(function (r) { return lowerFirst(r.group_label); }).join(", ") : W.change_nobody;
+    };
+    var summary = fill(W.change_summary, {
+      indicator: total ? total.label : ind.label, breakdown: lowerFirst(breakdown), before: before, wave: wave,
+      compared: compared.length, groups: list.length,
+      total: total && total.change !== null ? signed(total.change) + " " + W.units_short[ind.kind] : "–",
+      rose: names("rose"), fell: names("fell") });
+    if (!ind.risk) summary = fill(W.change_summary_norisk, { indicator: total ? total.label : ind.label,
+      breakdown: lowerFirst(breakdown), before: before, wave: wave, compared: compared.length, groups: list.length });
+    el("ex-change-summary").textContent = summary;
+    changeChart(el("ex-change-chart"), list, ind);
+    var notes = [W.change_key, W.change_independent];
+    if (compared.some(function (r) { return r.flag === conf.flags.low; })) notes.push(W.low_note);
+    if (list.some(function (r) { return r.flag === conf.flags.suppressed; })) notes.push(fill(W.change_hidden, { min_n: conf.min_n }));
+    if (total && total.mode_change) notes.push(W.mode_change);
+    el("ex-change-notes").textContent = notes.join(" ");
+    var h = W.headers;
+    var all = (total ? [total] : []).concat(list);
+    var f = function (x) { return value(x, ind.kind); };
+    table(el("ex-change-table"), el("ex-change-title").textContent + " (" + (total ? total.unit : "") + ")",
+          [h.group, String(before), String(wave), W.change_header, h.n, h.flag],
+          all.map(function (r) {
+            var what = r.risk_change ? W["risk_" + r.risk_change] : r.significant ? W.significant : "";
+            return [r.group_label, f(r.estimate_before), f(r.estimate_after),
+                    r.change === null ? "–" : signed(r.change) + " (" + signed(r.ci_low) + " – " + signed(r.ci_high) + ")",
+                    number(r.n_before, 0) + " / " + number(r.n_after, 0),
+                    [what, r.flag_label].filter(Boolean).join("; ")];
+          }), [false, true, true, true, true, false]);
+    download(el("ex-download-change"), all,
+             [sel.indicator, sel.breakdown, before, sel.wave, conf.lang].join("-") + ".csv", changeColumns);
+  }
+
   function update(wanted) {
     refreshControls(wanted);
     var sel = current();
     var summary = showGroups(sel);
     showTrend(sel);
+    showChange(sel);
     toAddress(sel);
     el("ex-status").textContent = summary;
   }
@@ -444,9 +598,11 @@
     document.getElementById("explorer").setAttribute("data-ready", "true");
   }
 
-  fetch(conf.store)
-    .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
-    .then(function (text) { parse(text); start(); })
+  var get = function (url) {
+    return fetch(url).then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); });
+  };
+  Promise.all([get(conf.store), get(conf.changes)])
+    .then(function (texts) { parse(texts[0]); parseChanges(texts[1]); start(); })
     .catch(function () {
       el("ex-status").textContent = W.failed;
       el("ex-status").classList.add("explorer-failed");

@@ -25,6 +25,9 @@ from helpers import config
 from helpers.codebook import Codebook
 
 COLUMNS = ["wave", "indicator", "group_var", "group", "estimate", "ci_low", "ci_high", "n", "flag"]
+# what estimates() returns: the published columns and the standard error behind the interval (in
+# the estimate's unit: percentage points for shares), which changes between waves need
+ESTIMATE_COLUMNS = [*COLUMNS, "se"]
 TOTAL = "total"
 FLAG_OK, FLAG_LOW, FLAG_SUPPRESSED = "ok", "low_reliability", "suppressed"
 
@@ -34,7 +37,8 @@ def empty() -> pd.DataFrame:
     return pd.DataFrame({"wave": pd.Series(dtype="int64"), "indicator": pd.Series(dtype="str"),
                          "group_var": pd.Series(dtype="str"), "group": pd.Series(dtype="str"),
                          **{c: pd.Series(dtype="float64") for c in ("estimate", "ci_low", "ci_high")},
-                         "n": pd.Series(dtype="int64"), "flag": pd.Series(dtype="str")})
+                         "n": pd.Series(dtype="int64"), "flag": pd.Series(dtype="str"),
+                         "se": pd.Series(dtype="float64")})
 
 
 def _z(level: float) -> float:
@@ -61,13 +65,14 @@ def summarise(sums: pd.DataFrame, kind: str, level: float, bounds: tuple | None 
             centre = (m + z ** 2 / (2 * n_star)) / denom
             half = z * np.sqrt(m * (1 - m) / n_star + z ** 2 / (4 * n_star ** 2)) / denom
             est, lo, hi = 100 * m, 100 * (centre - half), 100 * (centre + half)
+            se = 100 * np.sqrt(var)
         else:
             se = np.sqrt(var)
             est, lo, hi = m, m - z * se, m + z * se
     low, high = (0.0, 100.0) if kind == "share" else (bounds or (-np.inf, np.inf))
     # + 0.0 turns -0.0 (a Wilson bound at p = 0 computed as a tiny negative) into 0.0
     lo, hi = np.clip(lo, low, high) + 0.0, np.clip(hi, low, high) + 0.0
-    return pd.DataFrame({"estimate": est, "ci_low": lo, "ci_high": hi, "n": sums["n"].astype(int)},
+    return pd.DataFrame({"estimate": est, "ci_low": lo, "ci_high": hi, "n": sums["n"].astype(int), "se": se},
                         index=sums.index)
 
 
@@ -86,7 +91,7 @@ def disclosure(table: pd.DataFrame, min_n: int | None = None, low_n: int | None 
     low_n = d["low_reliability_n"] if low_n is None else low_n
     t = table.copy()
     t["flag"] = np.where(t["n"] < min_n, FLAG_SUPPRESSED, np.where(t["n"] < low_n, FLAG_LOW, FLAG_OK))
-    t.loc[t["flag"] == FLAG_SUPPRESSED, ["estimate", "ci_low", "ci_high"]] = np.nan
+    t.loc[t["flag"] == FLAG_SUPPRESSED, [c for c in ("estimate", "ci_low", "ci_high", "se") if c in t]] = np.nan
     return t
 
 
@@ -132,7 +137,7 @@ def estimates(df: pd.DataFrame, indicators, codebook: Codebook, *, by=None, wave
     if not parts:
         return empty()
     table = pd.concat(parts, ignore_index=True)
-    return disclosure(table, min_n, low_n)[COLUMNS]
+    return disclosure(table, min_n, low_n)[ESTIMATE_COLUMNS]
 
 
 def trend(all_estimates: pd.DataFrame, indicator: str, wave: int, codebook: Codebook) -> pd.DataFrame:

@@ -17,13 +17,13 @@ from pathlib import Path
 from helpers import codebook as codebook_mod
 from helpers import config, estimate, i18n
 from helpers.i18n import t
-from helpers.store import Store, store_path
+from helpers.store import Store, changes_path, store_path
 
 # the scripts the page loads, in order (all from the site itself)
 VENDOR = ("assets/vendor/d3-7.9.2/d3.min.js", "assets/vendor/plot-0.6.17/plot.umd.min.js")
 SCRIPT = "assets/explorer/explorer.js"
 STYLE = "assets/explorer/explorer.css"
-CONTROLS = ("theme", "indicator", "breakdown", "wave", "group")
+CONTROLS = ("theme", "indicator", "breakdown", "wave", "group", "compare")
 
 
 def settings(store: Store) -> dict:
@@ -36,6 +36,7 @@ def settings(store: Store) -> dict:
     for ind, rows in tab.groupby("indicator", sort=False):
         latest = int(rows.wave.max())
         indicators.append({"code": ind, "theme": rows.theme.iloc[0], "kind": rows.kind.iloc[0],
+                           "risk": {"high": "high", "low": "low"}.get(cb.indicators[ind].get("risk"), ""),
                            "label": cb.label(lang, ind, short=True, wave=latest),
                            "waves": sorted(int(w) for w in rows.wave.unique())})
     breakdowns = [{"code": b, "label": cb.label(lang, breakdown=b)} for b in cb.breakdown_order]
@@ -48,11 +49,17 @@ def settings(store: Store) -> dict:
         "low_note": t(lang, "notes.low_reliability", low_min=d["min_n"], low_max=d["low_reliability_n"] - 1),
         "mode_change": t(lang, "notes.mode_change"),
         "comparable": t(lang, "notes.trend_only_comparable"),
+        "change_independent": t(lang, "notes.change_independent"),
+        "change_hidden": t(lang, "figures.change.hidden", min_n=d["min_n"]).strip(),
+        "change_header": t(lang, "tables.rises.change"),
+        "units_short": dict(i18n.catalogue(lang)["units_change_short"]),
         "themes": {th: t(lang, f"themes.{th}") for th in cb.themes},
     })
     return {
         "lang": lang,
         "store": _url(store_path_in_project(lang), lang),
+        "changes": _url(changes_path(config.ROOT / "build", lang), lang),
+        "change_base": int(config.settings()["report"]["change"]["base_wave"]),
         "number": i18n.catalogue(lang)["number"],
         "min_n": d["min_n"], "low_n": d["low_reliability_n"],
         "flags": {"ok": estimate.FLAG_OK, "low": estimate.FLAG_LOW, "suppressed": estimate.FLAG_SUPPRESSED},
@@ -114,6 +121,14 @@ def page(store: Store) -> str:
 <p id="ex-trend-notes" class="explorer-notes"></p>
 <div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="ex-trend-title"><div id="ex-trend-table"></div></div>
 <p><button type="button" id="ex-download-trend" class="explorer-download">{e(w['download_trend'])}</button></p>
+</section>
+<section class="explorer-view" aria-labelledby="ex-change-title">
+<h2 id="ex-change-title" class="unnumbered explorer-title"></h2>
+<figure class="explorer-figure"><div id="ex-change-chart" class="explorer-chart"></div>
+<figcaption id="ex-change-summary" class="explorer-summary"></figcaption></figure>
+<p id="ex-change-notes" class="explorer-notes"></p>
+<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="ex-change-title"><div id="ex-change-table"></div></div>
+<p><button type="button" id="ex-download-change" class="explorer-download">{e(w['download_change'])}</button></p>
 </section>
 </div>
 {scripts}

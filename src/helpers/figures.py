@@ -183,3 +183,45 @@ def grouped_bars(t: pd.DataFrame, *, hue_order: list[str], xlabel: str, notes: l
     ax.grid(axis="y", visible=False)
     _footnote(fig, notes)
     return fig
+
+
+# markers of a change: shape and fill carry the meaning, colour only repeats it
+CHANGE_MARKS = {"rose": ("^", VERMILLION, True), "fell": ("v", BLUE, True), "": ("o", GREY, False)}
+
+
+def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
+    """Groups ranked by their change between two waves, one panel per indicator, with intervals.
+
+    Each panel: title, xlabel, frame with label, change, ci_low, ci_high, flag, risk_change
+    ("rose", "fell" or ""). Groups are ranked by the change in the direction of risk (the
+    largest rise in risk on top); a significant rise is a filled triangle pointing up and its
+    label is bold, a significant fall a filled triangle pointing down, no significant change an
+    open circle; a low-reliability change is starred."""
+    cols = 1 if len(panels) == 1 else 2
+    rows = int(np.ceil(len(panels) / cols))
+    height = max(len(p["data"]) for p in panels) * 0.3 + 1.1
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, height * rows + 0.5), squeeze=False)
+    for ax, p in zip(axes.flat, panels):
+        d = p["data"].dropna(subset=["change"]).sort_values("rank", ascending=True)
+        y = np.arange(len(d))
+        ax.axvline(0, color=INK, linewidth=1)
+        ax.hlines(y, d["ci_low"], d["ci_high"], color=GREY, linewidth=1.4)
+        for key, (marker, colour, filled) in CHANGE_MARKS.items():
+            sel = (d["risk_change"] == key).to_numpy()
+            ax.scatter(d["change"][sel], y[sel], marker=marker, s=48, zorder=3, linewidth=1.5,
+                       facecolor=colour if filled else "white", edgecolor=colour)
+        ax.set_yticks(y, [_star(a, f) for a, f in zip(d["label"], d["flag"])], fontsize=8.5)
+        for tick, key in zip(ax.get_yticklabels(), d["risk_change"]):
+            if key == "rose":
+                tick.set_fontweight("bold")
+        ax.set_title(p["title"], loc="left", fontsize=9.5, wrap=True)
+        ax.set_xlabel(p["xlabel"], fontsize=8)
+        ax.grid(axis="y", visible=False)
+        span = float(np.nanmax(np.abs(d[["ci_low", "ci_high"]].to_numpy()))) if len(d) else 1.0
+        ax.set_xlim(-span * 1.1, span * 1.1)
+        ax.set_ylim(-0.7, max(len(d), 1) - 0.3)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    _footnote(fig, notes)
+    return fig

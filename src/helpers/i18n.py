@@ -56,13 +56,27 @@ def percent(x: float, lang: str, decimals: int = 0) -> str:
     return text.replace(" %", "\u00a0%")
 
 
+def signed(x: float, lang: str, decimals: int = 1) -> str:
+    """A change with its sign: +3,2 / −1,5 (a true minus sign) / 0,0."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    text = number(abs(x), lang, decimals)
+    if text == number(0, lang, decimals):
+        return text
+    return ("+" if x > 0 else "\u2212") + text
+
+
 def value(x: float, kind: str, lang: str) -> str:
     """An estimate as printed: a percentage for shares, a score with one decimal for means."""
     return percent(x, lang) if kind == "share" else number(x, lang, 1)
 
 
 def lower_first(text: str) -> str:
-    """'Stress' -> 'stress' for use inside a sentence; acronyms ('WHO-5-index') stay as they are."""
+    """'Stress' -> 'stress' for use inside a sentence; acronyms ('WHO-5-index') and names whose
+    other words are capitalised too ('Vlaams Gewest', 'Région de Bruxelles-Capitale') stay as
+    they are ('Indice OMS-5' -> 'indice OMS-5')."""
     if len(text) > 1 and text[1].isupper():
         return text
+    if any(w[:1].isupper() and any(c.islower() for c in w) for w in text.split()[1:]):
+        return text  # a name ('Vlaams Gewest'); a later acronym ('Indice OMS-5') is not one
     return text[:1].lower() + text[1:]

@@ -6,7 +6,8 @@ the notebooks' cubes (helpers.store), then writes from the store and the execute
 * ``_variables.yml``: numbers quoted in prose, per language (helpers.prose);
 * ``build/quarto/<lang>/figures/<figure>.qmd``: one block per figure of the report wave, with the
   earlier waves in tabs (website only) and a link to the CSV behind each figure;
-* ``build/quarto/<lang>/{keyfigures,samples,breaks,quality,notice}.qmd``: generated tables;
+* ``build/quarto/<lang>/{keyfigures,samples,breaks,quality,notice,rises}.qmd``: generated tables
+  and the COVID chapter's list of groups whose risk rose;
 * ``build/quarto/<lang>/explorer.qmd``: the data explorer's page body (helpers.explorer).
 
 Nothing here opens ``data/processed/``: a test holds it.
@@ -150,6 +151,14 @@ def notice(store: Store) -> str:
             f"{t(lang, 'book.notice.text')}\n:::\n")
 
 
+def rises(store: Store, wave: int) -> str:
+    """The COVID chapter's list of the reliable groups whose risk rose significantly (helpers.prose)."""
+    items = prose.rises(store, wave)
+    if not items:
+        return t(store.lang, "book.change_by_group.none").capitalize() + ".\n"
+    return "".join(f"- {item}\n" for item in items)
+
+
 def figure_block(lang: str, theme: str, figure: str, waves: list[int]) -> str:
     """The report wave's figure, its CSV, and the earlier waves in tabs (website only)."""
 
@@ -190,8 +199,9 @@ def _inputs_key(build_dir: Path) -> str:
     h = hashlib.sha256()
     here = Path(__file__).parent
     conf = [*config.CODEBOOK_DIR.glob("*.yaml"), *(config.DATA / "i18n").glob("*.yaml"), config.DATA / "settings.yaml"]
-    outputs = [*(build_dir / "executed").glob("*/*/*.json"), *(build_dir / "tables").glob("*/*/*/estimates-*.csv"),
-               *(build_dir / "tables").glob("*/*/*/sample-*.json")]
+    tables = build_dir / "tables"
+    outputs = [*(build_dir / "executed").glob("*/*/*.json"), *tables.glob("*/*/*/estimates-*.csv"),
+               *tables.glob("*/*/*/sample-*.json"), *tables.glob("*/*/*/changes-*.csv")]
     for f in [*(here / n for n in WRITERS), *sorted(conf), *sorted(outputs)]:
         h.update(str(f.relative_to(build_dir) if f.is_relative_to(build_dir) else f.name).encode())
         h.update(f.read_bytes())
@@ -222,7 +232,7 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
         out = quarto_dir(build_dir, lang)
         files = {"keyfigures.qmd": key_figures(store, wave), "samples.qmd": samples(store),
                  "breaks.qmd": breaks(lang), "quality.qmd": quality(store), "notice.qmd": notice(store),
-                 "explorer.qmd": explorer.page(store)}
+                 "explorer.qmd": explorer.page(store), "rises.qmd": rises(store, wave)}
         for theme in cb.themes:
             by_wave = _labels_by_wave(build_dir, lang, theme)
             for label in by_wave.get(wave, []):

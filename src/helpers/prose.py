@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from helpers import change as change_mod
+from helpers import codebook as codebook_mod
 from helpers import config, estimate, i18n
 from helpers.i18n import lower_first, t
 from helpers.store import Store
@@ -73,4 +75,59 @@ def variables(store: Store, wave: int) -> dict:
             v[r.group] = fmt(r.estimate)
         inds[ind] = v
     out["ind"] = inds
+    out["change"] = changes(store, wave)
     return out
+
+
+def _change_selection(store: Store, wave: int):
+    cb = codebook_mod.load()
+    conf = config.settings()["report"]["change"]
+    base, inds = int(conf["base_wave"]), list(conf["indicators"])
+    ch = store.changes
+    sel = ch[(ch.wave_before == base) & (ch.wave == wave) & ch.indicator.isin(inds) & (ch.breakdown != estimate.TOTAL)]
+    # a rise or fall in risk needs a risk direction (telework has none)
+    sel = sel[sel.indicator.map(lambda i: cb.indicators[i].get("risk") in ("high", "low"))]
+    return cb, base, inds, sel[sel.change.notna()]
+
+
+def rises(store: Store, wave: int) -> list[str]:
+    """The reliable groups whose risk rose significantly since the last wave before the pandemic,
+    one item per indicator (in the settings' order), largest rise first."""
+    lang = store.lang
+    cb, _, inds, compared = _change_selection(store, wave)
+    named = compared[(compared.risk_change == change_mod.ROSE) & (compared.flag == estimate.FLAG_OK)].copy()
+    named["order"] = named.indicator.map(inds.index)
+    named["size"] = named.change.abs()
+    named = named.sort_values(["order", "size"], ascending=[True, False])
+    items = []
+    for ind, rows in named.groupby("indicator", sort=False):
+        groups = ", ".join(t(lang, "book.change_by_group.group", group=lower_first(r.group_label),
+                             change=i18n.signed(r.change, lang)) for r in rows.itertuples())
+        items.append(t(lang, "book.change_by_group.item", groups=groups,
+                       indicator_lower=lower_first(cb.label(lang, ind, short=True, wave=wave)),
+                       unit=t(lang, f"units_change_short.{rows.kind.iloc[0]}")))
+    return items
+
+
+def changes(store: Store, wave: int) -> dict:
+    """The COVID chapter's change by group, from the last wave before the pandemic to ``wave``:
+    how many group changes were compared, how many rose or fell significantly, how many rises
+    chance alone would give, and the reliable groups whose risk rose significantly, named."""
+    lang = store.lang
+    cb, base, inds, compared = _change_selection(store, wave)
+    rose = compared[compared.risk_change == change_mod.ROSE]
+    items = rises(store, wave)
+    level = config.settings()["confidence_level"]
+    apart = [i for i in inds if cb.indicator_spec(i, wave) and not change_mod.comparable(cb, i, base, wave)]
+    return {
+        "before": str(base),
+        "indicators": str(compared.indicator.nunique()),
+        "compared": i18n.number(len(compared), lang, 0),
+        "rises": i18n.number(len(rose), lang, 0),
+        "falls": i18n.number(int((compared.risk_change == change_mod.FELL).sum()), lang, 0),
+        # with no real change anywhere, each comparison has (1 - level) / 2 chance of a 'significant rise'
+        "expected": i18n.number(len(compared) * (1 - level) / 2, lang, 0),
+        "rises_reliable": i18n.number(int(((rose.flag == estimate.FLAG_OK)).sum()), lang, 0),
+        "rises_named": "; ".join(items) if items else t(lang, "book.change_by_group.none"),
+        "not_compared": ", ".join(lower_first(cb.label(lang, i, short=True, wave=wave)) for i in apart) or "–",
+    }

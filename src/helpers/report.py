@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import codebook as codebook_mod
+from helpers import change as change_mod
 from helpers import config, estimate, figures, i18n, ingest
 from helpers.errors import PipelineError
 from helpers.i18n import lower_first, t
@@ -30,10 +31,14 @@ METADATA_KEY = "helpers"
 REFERENCE_CSV = "riziv_invalidity_mental_health.csv"
 CUBE = "estimates-{wave}.csv"        # the theme's cube in its tables folder
 SAMPLE = "sample-{wave}.json"        # the wave's sample facts, as the theme's notebook saw them
+CHANGES = "changes-{wave}.csv"       # the theme's changes since every earlier comparable wave
 # the estimates store's columns: codes for machines, labels in the edition's language for readers
 STORE_COLUMNS = ["wave", "theme", "indicator", "indicator_label", "kind", "unit", "breakdown", "breakdown_label",
                  "group", "group_label", "estimate", "ci_low", "ci_high", "n", "flag", "flag_label",
                  "series", "mode_change"]
+CHANGE_COLUMNS = ["wave_before", "wave", "theme", "indicator", "indicator_label", "kind", "unit", "breakdown",
+                  "breakdown_label", "group", "group_label", "estimate_before", "estimate_after", "n_before", "n_after",
+                  "change", "ci_low", "ci_high", "flag", "flag_label", "significant", "risk_change", "mode_change"]
 
 
 def _resolve(path, default: Path) -> Path:
@@ -78,6 +83,14 @@ class Report:
                 est = estimate.estimates(self._data[wave], list(indicators), self.cb, wave=wave)
                 self._estimates[key] = estimate.rounded(est, self.decimals)
         return self._estimates[key]
+
+    def changes(self, before: int, indicators=None) -> pd.DataFrame:
+        """Change of ``indicators`` (default: the theme's) by every group from ``before`` to this
+        wave, where both waves ask them alike (helpers.change)."""
+        inds = tuple(indicators or self.indicators)
+        if before not in self._data or self.wave not in self._data or before >= self.wave:
+            return change_mod.empty()
+        return change_mod.changes(self.estimates(inds, before), self.estimates(inds), self.cb, decimals=self.decimals)
 
     def _all_waves(self, indicators) -> pd.DataFrame:
         return pd.concat([self.estimates(indicators, w) for w in sorted(self._data)], ignore_index=True)
@@ -162,6 +175,25 @@ class Report:
         d["mode_change"] = bool(self.cb.waves[self.wave].get("mode_change", False))
         return d[STORE_COLUMNS]
 
+    def labelled_changes(self, ch: pd.DataFrame) -> pd.DataFrame:
+        """Changes in the store's schema, with labels in the report's language."""
+        d = ch.rename(columns={"group_var": "breakdown"}).copy()
+        d["theme"] = [self.cb.indicators[i]["theme"] for i in d["indicator"]]
+        d["indicator_label"] = [self._label(i, short=False) for i in d["indicator"]]
+        d["kind"] = [self._kind(i) for i in d["indicator"]]
+        d["unit"] = [t(self.lang, f"units_change.{k}") for k in d["kind"]]
+        d["breakdown_label"] = [t(self.lang, "tables.total") if g == estimate.TOTAL
+                                else self.cb.label(self.lang, breakdown=g) for g in d["breakdown"]]
+        d["group_label"] = [self._group_label(g, v) for g, v in zip(d["breakdown"], d["group"])]
+        d["flag_label"] = [t(self.lang, f"flags.{f}") for f in d["flag"]]
+        return d[CHANGE_COLUMNS]
+
+    def change_cube(self) -> pd.DataFrame:
+        """The theme's changes from every earlier wave to this one, where comparable."""
+        parts = [self.changes(w) for w in sorted(self._data) if w < self.wave]
+        parts = [p for p in parts if not p.empty]
+        return self.labelled_changes(pd.concat(parts, ignore_index=True) if parts else change_mod.empty())
+
     def sample(self) -> dict:
         """The wave's sample facts that the book prints (respondents, data origin, item non-response
         of the theme's indicators and of the breakdowns): aggregates only."""
@@ -180,16 +212,21 @@ class Report:
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         self.cube().to_csv(self.tables_dir / CUBE.format(wave=self.wave), index=False, encoding="utf-8",
                            lineterminator="\n")
+        self.change_cube().to_csv(self.tables_dir / CHANGES.format(wave=self.wave), index=False, encoding="utf-8",
+                                  lineterminator="\n")
         (self.tables_dir / SAMPLE.format(wave=self.wave)).write_text(
             json.dumps(self.sample(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
     def _publish(self, label: str, *, png: bytes | None = None, markdown: str | None = None,
-                 cap: str, alt: str | None, table: pd.DataFrame) -> None:
+                 cap: str, alt: str | None, table: pd.DataFrame | None) -> None:
+        """Display the figure or table with its caption and alt text; write its CSV. Without a
+        table the output is a note that the figure does not apply to this wave: the runner leaves
+        it out of the wave's figures (nothing embeds it)."""
         final = f"{label}-{self.wave}"
-        if self.tables_dir is not None:
+        if self.tables_dir is not None and table is not None:
             self.tables_dir.mkdir(parents=True, exist_ok=True)
             table.to_csv(self.tables_dir / f"{final}.csv", index=False, encoding="utf-8", lineterminator="\n")
-        meta = {METADATA_KEY: {"label": label, "cap": cap, "alt": alt}}
+        meta = {METADATA_KEY: {"label": label, "cap": cap, "alt": alt, "absent": table is None}}
         from IPython.display import Image, Markdown, display
 
         if png is not None:
@@ -393,6 +430,94 @@ class Report:
                                                      extra=[t(self.lang, "notes.trend_only_comparable"),
                                                             t(self.lang, "notes.mode_change")]))
         self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(table))
+
+    # ------------------------------------------------------------------ change by group
+    def _change_settings(self) -> dict:
+        return self.settings["report"]["change"]
+
+    def _risk_rank(self, ch: pd.DataFrame) -> pd.Series:
+        """Change in the direction of risk (a rise in risk is positive); the change itself where
+        the indicator has no risk direction."""
+        sign = ch["indicator"].map(lambda i: {"high": 1, "low": -1}.get(self.cb.indicators[i].get("risk"), 1))
+        return ch["change"] * sign
+
+    def _not_applicable(self, label: str, cap: str) -> None:
+        base = self._change_settings()["base_wave"]
+        note = t(self.lang, "notes.change_na", before=base, wave=self.wave)
+        self._publish(label, markdown=note, cap=cap, alt=note, table=None)
+
+    def change_figure(self, label: str, group_var: str) -> None:
+        """Groups of a breakdown ranked by their change since the last wave before the pandemic,
+        one panel per indicator of ``report.change.figure_indicators``, with 95% intervals."""
+        conf = self._change_settings()
+        base = conf["base_wave"]
+        breakdown = self.cb.label(self.lang, breakdown=group_var)
+        cap = t(self.lang, "figures.change.cap", breakdown=breakdown, breakdown_lower=breakdown.lower(),
+                before=base, wave=self.wave)
+        if self.wave <= base:
+            return self._not_applicable(label, cap)
+        inds = [i for i in conf["figure_indicators"] if change_mod.comparable(self.cb, i, base, self.wave)]
+        apart = [i for i in conf["figure_indicators"] if i not in inds and self.cb.indicator_spec(i, self.wave)]
+        ch = self.changes(base, conf["indicators"])
+        rows = ch[(ch.group_var == group_var) & ch.indicator.isin(inds)].copy()
+        rows["label"] = [self._group_label(group_var, g) for g in rows.group]
+        rows["rank"] = self._risk_rank(rows)
+        shown = rows.dropna(subset=["change"])
+        if shown.empty:
+            return self._no_data_figure(label, cap)
+        panels, summary = [], []
+        for ind in inds:
+            d = rows[rows.indicator == ind]
+            panels.append({"title": self._label(ind), "data": d,
+                           "xlabel": t(self.lang, f"units_change.{self._kind(ind)}")})
+            rose = d[(d.risk_change == change_mod.ROSE) & (d.flag == estimate.FLAG_OK)]
+            summary.append(t(self.lang, "figures.change.rose" if len(rose) else "figures.change.none",
+                             indicator=self._label(ind), groups=", ".join(rose.sort_values("rank", ascending=False).label)))
+        hidden = int((rows.flag == estimate.FLAG_SUPPRESSED).sum())
+        extra = [t(self.lang, "notes.change_marks"), t(self.lang, "notes.change_independent")]
+        if apart:
+            extra.append(t(self.lang, "notes.change_apart", before=base,
+                           indicators=", ".join(self._label(i) for i in apart)))
+        if bool(rows.mode_change.any()):
+            extra.append(t(self.lang, "notes.mode_change"))
+        notes = self._notes(ci=False, flags=rows.flag, extra=extra)
+        alt = t(self.lang, "figures.change.alt", count=len(panels), breakdown_lower=breakdown.lower(), before=base,
+                wave=self.wave, summary=" ".join(summary),
+                hidden=t(self.lang, "figures.change.hidden", min_n=self.settings["disclosure"]["min_n"]) if hidden else "")
+        fig = figures.change_panels(panels, notes=notes)
+        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt,
+                      table=self.labelled_changes(rows[change_mod.COLUMNS]))
+
+    def rises_table(self, label: str) -> None:
+        """Every group whose risk rose significantly since the last wave before the pandemic, on
+        any indicator of ``report.change.indicators`` and any breakdown."""
+        conf = self._change_settings()
+        base = conf["base_wave"]
+        cap = t(self.lang, "tables.rises.cap", before=base, wave=self.wave)
+        if self.wave <= base:
+            return self._not_applicable(label, cap)
+        ch = self.changes(base, conf["indicators"])
+        rose = ch[(ch.group_var != estimate.TOTAL) & (ch.risk_change == change_mod.ROSE)].copy()
+        rose["rank"] = self._risk_rank(rose)
+        rose = rose.sort_values(["indicator", "rank"], key=lambda c: c.map(list(conf["indicators"]).index)
+                                if c.name == "indicator" else -c, kind="stable")
+        h = lambda k: t(self.lang, f"tables.headers.{k}")  # noqa: E731
+        rows = []
+        for r in rose.itertuples():
+            f = lambda x: self._fmt(x, r.indicator)  # noqa: E731
+            rows.append({h("indicator"): self._label(r.indicator), h("group_var"): self.cb.label(self.lang, breakdown=r.group_var),
+                         h("group"): self._group_label(r.group_var, r.group), str(base): f(r.estimate_before),
+                         str(self.wave): f(r.estimate_after),
+                         t(self.lang, "tables.rises.change"): f"{i18n.signed(r.change, self.lang)} "
+                                                               f"({i18n.signed(r.ci_low, self.lang)} – {i18n.signed(r.ci_high, self.lang)})",
+                         h("n"): f"{i18n.number(r.n_before, self.lang, 0)} / {i18n.number(r.n_after, self.lang, 0)}",
+                         h("flag"): t(self.lang, f"flags.{r.flag}")})
+        if rows:
+            md = pd.DataFrame(rows).to_markdown(index=False, colalign=("left", "left", "left", "right", "right",
+                                                                         "right", "right", "left"))
+        else:
+            md = t(self.lang, "tables.rises.none", before=base, wave=self.wave)
+        self._publish(label, markdown=md, cap=cap, alt=None, table=self.labelled_changes(rose[change_mod.COLUMNS]))
 
     def reference_figure(self, label: str, csv=None) -> None:
         """Published RIZIV/INAMI counts of long-term incapacity for depression and burn-out."""

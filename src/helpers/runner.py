@@ -159,12 +159,14 @@ def finalise(nb, wave: int) -> list[str]:
         outs[0]["metadata"].pop(METADATA_KEY)
         kind = label.split("-", 1)[0]
         final = f"{label}-{wave}"
+        absent = bool(info.get("absent"))
         new = {"label": final, f"{kind}-cap": json.dumps(info["cap"], ensure_ascii=False)}
-        if kind == "fig":
+        if kind == "fig" and info["alt"] is not None:
             new["fig-alt"] = json.dumps(info["alt"], ensure_ascii=False)
         rest = [(k, v) for k, v in opts if k not in new and k not in ("fig-cap", "fig-alt", "tbl-cap")]
         cell.source = "\n".join([f"#| {k}: {v}" for k, v in [*new.items(), *rest]] + body)
-        labels.append(final)
+        if not absent:  # a figure that does not apply to this wave (a note in its place) is not listed
+            labels.append(final)
     return labels
 
 

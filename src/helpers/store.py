@@ -6,6 +6,8 @@ the theme's indicators by every breakdown, suppressed cells included) and its wa
 language is there and every cube holds every cell the codebook declares, into
 
 * ``build/store/<lang>/estimates.csv``: the store, in the schema of ``report.STORE_COLUMNS``;
+* ``build/store/<lang>/changes.csv``: each group's change between every two comparable waves
+  (helpers.change), in the schema of ``report.CHANGE_COLUMNS``;
 * ``build/store/samples.json``: respondents, data origin and item non-response per wave.
 
 Everything after the notebooks (the prose numbers, the key-figure and sample tables, the explorer)
@@ -19,12 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers import change as change_mod
 from helpers import codebook as codebook_mod
 from helpers import estimate, i18n, workdir
 from helpers.errors import PipelineError
-from helpers.report import CUBE, SAMPLE, STORE_COLUMNS
+from helpers.report import CHANGE_COLUMNS, CHANGES, CUBE, SAMPLE, STORE_COLUMNS
 
 STORE = "estimates.csv"
+CHANGES_STORE = "changes.csv"
 SAMPLES = "samples.json"
 NUMERIC = ("estimate", "ci_low", "ci_high")
 
@@ -53,6 +57,32 @@ def read_table(path: Path) -> pd.DataFrame:
     return df
 
 
+def changes_path(build_dir: Path, lang: str) -> Path:
+    return store_dir(build_dir) / lang / CHANGES_STORE
+
+
+def read_changes(path: Path) -> pd.DataFrame:
+    text_cols = ["theme", "indicator", "indicator_label", "kind", "unit", "breakdown", "breakdown_label", "group",
+                 "group_label", "flag", "flag_label", "risk_change"]
+    df = pd.read_csv(path, dtype={c: "str" for c in text_cols}, keep_default_na=False,
+                     na_values={c: [""] for c in ("estimate_before", "estimate_after", "change", "ci_low", "ci_high")})
+    if list(df.columns) != CHANGE_COLUMNS:
+        raise PipelineError("changes file has other columns than the store's", file=path,
+                            expected=", ".join(CHANGE_COLUMNS))
+    for c in ("significant", "mode_change"):
+        df[c] = df[c].astype(str).str.lower() == "true"
+    return df
+
+
+def _expected_change_keys(cb, theme: str, wave: int) -> set[tuple]:
+    keys = set()
+    for before in [w for w in cb.wave_names() if w < wave]:
+        for ind in cb.theme_indicators(theme):
+            if change_mod.comparable(cb, ind, before, wave):
+                keys |= {(before, ind, b, g) for i, b, g in _expected_keys(cb, theme, wave) if i == ind}
+    return keys
+
+
 def _expected_keys(cb, theme: str, wave: int) -> set[tuple]:
     keys = set()
     for ind in cb.theme_indicators(theme):
@@ -64,31 +94,33 @@ def _expected_keys(cb, theme: str, wave: int) -> set[tuple]:
     return keys
 
 
-def _order(df: pd.DataFrame, cb) -> pd.DataFrame:
-    """Codebook order: theme, indicator, wave, breakdown (all workers first), category."""
+def _order(df: pd.DataFrame, cb, first=()) -> pd.DataFrame:
+    """Codebook order: theme, indicator, (the columns in ``first``), wave, breakdown (all workers
+    first), category."""
     themes = {t: i for i, t in enumerate(cb.themes)}
     inds = {t: i for i, t in enumerate(cb.indicators)}
     bds = {b: i for i, b in enumerate([estimate.TOTAL, *cb.breakdown_order])}
     cats = {(b, str(c)): i for b in cb.breakdown_order for i, c in enumerate(cb.breakdowns[b]["categories"])}
-    key = pd.DataFrame({"t": df.theme.map(themes), "i": df.indicator.map(inds), "w": df.wave,
+    key = pd.DataFrame({**{c: df[c] for c in first}, "t": df.theme.map(themes), "i": df.indicator.map(inds), "w": df.wave,
                         "b": df.breakdown.map(bds),
                         "c": [cats.get((b, g), -1) for b, g in zip(df.breakdown, df.group)]})
-    return df.iloc[key.sort_values(["t", "i", "w", "b", "c"], kind="stable").index].reset_index(drop=True)
+    return df.iloc[key.sort_values(["t", "i", *first, "w", "b", "c"], kind="stable").index].reset_index(drop=True)
 
 
 def assemble(build_dir: Path, log=print) -> dict[str, Path]:
     """Write the store of every language and the samples file; return the store paths."""
     cb = codebook_mod.load()
     build_dir = Path(build_dir)
-    out, tables = {}, {}
+    out, tables, change_tables = {}, {}, {}
     samples: dict[int, dict] = {}
     for lang in i18n.languages():
-        parts = []
+        parts, change_parts = [], []
         for theme in cb.themes:
             for wave in cb.wave_names():
                 folder = _tables(build_dir, wave, lang, theme)
                 cube, sample = folder / CUBE.format(wave=wave), folder / SAMPLE.format(wave=wave)
-                for f in (cube, sample):
+                changes = folder / CHANGES.format(wave=wave)
+                for f in (cube, sample, changes):
                     if not f.exists():
                         raise PipelineError(
                             f"notebooks/{theme}.ipynb published no estimates for wave {wave}, language {lang}",
@@ -105,15 +137,30 @@ def assemble(build_dir: Path, log=print) -> dict[str, Path]:
                         file=cube, expected="one row per indicator of the wave and group of every breakdown; "
                                             "rerun `python -m helpers run --force`")
                 parts.append(df)
+                ch = read_changes(changes)
+                got = set(zip(ch.wave_before, ch.indicator, ch.breakdown, ch.group))
+                want = _expected_change_keys(cb, theme, wave)
+                if got != want or len(ch) != len(want) or (len(ch) and set(ch.wave) != {wave}):
+                    missing, extra = sorted(want - got), sorted(got - want)
+                    raise PipelineError(
+                        f"the changes of {theme} to wave {wave}, language {lang} do not match the codebook "
+                        f"(missing {missing[:3]}{'…' if len(missing) > 3 else ''}, "
+                        f"unexpected {extra[:3]}{'…' if len(extra) > 3 else ''})", file=changes,
+                        expected="one row per group of every indicator comparable with an earlier wave; "
+                                 "rerun `python -m helpers run --force`")
+                change_parts.append(ch)
                 _merge_sample(samples, json.loads(sample.read_text(encoding="utf-8")), sample)
         tables[lang] = _order(pd.concat(parts, ignore_index=True), cb)
+        change_tables[lang] = _order(pd.concat([c for c in change_parts if len(c)], ignore_index=True), cb,
+                                     first=["wave_before"])
     # written only once every cube of every language has been read and checked
     for lang, table in tables.items():
         out[lang] = store_path(build_dir, lang)
         workdir.write_text(out[lang], table.to_csv(index=False, lineterminator="\n"))
+        workdir.write_text(changes_path(build_dir, lang), change_tables[lang].to_csv(index=False, lineterminator="\n"))
     workdir.write_text(store_dir(build_dir) / SAMPLES, json.dumps(
         {str(w): samples[w] for w in sorted(samples)}, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
-    log(f"store: {', '.join(f'{lang} {len(t)} estimates' for lang, t in tables.items())}")
+    log(f"store: {', '.join(f'{lang} {len(t)} estimates, {len(change_tables[lang])} changes' for lang, t in tables.items())}")
     return out
 
 
@@ -140,6 +187,7 @@ class Store:
                                 expected="`python -m helpers prepare` (it assembles the store after the notebooks)")
         self.lang = lang
         self.table = read_table(path)
+        self.changes = read_changes(changes_path(build_dir, lang))
         samples = store_dir(build_dir) / SAMPLES
         self.samples = {int(w): s for w, s in json.loads(samples.read_text(encoding="utf-8")).items()}
 
