@@ -3,8 +3,9 @@
 Run by hand from the repository root after `python -m helpers build` (with Quarto on PATH):
     python benchmarks/bench_explorer.py
 Needs Playwright (requirements.txt) and a Chromium (`apt-get install chromium`, or CHROMIUM=path).
-Serves _site/ on a loopback port and reports, per language: the size of the estimates store the
-page loads (raw and gzip-compressed, as a web server would send it) and of the page's scripts;
+Serves _site/ on a loopback port and reports, per language: the size of the two files of the store
+the page loads, estimates and changes (raw and gzip-compressed, as a web server would send them),
+and of the page's scripts;
 the time from opening the page until the explorer is ready; and the time from a changed selection
 until the page has drawn the answer (both charts, tables, summary; two animation frames), over 40
 changes of indicator, breakdown and wave, median and maximum.
@@ -57,8 +58,9 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         for lang in ("nl", "fr"):
-            store = SITE / lang / "build" / "store" / lang / "estimates.csv"
-            raw = store.read_bytes()
+            folder = SITE / lang / "build" / "store" / lang
+            raw = (folder / "estimates.csv").read_bytes()
+            changes = (folder / "changes.csv").read_bytes()
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             loads = []
             for _ in range(5):
@@ -67,26 +69,27 @@ def main() -> None:
                 page.wait_for_selector("#explorer[data-ready]")
                 loads.append(page.evaluate("performance.now()"))
             conf = page.evaluate("JSON.parse(document.getElementById('explorer-config').textContent)")
-            changes = []
+            answers = []
             inds = [i for i in conf["indicators"] if len(i["waves"]) > 1]
             for k in range(40):
                 ind = inds[k % len(inds)]
                 page.evaluate(CHANGE, ["theme", ind["theme"]])
-                changes.append(page.evaluate(CHANGE, ["indicator", ind["code"]]))
-                changes.append(page.evaluate(CHANGE, ["breakdown", conf["breakdowns"][k % len(conf["breakdowns"])]["code"]]))
-                changes.append(page.evaluate(CHANGE, ["wave", str(ind["waves"][k % len(ind["waves"])])]))
+                answers.append(page.evaluate(CHANGE, ["indicator", ind["code"]]))
+                answers.append(page.evaluate(CHANGE, ["breakdown", conf["breakdowns"][k % len(conf["breakdowns"])]["code"]]))
+                answers.append(page.evaluate(CHANGE, ["wave", str(ind["waves"][k % len(ind["waves"])])]))
             page.close()
-            rows.append((lang, raw.count(b"\n") - 1, len(raw), len(gzip.compress(raw, 6)), statistics.median(loads),
-                         statistics.median(changes), max(changes), len(changes)))
+            rows.append((lang, raw.count(b"\n") - 1, changes.count(b"\n") - 1, len(raw) + len(changes),
+                         len(gzip.compress(raw, 6)) + len(gzip.compress(changes, 6)), statistics.median(loads),
+                         statistics.median(answers), max(answers), len(answers)))
         browser.close()
     server.shutdown()
     print(f"### bench_explorer.py — {dt.date.today()} · {os.cpu_count()} cores · Python {sys.version.split()[0]}\n")
     print(f"Scripts the page loads (d3, Plot, explorer.js): {kb(script_bytes)} KB, {kb(script_gz)} KB gzip-compressed.\n")
-    print("| language | estimates | store KB | store KB gzip | page ready ms (median of 5) "
-          "| answer to a changed selection ms, median | max | changes |")
-    print("|---|---|---|---|---|---|---|---|")
-    for lang, n, size, gz, load, med, top, count in rows:
-        print(f"| {lang} | {n} | {kb(size)} | {kb(gz)} | {load:.0f} | {med:.1f} | {top:.1f} | {count} |")
+    print("| language | estimates | changes | store KB | store KB gzip | page ready ms (median of 5) "
+          "| answer to a changed selection ms, median | max | selections |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for lang, n, nc, size, gz, load, med, top, count in rows:
+        print(f"| {lang} | {n} | {nc} | {kb(size)} | {kb(gz)} | {load:.0f} | {med:.1f} | {top:.1f} | {count} |")
 
 
 if __name__ == "__main__":
