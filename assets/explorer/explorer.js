@@ -245,6 +245,28 @@
     return svg;
   }
 
+  // one row per group, an x axis in the rows' unit: the group names left of the plot on a wide
+  // screen, above each row (over the whole width) on a phone
+  function rowsPlot(shown, name, marks, o) {
+    var axes = [Plot.axisX({ label: shown[0].unit, labelAnchor: "center", labelArrow: "none", labelOffset: 40 })];
+    if (o.narrow) {
+      marks = marks.concat([Plot.text(shown, { y: name, text: name, frameAnchor: "left", textAnchor: "start", dy: -16,
+                                               fill: "currentColor", lineWidth: 30 })]);
+    } else {
+      axes.push(Plot.axisY({ tickSize: 0, lineWidth: 15, textOverflow: "ellipsis-end" }));
+    }
+    var svg = Plot.plot({
+      width: o.width, height: 80 + (o.narrow ? 52 : 34) * shown.length, marginTop: o.marginTop, marginRight: 64,
+      marginBottom: 50, marginLeft: o.narrow ? 12 : 230,
+      style: plotStyle(),
+      x: { domain: o.domain, label: shown[0].unit },
+      y: { domain: shown.map(name), label: null, tickSize: 0, padding: o.narrow ? 0.1 : 0.3 },
+      axis: null,
+      marks: axes.concat(marks)
+    });
+    return labelled(svg, o.caption);
+  }
+
   function groupsChart(node, list, total, ind) {
     var shown = list.filter(function (r) { return r.estimate !== null; });
     if (!shown.length) { node.replaceChildren(); return; }
@@ -274,25 +296,8 @@
         text: function () { return fill(W.total_line, { total: W.total, value: value(total.estimate, ind.kind) }); }
       }));
     }
-    var row = narrow ? 52 : 34;
-    var axes = [Plot.axisX({ label: shown[0].unit, labelAnchor: "center", labelArrow: "none", labelOffset: 40 })];
-    if (narrow) {
-      // on a phone each group's name goes above its interval, over the whole width
-      marks.push(Plot.text(shown, { y: name, text: name, frameAnchor: "left", textAnchor: "start", dy: -16,
-                                    fill: "currentColor", lineWidth: 30 }));
-    } else {
-      axes.push(Plot.axisY({ tickSize: 0, lineWidth: 15, textOverflow: "ellipsis-end" }));
-    }
-    var svg = Plot.plot({
-      width: w, height: 80 + row * shown.length, marginTop: narrow ? 58 : 30, marginRight: 64, marginBottom: 50,
-      marginLeft: narrow ? 12 : 230,
-      style: plotStyle(),
-      x: { domain: domain, label: shown[0].unit, grid: false },
-      y: { domain: shown.map(name), label: null, tickSize: 0, padding: narrow ? 0.1 : 0.3 },
-      axis: null,
-      marks: axes.concat(marks)
-    });
-    node.replaceChildren(labelled(svg, "ex-groups-summary"));
+    node.replaceChildren(rowsPlot(shown, name, marks, { width: w, narrow: narrow, domain: domain,
+                                                        marginTop: narrow ? 58 : 30, caption: "ex-groups-summary" }));
   }
 
   function trendChart(node, points, ind, whoTotal, whoGroup) {
@@ -479,24 +484,8 @@
         text: function (r) { return signed(r.change); }
       })
     ];
-    var row = narrow ? 52 : 34;
-    var axes = [Plot.axisX({ label: shown[0].unit, labelAnchor: "center", labelArrow: "none", labelOffset: 40 })];
-    if (narrow) {
-      marks.push(Plot.text(shown, { y: name, text: name, frameAnchor: "left", textAnchor: "start", dy: -16,
-                                    fill: "currentColor", lineWidth: 30 }));
-    } else {
-      axes.push(Plot.axisY({ tickSize: 0, lineWidth: 15, textOverflow: "ellipsis-end" }));
-    }
-    var svg = Plot.plot({
-      width: w, height: 80 + row * shown.length, marginTop: narrow ? 30 : 16, marginRight: 64, marginBottom: 50,
-      marginLeft: narrow ? 12 : 230,
-      style: plotStyle(),
-      x: { domain: [-span * 1.1, span * 1.1], label: shown[0].unit },
-      y: { domain: shown.map(name), label: null, tickSize: 0, padding: narrow ? 0.1 : 0.3 },
-      axis: null,
-      marks: axes.concat(marks)
-    });
-    node.replaceChildren(labelled(svg, "ex-change-summary"));
+    node.replaceChildren(rowsPlot(shown, name, marks, { width: w, narrow: narrow, domain: [-span * 1.1, span * 1.1],
+                                                        marginTop: narrow ? 30 : 16, caption: "ex-change-summary" }));
   }
 
   // a change with its sign, as helpers.i18n.signed writes it (one decimal, a true minus sign)
