@@ -83,6 +83,20 @@ def _url(target: Path, lang: str) -> str:
     return rel(target, lang)
 
 
+def _view(name: str, button: str, download: str, extra: str = "") -> str:
+    """One view of the page: title, chart with its summary as caption, notes, table, download."""
+    e = html.escape
+    return (f'<section class="explorer-view" aria-labelledby="ex-{name}-title">\n'
+            f'<h2 id="ex-{name}-title" class="unnumbered explorer-title"></h2>\n'
+            f'<figure class="explorer-figure"><div id="ex-{name}-chart" class="explorer-chart"></div>\n'
+            f'<figcaption id="ex-{name}-summary" class="explorer-summary"></figcaption></figure>\n'
+            f'<p id="ex-{name}-notes" class="explorer-notes"></p>\n{extra}'
+            f'<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="ex-{name}-title">'
+            f'<div id="ex-{name}-table"></div></div>\n'
+            f'<p><button type="button" id="{button}" class="explorer-download">{e(download)}</button></p>\n'
+            f'</section>')
+
+
 def page(store: Store) -> str:
     """The page body: controls, the two views with their tables, the downloads, the scripts."""
     lang = store.lang
@@ -94,6 +108,10 @@ def page(store: Store) -> str:
         f'<select id="ex-{c}" name="{c}"></select></div>' for c in CONTROLS)
     # </ in JSON inside <script> would end the element: escape it
     data = json.dumps(conf, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    views = "\n".join((
+        _view("groups", "ex-download", w["download"], '<p id="ex-suppressed" class="explorer-suppressed"></p>\n'),
+        _view("trend", "ex-download-trend", w["download_trend"]),
+        _view("change", "ex-download-change", w["download_change"])))
     scripts = "\n".join(f'<script src="{e(_url(config.ROOT / s, lang))}"></script>' for s in (*VENDOR, SCRIPT))
     return f"""::: {{.content-visible when-format="html"}}
 ```{{=html}}
@@ -105,31 +123,7 @@ def page(store: Store) -> str:
 </form>
 <p id="ex-status" class="explorer-status" role="status">{e(w['loading'])}</p>
 <noscript><p>{e(w['noscript'])}</p></noscript>
-<section class="explorer-view" aria-labelledby="ex-groups-title">
-<h2 id="ex-groups-title" class="unnumbered explorer-title"></h2>
-<figure class="explorer-figure"><div id="ex-groups-chart" class="explorer-chart"></div>
-<figcaption id="ex-groups-summary" class="explorer-summary"></figcaption></figure>
-<p id="ex-groups-notes" class="explorer-notes"></p>
-<p id="ex-suppressed" class="explorer-suppressed"></p>
-<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="ex-groups-title"><div id="ex-groups-table"></div></div>
-<p><button type="button" id="ex-download" class="explorer-download">{e(w['download'])}</button></p>
-</section>
-<section class="explorer-view" aria-labelledby="ex-trend-title">
-<h2 id="ex-trend-title" class="unnumbered explorer-title"></h2>
-<figure class="explorer-figure"><div id="ex-trend-chart" class="explorer-chart"></div>
-<figcaption id="ex-trend-summary" class="explorer-summary"></figcaption></figure>
-<p id="ex-trend-notes" class="explorer-notes"></p>
-<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="ex-trend-title"><div id="ex-trend-table"></div></div>
-<p><button type="button" id="ex-download-trend" class="explorer-download">{e(w['download_trend'])}</button></p>
-</section>
-<section class="explorer-view" aria-labelledby="ex-change-title">
-<h2 id="ex-change-title" class="unnumbered explorer-title"></h2>
-<figure class="explorer-figure"><div id="ex-change-chart" class="explorer-chart"></div>
-<figcaption id="ex-change-summary" class="explorer-summary"></figcaption></figure>
-<p id="ex-change-notes" class="explorer-notes"></p>
-<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="ex-change-title"><div id="ex-change-table"></div></div>
-<p><button type="button" id="ex-download-change" class="explorer-download">{e(w['download_change'])}</button></p>
-</section>
+{views}
 </div>
 {scripts}
 ```

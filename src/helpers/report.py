@@ -90,7 +90,11 @@ class Report:
         inds = tuple(indicators or self.indicators)
         if before not in self._data or self.wave not in self._data or before >= self.wave:
             return change_mod.empty()
-        return change_mod.changes(self.estimates(inds, before), self.estimates(inds), self.cb, decimals=self.decimals)
+        key = ("changes", inds, before)  # seven figures and a table ask for the same changes
+        if key not in self._estimates:
+            self._estimates[key] = change_mod.changes(self.estimates(inds, before), self.estimates(inds), self.cb,
+                                                      decimals=self.decimals)
+        return self._estimates[key]
 
     def _all_waves(self, indicators) -> pd.DataFrame:
         return pd.concat([self.estimates(indicators, w) for w in sorted(self._data)], ignore_index=True)
@@ -505,15 +509,17 @@ class Report:
         rows = []
         for r in rose.itertuples():
             f = lambda x: self._fmt(x, r.indicator)  # noqa: E731
-            rows.append({h("indicator"): self._label(r.indicator), h("group_var"): self.cb.label(self.lang, breakdown=r.group_var),
-                         h("group"): self._group_label(r.group_var, r.group), str(base): f(r.estimate_before),
+            # breakdown and group in one column: the PDF's page has no room for a column of each
+            group = t(self.lang, "tables.rises.group", breakdown=self.cb.label(self.lang, breakdown=r.group_var),
+                      group=lower_first(self._group_label(r.group_var, r.group)))
+            rows.append({h("indicator"): self._label(r.indicator), h("group"): group, str(base): f(r.estimate_before),
                          str(self.wave): f(r.estimate_after),
                          t(self.lang, "tables.rises.change"): f"{i18n.signed(r.change, self.lang)} "
                                                                f"({i18n.signed(r.ci_low, self.lang)} – {i18n.signed(r.ci_high, self.lang)})",
                          h("n"): f"{i18n.number(r.n_before, self.lang, 0)} / {i18n.number(r.n_after, self.lang, 0)}",
                          h("flag"): t(self.lang, f"flags.{r.flag}")})
         if rows:
-            md = pd.DataFrame(rows).to_markdown(index=False, colalign=("left", "left", "left", "right", "right",
+            md = pd.DataFrame(rows).to_markdown(index=False, colalign=("left", "left", "right", "right",
                                                                          "right", "right", "left"))
         else:
             md = t(self.lang, "tables.rises.none", before=base, wave=self.wave)

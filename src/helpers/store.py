@@ -31,6 +31,7 @@ STORE = "estimates.csv"
 CHANGES_STORE = "changes.csv"
 SAMPLES = "samples.json"
 NUMERIC = ("estimate", "ci_low", "ci_high")
+COUNTS = ("wave", "wave_before", "n", "n_before", "n_after")  # whole numbers in the store's files
 
 
 def store_dir(build_dir: Path) -> Path:
@@ -45,16 +46,22 @@ def _tables(build_dir: Path, wave: int, lang: str, theme: str) -> Path:
     return Path(build_dir) / "tables" / str(wave) / lang / theme
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A store or cube file: codes and labels as text, estimates as numbers (empty = suppressed)."""
-    text_cols = [c for c in STORE_COLUMNS if c not in (*NUMERIC, "wave", "n", "mode_change")]
-    df = pd.read_csv(path, dtype={c: "str" for c in text_cols}, keep_default_na=False,
-                     na_values={c: [""] for c in NUMERIC})
-    if list(df.columns) != STORE_COLUMNS:
-        raise PipelineError("estimates file has other columns than the store's", file=path,
-                            expected=", ".join(STORE_COLUMNS))
-    df["mode_change"] = df["mode_change"].astype(str).str.lower() == "true"
+def _read(path: Path, columns: list[str], numeric: tuple, flags: tuple, what: str) -> pd.DataFrame:
+    """A file of the store: codes and labels as text, ``numeric`` columns as numbers (empty = not
+    published), ``flags`` as booleans; its columns must be ``columns``, in order."""
+    text = [c for c in columns if c not in (*numeric, *flags, *COUNTS)]
+    df = pd.read_csv(path, dtype={c: "str" for c in text}, keep_default_na=False,
+                     na_values={c: [""] for c in numeric})
+    if list(df.columns) != columns:
+        raise PipelineError(f"{what} file has other columns than the store's", file=path, expected=", ".join(columns))
+    for c in flags:
+        df[c] = df[c].astype(str).str.lower() == "true"
     return df
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A store or cube file of estimates."""
+    return _read(path, STORE_COLUMNS, NUMERIC, ("mode_change",), "estimates")
 
 
 def changes_path(build_dir: Path, lang: str) -> Path:
@@ -62,16 +69,9 @@ def changes_path(build_dir: Path, lang: str) -> Path:
 
 
 def read_changes(path: Path) -> pd.DataFrame:
-    text_cols = ["theme", "indicator", "indicator_label", "kind", "unit", "breakdown", "breakdown_label", "group",
-                 "group_label", "flag", "flag_label", "risk_change"]
-    df = pd.read_csv(path, dtype={c: "str" for c in text_cols}, keep_default_na=False,
-                     na_values={c: [""] for c in ("estimate_before", "estimate_after", "change", "ci_low", "ci_high")})
-    if list(df.columns) != CHANGE_COLUMNS:
-        raise PipelineError("changes file has other columns than the store's", file=path,
-                            expected=", ".join(CHANGE_COLUMNS))
-    for c in ("significant", "mode_change"):
-        df[c] = df[c].astype(str).str.lower() == "true"
-    return df
+    """A store or notebook file of changes between waves."""
+    return _read(path, CHANGE_COLUMNS, ("estimate_before", "estimate_after", "change", "ci_low", "ci_high"),
+                 ("significant", "mode_change"), "changes")
 
 
 def _expected_change_keys(cb, theme: str, wave: int) -> set[tuple]:
@@ -107,6 +107,16 @@ def _order(df: pd.DataFrame, cb, first=()) -> pd.DataFrame:
     return df.iloc[key.sort_values(["t", "i", *first, "w", "b", "c"], kind="stable").index].reset_index(drop=True)
 
 
+def _check_keys(got: set, want: set, rows: int, right_wave: bool, path: Path, what: str, expected: str) -> None:
+    """A notebook's file holds exactly the cells the codebook declares, once each."""
+    if got == want and rows == len(want) and right_wave:
+        return
+    missing, extra = sorted(want - got), sorted(got - want)
+    raise PipelineError(f"{what} do not match the codebook (missing {missing[:3]}{'…' if len(missing) > 3 else ''}, "
+                        f"unexpected {extra[:3]}{'…' if len(extra) > 3 else ''}, {rows} rows for {len(want)})",
+                        file=path, expected=f"{expected}; rerun `python -m helpers run --force`")
+
+
 def assemble(build_dir: Path, log=print) -> dict[str, Path]:
     """Write the store of every language and the samples file; return the store paths."""
     cb = codebook_mod.load()
@@ -126,28 +136,16 @@ def assemble(build_dir: Path, log=print) -> dict[str, Path]:
                             f"notebooks/{theme}.ipynb published no estimates for wave {wave}, language {lang}",
                             file=f, expected="its last cell calls r.publish_estimates(); run `python -m helpers run`")
                 df = read_table(cube)
-                got = set(zip(df.indicator, df.breakdown, df.group))
-                want = _expected_keys(cb, theme, wave)
-                if got != want or len(df) != len(want) or set(df.wave) != {wave} or set(df.theme) != {theme}:
-                    missing, extra = sorted(want - got), sorted(got - want)
-                    raise PipelineError(
-                        f"the estimates of {theme}, wave {wave}, language {lang} do not match the codebook "
-                        f"(missing {missing[:3]}{'…' if len(missing) > 3 else ''}, "
-                        f"unexpected {extra[:3]}{'…' if len(extra) > 3 else ''}, {len(df)} rows for {len(want)})",
-                        file=cube, expected="one row per indicator of the wave and group of every breakdown; "
-                                            "rerun `python -m helpers run --force`")
+                _check_keys(set(zip(df.indicator, df.breakdown, df.group)), _expected_keys(cb, theme, wave),
+                            len(df), set(df.wave) == {wave} and set(df.theme) == {theme}, cube,
+                            f"the estimates of {theme}, wave {wave}, language {lang}",
+                            "one row per indicator of the wave and group of every breakdown")
                 parts.append(df)
                 ch = read_changes(changes)
-                got = set(zip(ch.wave_before, ch.indicator, ch.breakdown, ch.group))
-                want = _expected_change_keys(cb, theme, wave)
-                if got != want or len(ch) != len(want) or (len(ch) and set(ch.wave) != {wave}):
-                    missing, extra = sorted(want - got), sorted(got - want)
-                    raise PipelineError(
-                        f"the changes of {theme} to wave {wave}, language {lang} do not match the codebook "
-                        f"(missing {missing[:3]}{'…' if len(missing) > 3 else ''}, "
-                        f"unexpected {extra[:3]}{'…' if len(extra) > 3 else ''})", file=changes,
-                        expected="one row per group of every indicator comparable with an earlier wave; "
-                                 "rerun `python -m helpers run --force`")
+                _check_keys(set(zip(ch.wave_before, ch.indicator, ch.breakdown, ch.group)),
+                            _expected_change_keys(cb, theme, wave), len(ch), not len(ch) or set(ch.wave) == {wave},
+                            changes, f"the changes of {theme} to wave {wave}, language {lang}",
+                            "one row per group of every indicator comparable with an earlier wave")
                 change_parts.append(ch)
                 _merge_sample(samples, json.loads(sample.read_text(encoding="utf-8")), sample)
         tables[lang] = _order(pd.concat(parts, ignore_index=True), cb)
