@@ -8,12 +8,9 @@ Needs the real Quarto (the ``rendered`` fixture: a clean copy built once per ses
 
 from __future__ import annotations
 
-import functools
-import http.server
 import io
 import os
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -37,28 +34,6 @@ SELECTIONS = [
     ("psychosocial_risks", "bullying", "education", "2015", None, "2010"),
     ("burnout", "exhaustion_score", "occupation", "2024", None, "2015"),
 ]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def site(rendered):
-    handler = functools.partial(_Quiet, directory=str(rendered / "_site"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def store_rows(rendered: Path, lang: str, name: str = "estimates.csv") -> pd.DataFrame:

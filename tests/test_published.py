@@ -62,7 +62,7 @@ def test_executed_notebooks_hold_figures_only(published):
         for cell in nb.cells:
             for out in cell.get("outputs", []):
                 assert out["output_type"] == "display_data", (path, out["output_type"])
-                assert set(out["data"]) <= {"image/png", "text/markdown", "text/plain"}, path
+                assert set(out["data"]) <= {"image/svg+xml", "text/markdown", "text/plain"}, path
                 assert len(out["data"].get("text/plain", "")) < 200  # a repr, never a data frame
 
 

@@ -32,8 +32,9 @@ def test_no_tracked_file_over_one_megabyte():
 
 
 def vendored_font(p: str) -> bool:
-    """The site's typeface, vendored with its licence (assets/vendor/README.md)."""
-    return p.startswith("assets/vendor/") and p.endswith(".woff2")
+    """The report's typeface, vendored with its licence (assets/vendor/README.md): WOFF2 for the
+    site, TTF for the figures and the PDF."""
+    return p.startswith("assets/vendor/") and p.endswith((".woff2", ".ttf"))
 
 
 def test_files_without_a_text_encoding_are_only_images_and_vendored_fonts():

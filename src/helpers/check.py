@@ -7,6 +7,7 @@ languages, and words left over from the other language.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -97,7 +98,9 @@ class Checker:
         lists = {}
         for lang, conf in profiles.items():
             book = conf.get("book") or {}
-            chapters = list(book.get("chapters") or []) + list(book.get("appendices") or [])
+            chapters = book_files(book)
+            if not conf.get("home-title"):
+                self.problem(f"_quarto-{lang}.yml: home-title is required (the home page's heading and the PDF's first chapter)")
             lists[lang] = [c.replace(f"chapters/{lang}/", "chapters/<lang>/") for c in chapters]
             for c in chapters:
                 if not (self.root / c).exists():
@@ -124,12 +127,51 @@ class Checker:
             self.problem(f"{variables_file} is missing (run `python -m helpers prepare`)")
         for lang in langs:
             self.check_language(lang, profiles[lang], values)
+            # the rendered site is made from the project's own build folder (not a test's)
+            if (self.root / "_site" / lang).is_dir() and self.build_dir.resolve() == (self.root / "build").resolve():
+                self.check_rendered(lang, profiles[lang])
         return self.problems
+
+    def check_rendered(self, lang: str, conf: dict) -> None:
+        """The rendered edition, as a reader gets it: every page titled, the PDF's first chapter
+        titled with the home page's title, and no words of the other language in the text of the
+        pages or of the PDF (a profile block of the other language that leaked into this one)."""
+        from helpers.postrender import edition_pdf
+
+        edition = self.root / "_site" / lang
+        foreign = _foreign_pattern(lang)
+        self.stats["pages"] = self.stats.get("pages", 0)
+        for page in sorted(edition.rglob("*.html")):
+            where = f"{lang}: _site/{lang}/{page.relative_to(edition).as_posix()}"
+            text = page.read_text(encoding="utf-8")
+            self.stats["pages"] += 1
+            title = re.search(r"<title>(.*?)</title>", text, re.S)
+            if not title or not title.group(1).strip() or ".html" in title.group(1):
+                self.problem(f"{where} has no title of its own (found {title.group(1).strip() if title else None!r})")
+            m = foreign.search(_visible_text(text, lang)) if foreign else None
+            if m:
+                self.problem(f"{where} contains {m.group(0)!r} from the other language's catalogue")
+        pdf = edition / edition_pdf(lang)
+        if not pdf.exists():
+            self.problem(f"{lang}: the PDF {pdf.name} is missing from _site/{lang}/")
+            return
+        from pypdf import PdfReader
+
+        reader = PdfReader(pdf)
+        outline = [o for o in reader.outline if not isinstance(o, list)]
+        home = str(conf.get("home-title", ""))
+        first = next((o.title for o in outline if re.match(r"^\W*\d", o.title) or home in o.title), None)
+        if first is None or home not in first:
+            self.problem(f"{lang}: the PDF's first chapter is {first!r}, not the home page's title {home!r}")
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        m = foreign.search(re.sub(r"\s+", " ", text)) if foreign else None
+        if m:
+            self.problem(f"{lang}: the PDF {pdf.name} contains {m.group(0)!r} from the other language's catalogue")
 
     def check_language(self, lang: str, conf: dict, values) -> None:
         book = conf.get("book") or {}
         texts = {}
-        for c in list(book.get("chapters") or []) + list(book.get("appendices") or []):
+        for c in book_files(book):
             path = self.root / c
             if path.exists():
                 texts[c] = self.text_of(path, lang)
@@ -185,6 +227,12 @@ class Checker:
 
 FENCE = re.compile(r"^(:{3,})\s*(.*)$")
 PROFILE = re.compile(r'when-profile="([\w-]+)"')
+
+
+def book_files(book: dict) -> list[str]:
+    """The files a profile's book lists, chapters then appendices (an entry may be {href, text})."""
+    entries = list(book.get("chapters") or []) + list(book.get("appendices") or [])
+    return [e["href"] if isinstance(e, dict) else e for e in entries]
 
 
 def _profile_blocks(text: str, lang: str) -> str:
@@ -266,6 +314,22 @@ def _foreign_phrases(lang: str) -> list[str]:
     own = _phrases(lang)
     others = set().union(*(_phrases(x) for x in i18n.languages() if x != lang))
     return sorted(others - own, key=len, reverse=True)
+
+
+def _foreign_pattern(lang: str):
+    phrases = _foreign_phrases(lang)
+    if not phrases:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)")
+
+
+def _visible_text(page: str, lang: str) -> str:
+    """A page's text as a reader sees it: no scripts, styles or tags, and not the parts marked as
+    another language (the link to the other edition carries its own lang attribute)."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(rf"<(a|span|p|div)\b[^>]*\blang=\"(?!{lang}\b)[^\"]*\"[^>]*>.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<[^>]+>", " ", page)
+    return re.sub(r"\s+", " ", html.unescape(page))
 
 
 def check(build_dir: Path | None = None, root: Path | None = None) -> tuple[list[str], dict]:

@@ -4,26 +4,46 @@ The functions take tidy estimate tables (helpers.estimate) whose labels are alre
 and return a matplotlib Figure; they never compute statistics. Suppressed estimates are absent,
 low-reliability ones are hatched and starred. Colours come from the Okabe-Ito colour-blind-safe
 set, restricted to those with at least 3:1 contrast on white.
+
+Figures are published as SVG with their text kept as text, in the pages' typeface (Source Sans 3,
+vendored as TTF in assets/vendor/): sharp at any zoom, searchable, and the same letters as the
+page. An SVG shown by an ``<img>`` cannot use the page's fonts, so each figure carries the glyphs
+it uses as a small embedded font subset (:func:`to_svg`); Typst, which draws the PDF's figures,
+finds the same family in the TTFs (``font-paths`` in _quarto.yml).
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import re
+import textwrap
+from pathlib import Path
 
 import matplotlib
 
-matplotlib.rcParams["svg.hashsalt"] = "ewcs-report"  # reproducible output if SVG is ever used
+matplotlib.rcParams["svg.hashsalt"] = "ewcs-report"  # the same ids in every build
+matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from fontTools import subset as ft_subset  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 
 # Okabe & Ito (2008), restricted to colours with >= 3:1 contrast on white (WCAG 2.1, 1.4.11).
 BLUE, VERMILLION, GREEN, INK, GREY = "#0072B2", "#D55E00", "#007A5E", "#1A1A1A", "#6E6E6E"
 SERIES = [BLUE, VERMILLION, GREEN, INK]
 RISK_CMAP = "rocket_r"  # perceptually uniform, readable with colour-vision deficiencies
 DPI = 150
-WIDTH = 7.2  # inches: the text width of the PDF
+WIDTH = 6.5  # inches: the text width of the PDF (A4, 2.2 cm margins); the web page shows it unscaled
+MAX_HEIGHT = 8.2  # inches: a figure and its notes (about 1 in more) fit the PDF's text area (A4, 2.4 cm margins)
+FONT = "Source Sans 3"
+LABEL_WRAP = 36  # characters of a group name on one line where two panels share the width
+FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "vendor" / "source-sans-3-ttf-0.4.1"
+# the TTF of each (weight, style) a figure can use
+FONT_FILES = {("normal", "normal"): "SourceSans3_400Regular.ttf", ("normal", "italic"): "SourceSans3_400Regular_Italic.ttf",
+              ("bold", "normal"): "SourceSans3_700Bold.ttf", ("bold", "italic"): "SourceSans3_700Bold_Italic.ttf"}
 
 
 def contrast_ratio(colour: str, background: str = "#FFFFFF") -> float:
@@ -38,27 +58,85 @@ def contrast_ratio(colour: str, background: str = "#FFFFFF") -> float:
     return (a + 0.05) / (b + 0.05)
 
 
+def register_fonts() -> None:
+    """Make the vendored Source Sans 3 known to matplotlib (it lays text out with its metrics)."""
+    known = {Path(f.fname).name for f in font_manager.fontManager.ttflist}
+    for name in FONT_FILES.values():
+        if name not in known:
+            font_manager.fontManager.addfont(str(FONT_DIR / name))
+
+
 def style() -> None:
-    sns.set_theme(context="notebook", style="whitegrid", palette=SERIES, font="DejaVu Sans",
-                  rc={"axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 11,
-                      "axes.titleweight": "bold", "axes.labelsize": 10, "xtick.labelsize": 9,
-                      "ytick.labelsize": 9, "legend.fontsize": 9, "figure.dpi": DPI,
+    register_fonts()
+    sns.set_theme(context="notebook", style="whitegrid", palette=SERIES, font=FONT,
+                  rc={"axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 12,
+                      "axes.titleweight": "bold", "axes.labelsize": 11, "xtick.labelsize": 10.5,
+                      "ytick.labelsize": 10.5, "legend.fontsize": 10, "figure.dpi": DPI,
                       "axes.edgecolor": GREY, "grid.color": "#DDDDDD", "text.color": INK,
-                      "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK})
+                      "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
+                      "svg.fonttype": "none", "svg.hashsalt": "ewcs-report",
+                      # labels, titles and legends inside the figure's width: a long group name
+                      # must not widen the figure (the page and the PDF would shrink it, text and all)
+                      "figure.constrained_layout.use": True})
 
 
-def to_png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+SVG_TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
+
+
+def _font_face(svg: str) -> str:
+    """@font-face rules carrying, for each weight and style the SVG's text uses, a subset of
+    Source Sans 3 with just its characters (WOFF, a few kB each)."""
+    import html
+
+    used: dict[tuple[str, str], set[str]] = {}
+    for attrs, text in SVG_TEXT.findall(svg):
+        weight = "bold" if re.search(r"font-weight:\s*(bold|[6-9]00)", attrs) else "normal"
+        slant = "italic" if re.search(r"font-style:\s*(italic|oblique)", attrs) else "normal"
+        used.setdefault((weight, slant), set()).update(html.unescape(text))
+    rules = []
+    for (weight, slant), chars in sorted(used.items()):
+        options = ft_subset.Options()
+        options.flavor = "woff"
+        options.layout_features = ["kern", "liga"]
+        options.name_IDs = [0, 1, 2]  # copyright, family, style: the OFL asks the notice to stay
+        font = ft_subset.load_font(str(FONT_DIR / FONT_FILES[(weight, slant)]), options)
+        sub = ft_subset.Subsetter(options)
+        sub.populate(text="".join(sorted(chars | {" "})))
+        sub.subset(font)
+        buf = io.BytesIO()
+        ft_subset.save_font(font, buf, options)
+        font.close()
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        rules.append(f"@font-face{{font-family:'{FONT}';font-weight:{700 if weight == 'bold' else 400};"
+                     f"font-style:{slant};src:url(data:font/woff;base64,{data}) format('woff')}}")
+    return "".join(rules)
+
+
+def to_svg(fig) -> str:
+    """The figure as SVG text: text as text, its glyphs embedded, no date (reproducible)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.08, metadata={"Date": None})
     plt.close(fig)
-    return buf.getvalue()
+    svg = buf.getvalue()
+    faces = _font_face(svg)
+    if faces:
+        svg = svg.replace("<defs>", f"<defs>\n  <style>{faces}</style>", 1) if "<defs>" in svg else \
+            re.sub(r"(<svg\b[^>]*>)", rf"\1\n <defs><style>{faces}</style></defs>", svg, count=1)
+    return svg
 
 
 def _footnote(fig, lines: list[str]) -> None:
+    """Notes under the figure, below everything already drawn (tick labels, axis titles, legends),
+    so they never run into them; wrapped to the figure's width."""
     text = "\n".join(x for x in lines if x)
-    if text:
-        fig.text(0.0, -0.02, text, ha="left", va="top", fontsize=8, color=GREY, wrap=True,
-                 transform=fig.transFigure)
+    if not text:
+        return
+    renderer = fig.canvas.get_renderer()
+    if fig.get_layout_engine() is not None:
+        fig.get_layout_engine().execute(fig)  # place the axes first, then measure below them
+    bottom = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans).y0  # pixels
+    y = (bottom - 0.08 * fig.dpi) / (fig.get_figheight() * fig.dpi)
+    fig.text(0.0, y, text, ha="left", va="top", fontsize=9, color=GREY, wrap=True, transform=fig.transFigure)
 
 
 def _star(label: str, flag: str) -> str:
@@ -120,11 +198,17 @@ def risk_map(values: pd.DataFrame, risk_sign: pd.Series, text: pd.DataFrame, not
     rel = values.sub(lo, axis=0).div((hi - lo).replace(0, np.nan), axis=0)
     high_is_risk = np.broadcast_to((risk_sign.reindex(values.index).fillna(1).to_numpy() > 0)[:, None], rel.shape)
     rel = rel.where(high_is_risk, 1 - rel)
-    fig, ax = plt.subplots(figsize=(max(WIDTH, 1.05 * values.shape[1] + 3), 0.5 * len(values) + 2.2))
+    # the PDF's text width, whatever the number of groups (a wider figure would be shrunk, text and all)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(values) + 2.6))
     sns.heatmap(rel.astype(float), ax=ax, cmap=RISK_CMAP, vmin=0, vmax=1, cbar=False, linewidths=1,
-                linecolor="white", annot=text.to_numpy(), fmt="", annot_kws={"fontsize": 8.5})
+                linecolor="white", annot=text.to_numpy(), fmt="",
+                annot_kws={"fontsize": 10 if values.shape[1] <= 7 else 9})
     ax.xaxis.tick_top()
-    ax.set_xticklabels(ax.get_xticklabels(), rotation=35, ha="left")
+    # group names upright over their column, on two lines where long: slanted ones reach over
+    # the next column and squeeze the map
+    ax.set_xticklabels([textwrap.fill(x.get_text(), LABEL_WRAP) for x in ax.get_xticklabels()], rotation=90,
+                       ha="center", va="bottom", linespacing=0.95, fontsize=9.5)
+    ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
     ax.set_ylabel("")
     ax.set_xlabel("")
     ax.tick_params(length=0)
@@ -139,10 +223,13 @@ def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> p
     Each panel: title, ylabel, frame with wave, estimate, ci_low, ci_high, mode_change. Segments
     touching a mode-change wave are dashed and its marker hollow.
     """
-    cols = min(3, max(1, len(panels)))
+    # two panels a row, three when there are many (the figure must fit a PDF page); the wave
+    # labels of 2021 and 2024 stay apart at 10 pt in both
+    cols = min(2 if len(panels) <= 6 else 3, max(1, len(panels)))
     rows = int(np.ceil(len(panels) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, 2.3 * rows + 0.6), squeeze=False, sharex=True)
-    for ax, p in zip(axes.flat, panels):
+    panel_height = min(2.3, (MAX_HEIGHT - 1.0) / rows)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, panel_height * rows + 0.6), squeeze=False, sharex=True)
+    for i_panel, (ax, p) in enumerate(zip(axes.flat, panels)):
         d = p["data"].dropna(subset=["estimate"]).sort_values("wave")
         x, e = d["wave"].to_numpy(), d["estimate"].to_numpy()
         mode = d["mode_change"].to_numpy(dtype=bool)
@@ -152,15 +239,20 @@ def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> p
                     linestyle="--" if (mode[i] or mode[i + 1]) else "-")
         ax.scatter(x[~mode], e[~mode], color=BLUE, s=30, zorder=3)
         ax.scatter(x[mode], e[mode], facecolor="white", edgecolor=VERMILLION, s=45, linewidth=1.8, zorder=3)
-        ax.set_title(p["title"], loc="left", fontsize=9.5, wrap=True)
-        ax.set_ylabel(p["ylabel"], fontsize=8)
+        # a title wider than its panel would run into the next one's
+        ax.set_title(textwrap.fill(p["title"], 24 if cols == 3 else 40), loc="left", fontsize=10.5)
+        # the unit once a row, and again where it changes (a score beside shares)
+        if i_panel % cols == 0 or panels[i_panel - 1]["ylabel"] != p["ylabel"]:
+            ax.set_ylabel(p["ylabel"], fontsize=9.5)
         top = float(np.nanmax(d["ci_high"])) if len(d) else 1
         ax.set_ylim(0, max(10.0, top * 1.15))
-        ax.set_xticks(waves, [str(w) for w in waves])
-        ax.set_xlim(min(waves) - 1.5, max(waves) + 1.5)
-    for ax in list(axes.flat)[len(panels):]:
-        ax.set_visible(False)
-    fig.tight_layout()
+        ax.set_xticks(waves, [str(w) for w in waves], fontsize=10)
+        ax.set_xlim(min(waves) - 0.8, max(waves) + 0.8)
+    for i_panel, ax in enumerate(axes.flat):
+        if i_panel >= len(panels):
+            ax.set_visible(False)
+        elif i_panel + cols >= len(panels):  # nothing drawn below it: it carries the waves
+            ax.xaxis.set_tick_params(labelbottom=True)
     _footnote(fig, notes)
     return fig
 
@@ -199,7 +291,7 @@ def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
     open circle; a low-reliability change is starred."""
     cols = 1 if len(panels) == 1 else 2
     rows = int(np.ceil(len(panels) / cols))
-    height = max(len(p["data"]) for p in panels) * 0.3 + 1.1
+    height = min(max(len(p["data"]) for p in panels) * 0.36 + 1.2, (MAX_HEIGHT - 0.4) / rows)
     fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, height * rows + 0.5), squeeze=False)
     for ax, p in zip(axes.flat, panels):
         d = p["data"].dropna(subset=["change"]).sort_values("rank", ascending=True)
@@ -210,18 +302,21 @@ def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
             sel = (d["risk_change"] == key).to_numpy()
             ax.scatter(d["change"][sel], y[sel], marker=marker, s=48, zorder=3, linewidth=1.5,
                        facecolor=colour if filled else "white", edgecolor=colour)
-        ax.set_yticks(y, [_star(a, f) for a, f in zip(d["label"], d["flag"])], fontsize=8.5)
+        # two panels side by side leave a long group name ("Métiers qualifiés de l'industrie et
+        # de l'artisanat") a third of the width: it goes on two lines
+        labels = [textwrap.fill(_star(a, f), LABEL_WRAP) for a, f in zip(d["label"], d["flag"])]
+        wrapped = any("\n" in x for x in labels)
+        ax.set_yticks(y, labels, fontsize=9 if wrapped else 10, linespacing=0.95)
         for tick, key in zip(ax.get_yticklabels(), d["risk_change"]):
             if key == "rose":
                 tick.set_fontweight("bold")
-        ax.set_title(p["title"], loc="left", fontsize=9.5, wrap=True)
-        ax.set_xlabel(p["xlabel"], fontsize=8)
+        ax.set_title(textwrap.fill(p["title"], 40), loc="left", fontsize=11)
+        ax.set_xlabel(p["xlabel"], fontsize=10)
         ax.grid(axis="y", visible=False)
         span = float(np.nanmax(np.abs(d[["ci_low", "ci_high"]].to_numpy()))) if len(d) else 1.0
         ax.set_xlim(-span * 1.1, span * 1.1)
         ax.set_ylim(-0.7, max(len(d), 1) - 0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    fig.tight_layout()
     _footnote(fig, notes)
     return fig

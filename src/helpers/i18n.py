@@ -71,6 +71,17 @@ def value(x: float, kind: str, lang: str) -> str:
     return percent(x, lang) if kind == "share" else number(x, lang, 1)
 
 
+def interval(low: str, high: str) -> str:
+    """An interval as printed: "34% – 39%", with no-break spaces so it never wraps at the dash."""
+    return f"{low}\u00a0–\u00a0{high}"
+
+
+def long_date(day, lang: str) -> str:
+    """A date as the language writes it in running text: 23 november 2026 / 23 novembre 2026."""
+    months = catalogue(lang)["book"]["months"]
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
 def lower_first(text: str) -> str:
     """'Stress' -> 'stress' for use inside a sentence; acronyms ('WHO-5-index') and names whose
     other words are capitalised too ('Vlaams Gewest', 'Région de Bruxelles-Capitale') stay as

@@ -16,6 +16,7 @@ Nothing here opens ``data/processed/``: a test holds it.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import math
 import os
@@ -25,7 +26,7 @@ import pandas as pd
 import yaml
 
 from helpers import codebook as codebook_mod
-from helpers import config, explorer, i18n, prose, workdir
+from helpers import config, edition, explorer, i18n, prose, provenance, workdir
 from helpers import store as store_mod
 from helpers.i18n import t
 from helpers.store import Store
@@ -80,7 +81,7 @@ def key_figures(store: Store, wave: int) -> str:
             t(lang, "book.keyfigures.theme"): t(lang, f"themes.{cb.indicators[ind]['theme']}"),
             h("indicator"): now.indicator_label,
             str(wave): fmt(now.estimate),
-            h("ci"): "–" if math.isnan(now.ci_low) else f"{fmt(now.ci_low)} – {fmt(now.ci_high)}",
+            h("ci"): "–" if math.isnan(now.ci_low) else i18n.interval(fmt(now.ci_low), fmt(now.ci_high)),
             t(lang, "book.keyfigures.previous"): "–" if prev is None else f"{fmt(prev.estimate)} ({int(prev.wave)})",
         })
     caption = t(lang, "book.keyfigures.caption", wave=wave)
@@ -159,8 +160,67 @@ def rises(store: Store, wave: int) -> str:
     return "".join(f"- {item}\n" for item in items)
 
 
-def figure_block(lang: str, theme: str, figure: str, waves: list[int]) -> str:
-    """The report wave's figure, its CSV, and the earlier waves in tabs (website only)."""
+def _cell(x) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
+
+
+def figure_table(csv: Path, lang: str) -> str:
+    """The numbers of a figure as an HTML table (the figure's text alternative for screen readers
+    and for anyone who wants the values), folded under the figure; read from the CSV it publishes."""
+    d = pd.read_csv(csv, keep_default_na=False, na_values=[""])
+    h = lambda k: t(lang, f"tables.headers.{k}")  # noqa: E731
+    share = t(lang, "units.share")
+
+    def fmt(x, unit, signed=False):
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return "–"
+        if signed:
+            return i18n.signed(float(x), lang, 1)
+        return i18n.percent(float(x), lang) if unit == share else i18n.number(float(x), lang, 1)
+
+    if {"estimate", "ci_low", "ci_high", "unit"} <= set(d.columns):
+        cols = {h("indicator"): d["indicator"]}
+        if d["group"].nunique() > 1:
+            cols[h("group_var")] = d["group_var"]
+            cols[h("group")] = d["group"]
+        if d["wave"].nunique() > 1:
+            cols[h("wave")] = d["wave"].astype(str)
+        cols[h("estimate")] = [fmt(e, u) for e, u in zip(d["estimate"], d["unit"])]
+        cols[h("ci")] = ["–" if _cell(lo) == "" else i18n.interval(fmt(lo, u), fmt(hi, u))
+                         for lo, hi, u in zip(d["ci_low"], d["ci_high"], d["unit"])]
+        cols[h("n")] = [i18n.number(n, lang, 0) if _cell(n) else "–" for n in d["n"]]
+        cols[h("flag")] = d["flag"].map(_cell)
+        cols[h("unit")] = d["unit"]
+        table = pd.DataFrame(cols)
+    elif {"change", "ci_low", "ci_high", "indicator_label", "group_label"} <= set(d.columns):
+        unit_share = d["kind"] == "share"
+        pct = lambda x, s: fmt(x, share if s else "")  # noqa: E731
+        table = pd.DataFrame({
+            h("indicator"): d["indicator_label"], h("group_var"): d["breakdown_label"], h("group"): d["group_label"],
+            f"{int(d['wave_before'].iloc[0])}" if len(d) else "before": [pct(x, s) for x, s in zip(d["estimate_before"], unit_share)],
+            f"{int(d['wave'].iloc[0])}" if len(d) else "after": [pct(x, s) for x, s in zip(d["estimate_after"], unit_share)],
+            t(lang, "tables.rises.change"): [f"{fmt(c, '', True)} ({i18n.interval(fmt(lo, '', True), fmt(hi, '', True))})"
+                                             if _cell(c) else "–" for c, lo, hi in zip(d["change"], d["ci_low"], d["ci_high"])],
+            h("unit"): d["unit"], h("flag"): d["flag_label"].map(_cell)})
+    else:  # a published reference table: its columns as they are
+        table = d.map(lambda x: i18n.number(x, lang, 0) if isinstance(x, float) and x == int(x) else _cell(x))
+    table = table.loc[:, [c for c in table.columns if table[c].astype(str).str.len().gt(0).any()]]
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>\n"
+                   for row in table.itertuples(index=False))
+    summary = html.escape(t(lang, "book.figure_table"))
+    # the comment keeps Quarto from parsing the table into its own (and, for the PDF, from running
+    # a CSS inliner it fetches from the network): the table is published as written
+    return (f'```{{=html}}\n<!--| quarto-html-table-processing: none -->\n'
+            f'<details class="figure-data"><summary>{summary}</summary>\n'
+            f'<div class="table-responsive" tabindex="0" role="region" aria-label="{summary}">\n'
+            f'<table class="table table-sm">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n'
+            f'</div>\n</details>\n```\n')
+
+
+def figure_block(build_dir: Path, lang: str, theme: str, figure: str, waves: list[int]) -> str:
+    """The report wave's figure, its numbers as a folded table and its CSV, and the earlier waves
+    in tabs (website only). On a narrow screen the figure keeps a readable size and scrolls sideways."""
 
     # chapters name the project's build folder, where Quarto finds it; a build elsewhere (the
     # tests') is mapped back by the check
@@ -169,8 +229,13 @@ def figure_block(lang: str, theme: str, figure: str, waves: list[int]) -> str:
     def one(w: int) -> str:
         nb = project_build / "executed" / str(w) / lang / f"{theme}.ipynb"
         csv = project_build / "tables" / str(w) / lang / theme / f"{figure}-{w}.csv"
-        return (f"{{{{< embed {rel(nb, lang)}#{figure}-{w} >}}}}\n\n"
-                f"::: {{.content-visible when-format=\"html\"}}\n"
+        embed = f"{{{{< embed {rel(nb, lang)}#{figure}-{w} >}}}}\n"
+        if not figure.startswith("fig-"):  # a table is its own text
+            return embed + (f"\n::: {{.content-visible when-format=\"html\"}}\n"
+                            f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n")
+        table = figure_table(Path(build_dir) / "tables" / str(w) / lang / theme / f"{figure}-{w}.csv", lang)
+        return (f"::: {{.figure-scroll}}\n{embed}:::\n\n"
+                f"::: {{.content-visible when-format=\"html\"}}\n{table}\n"
                 f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n")
 
     latest, earlier = waves[0], waves[1:]
@@ -190,7 +255,8 @@ def _labels_by_wave(build_dir: Path, lang: str, theme: str) -> dict[int, list[st
 
 
 # Modules that write the book's inputs: a change to any of them rewrites the inputs.
-WRITERS = ("prerender.py", "prose.py", "store.py", "explorer.py", "i18n.py", "codebook.py", "config.py")
+WRITERS = ("prerender.py", "prose.py", "store.py", "explorer.py", "i18n.py", "codebook.py", "config.py",
+           "edition.py", "provenance.py")
 
 
 def _inputs_key(build_dir: Path) -> str:
@@ -202,9 +268,11 @@ def _inputs_key(build_dir: Path) -> str:
     tables = build_dir / "tables"
     outputs = [*(build_dir / "executed").glob("*/*/*.json"), *tables.glob("*/*/*/estimates-*.csv"),
                *tables.glob("*/*/*/sample-*.json"), *tables.glob("*/*/*/changes-*.csv")]
-    for f in [*(here / n for n in WRITERS), *sorted(conf), *sorted(outputs)]:
+    reference = sorted((config.DATA / "reference").glob("**/*.csv"))  # the colophon's sources
+    for f in [*(here / n for n in WRITERS), *sorted(conf), *sorted(outputs), *reference]:
         h.update(str(f.relative_to(build_dir) if f.is_relative_to(build_dir) else f.name).encode())
         h.update(f.read_bytes())
+    h.update(provenance.code_version().encode())  # the colophon and footer name it
     return h.hexdigest()
 
 
@@ -226,19 +294,24 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
     store_mod.assemble(build_dir, log=log)
     cb, wave = codebook_mod.load(), report_wave()
     values = {}
+    prov = None
     for lang in i18n.languages():
         store = Store(build_dir, lang)
+        if prov is None:
+            prov = provenance.provenance(store.samples)
+            workdir.write_text(provenance.path(build_dir), json.dumps(prov, indent=1, ensure_ascii=False) + "\n")
         values[lang] = prose.variables(store, wave)
         out = quarto_dir(build_dir, lang)
         files = {"keyfigures.qmd": key_figures(store, wave), "samples.qmd": samples(store),
                  "breaks.qmd": breaks(lang), "quality.qmd": quality(store), "notice.qmd": notice(store),
-                 "explorer.qmd": explorer.page(store), "rises.qmd": rises(store, wave)}
+                 "explorer.qmd": explorer.page(store), "rises.qmd": rises(store, wave),
+                 "cover.typ": edition.cover(lang, prov), "colophon.typ": edition.colophon(lang, prov)}
         for theme in cb.themes:
             by_wave = _labels_by_wave(build_dir, lang, theme)
             for label in by_wave.get(wave, []):
                 figure = label[: -len(f"-{wave}")]
                 waves = [wave] + sorted((w for w, ls in by_wave.items() if w != wave and f"{figure}-{w}" in ls), reverse=True)
-                files[f"figures/{figure}.qmd"] = figure_block(lang, theme, figure, waves)
+                files[f"figures/{figure}.qmd"] = figure_block(build_dir, lang, theme, figure, waves)
         for name, text in files.items():
             workdir.write_text(out / name, text)
         for old in (out / "figures").glob("*.qmd"):  # a figure the notebooks no longer make

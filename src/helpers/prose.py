@@ -6,6 +6,7 @@ the prose prints the values the figures, CSV files and explorer publish.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from helpers import change as change_mod
@@ -58,7 +59,7 @@ def variables(store: Store, wave: int) -> dict:
             inds[ind] = v
             continue
         v["value"] = fmt(now.estimate)
-        v["ci"] = f"{fmt(now.ci_low)} – {fmt(now.ci_high)}"
+        v["ci"] = i18n.interval(fmt(now.ci_low), fmt(now.ci_high))
         prev = store.previous(ind, wave)
         v["prev"] = fmt(prev.estimate) if prev is not None else "–"
         v["prev_wave"] = str(int(prev.wave)) if prev is not None else "–"
@@ -76,7 +77,19 @@ def variables(store: Store, wave: int) -> dict:
         inds[ind] = v
     out["ind"] = inds
     out["change"] = changes(store, wave)
+    out["a11y"] = accessibility(lang)
     return out
+
+
+def accessibility(lang: str) -> dict:
+    """The accessibility statement's particulars (data/settings.yaml: accessibility, publication)."""
+    a = config.settings()["accessibility"]
+    pub = config.settings()["publication"]
+    day = lambda v: i18n.long_date(v if hasattr(v, "year") else dt.date.fromisoformat(str(v)), lang)  # noqa: E731
+    return {"standard": a["standard"], "prepared": day(a["prepared"]), "reviewed": day(a["reviewed"]),
+            "email": a["contact"]["email"][lang], "days": str(a["contact"]["response_days"]),
+            "enforcement": a["enforcement"][lang]["name"], "enforcement_url": a["enforcement"][lang]["url"],
+            "publisher": pub["publisher"][lang], "address": pub["address"][lang]}
 
 
 def _change_selection(store: Store, wave: int):

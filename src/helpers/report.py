@@ -221,7 +221,7 @@ class Report:
         (self.tables_dir / SAMPLE.format(wave=self.wave)).write_text(
             json.dumps(self.sample(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
-    def _publish(self, label: str, *, png: bytes | None = None, markdown: str | None = None,
+    def _publish(self, label: str, *, svg: str | None = None, markdown: str | None = None,
                  cap: str, alt: str | None, table: pd.DataFrame | None) -> None:
         """Display the figure or table with its caption and alt text; write its CSV. Without a
         table the output is a note that the figure does not apply to this wave: the runner leaves
@@ -231,10 +231,10 @@ class Report:
             self.tables_dir.mkdir(parents=True, exist_ok=True)
             table.to_csv(self.tables_dir / f"{final}.csv", index=False, encoding="utf-8", lineterminator="\n")
         meta = {METADATA_KEY: {"label": label, "cap": cap, "alt": alt, "absent": table is None}}
-        from IPython.display import Image, Markdown, display
+        from IPython.display import SVG, Markdown, display
 
-        if png is not None:
-            display(Image(data=png, format="png"), metadata=meta)
+        if svg is not None:
+            display(SVG(data=svg), metadata=meta)
         else:
             display(Markdown(markdown), metadata=meta)
 
@@ -245,7 +245,7 @@ class Report:
         ax.axis("off")
         message = t(self.lang, "notes.no_data", wave=self.wave)
         ax.text(0.5, 0.5, message, ha="center", va="center", color=figures.GREY)
-        self._publish(label, png=figures.to_png(fig), cap=cap, alt=message,
+        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=message,
                       table=self.published_table(estimate.empty()))
 
     # ------------------------------------------------------------------ figures
@@ -269,7 +269,7 @@ class Report:
         alt = t(self.lang, "figures.key.alt", count=len(shown), theme_lower=lower_first(self._theme()), wave=self.wave,
                 **self._reliability(shown, extremes))
         fig = figures.dot_plot(tot, xlabel=t(self.lang, "units.share"), notes=self._notes(flags=tot.flag))
-        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(tot[estimate.COLUMNS]))
+        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(tot[estimate.COLUMNS]))
 
     def key_table(self, label: str) -> None:
         """All the theme's indicators for all workers: estimate, interval, base, remark."""
@@ -279,7 +279,7 @@ class Report:
         h = lambda k: t(self.lang, f"tables.headers.{k}")  # noqa: E731
         rows = []
         for r in tot.itertuples():
-            ci = "–" if np.isnan(r.ci_low) else f"{self._fmt(r.ci_low, r.indicator)} – {self._fmt(r.ci_high, r.indicator)}"
+            ci = "–" if np.isnan(r.ci_low) else i18n.interval(self._fmt(r.ci_low, r.indicator), self._fmt(r.ci_high, r.indicator))
             rows.append({h("indicator"): self._label(r.indicator, short=False),
                          h("estimate"): self._fmt(r.estimate, r.indicator), h("ci"): ci,
                          h("n"): i18n.number(r.n, self.lang, 0), h("flag"): t(self.lang, f"flags.{r.flag}")})
@@ -318,7 +318,7 @@ class Report:
         fig = figures.bar_plot(rows, total=total, total_label=t(self.lang, "tables.total"),
                                xlabel=f"{self._label(ind)} ({unit})", notes=self._notes(flags=rows.flag))
         table = pd.concat([est[(est.indicator == ind) & (est.group_var == estimate.TOTAL)], rows[estimate.COLUMNS]])
-        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(table))
+        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(table))
 
     def risk_map(self, label: str, group_var: str) -> None:
         """Every indicator of the theme by the groups of one breakdown, coloured by relative risk."""
@@ -364,7 +364,7 @@ class Report:
         text.index, text.columns = values.index, values.columns
         fig = figures.risk_map(values, sign.set_axis([self._label(i) for i in sign.index]), text,
                                self._notes(ci=False, flags=rows.flag, extra=[t(self.lang, "notes.relative_colour")]))
-        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(rows))
+        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(rows))
 
     def trend_figure(self, label: str) -> None:
         """Each indicator over the waves comparable with this one, up to this wave (all workers)."""
@@ -396,7 +396,7 @@ class Report:
                                    waves=[w for w in self.cb.wave_names() if w <= self.wave])
         alt = t(self.lang, "figures.trend.alt", count=len(panels), theme_lower=lower_first(self._theme()),
                 wave=self.wave, summary=" ".join(summary))
-        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(table[estimate.COLUMNS]))
+        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(table[estimate.COLUMNS]))
 
     def waves_figure(self, label: str, around: int, extra_indicators=()) -> None:
         """The theme's shares in ``around`` (2021) beside the waves before and after it.
@@ -433,7 +433,7 @@ class Report:
                                    notes=self._notes(ci=False, flags=table.flag,
                                                      extra=[t(self.lang, "notes.trend_only_comparable"),
                                                             t(self.lang, "notes.mode_change")]))
-        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt, table=self.published_table(table))
+        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(table))
 
     # ------------------------------------------------------------------ change by group
     def _change_settings(self) -> dict:
@@ -489,7 +489,7 @@ class Report:
                 wave=self.wave, summary=" ".join(summary),
                 hidden=t(self.lang, "figures.change.hidden", min_n=self.settings["disclosure"]["min_n"]) if hidden else "")
         fig = figures.change_panels(panels, notes=notes)
-        self._publish(label, png=figures.to_png(fig), cap=cap, alt=alt,
+        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt,
                       table=self.labelled_changes(rows[change_mod.COLUMNS]))
 
     def rises_table(self, label: str) -> None:
@@ -515,7 +515,7 @@ class Report:
             rows.append({h("indicator"): self._label(r.indicator), h("group"): group, str(base): f(r.estimate_before),
                          str(self.wave): f(r.estimate_after),
                          t(self.lang, "tables.rises.change"): f"{i18n.signed(r.change, self.lang)} "
-                                                               f"({i18n.signed(r.ci_low, self.lang)} – {i18n.signed(r.ci_high, self.lang)})",
+                                                               f"({i18n.interval(i18n.signed(r.ci_low, self.lang), i18n.signed(r.ci_high, self.lang))})",
                          h("n"): f"{i18n.number(r.n_before, self.lang, 0)} / {i18n.number(r.n_after, self.lang, 0)}",
                          h("flag"): t(self.lang, f"flags.{r.flag}")})
         if rows:
@@ -550,7 +550,7 @@ class Report:
                             for r in long.sort_values(["year_end", "measure"]).itertuples())
         alt = t(self.lang, "figures.reference.alt", summary=summary)
         table = long.assign(measure=long.measure.map(names)).rename(columns={"year_end": "year"})
-        self._publish(label, png=figures.to_png(fig), cap=t(self.lang, "figures.reference.cap"), alt=alt, table=table)
+        self._publish(label, svg=figures.to_svg(fig), cap=t(self.lang, "figures.reference.cap"), alt=alt, table=table)
 
 
 def context(theme: str, wave, lang: str, processed_dir=None, tables_dir=None) -> Report:

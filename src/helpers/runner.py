@@ -70,7 +70,7 @@ def _hash_files(files) -> str:
 # Modules on the Quarto side of the pipeline: no notebook imports them (a test holds it), so
 # editing a chapter's helper or the post-render step does not re-execute 32 notebooks.
 NOT_NOTEBOOK_CODE = frozenset({"__main__.py", "cli.py", "prerender.py", "prose.py", "store.py", "explorer.py",
-                               "render.py", "check.py", "postrender.py"})
+                               "render.py", "check.py", "postrender.py", "edition.py", "provenance.py"})
 
 
 def shared_fingerprint(paths: Paths) -> str:

@@ -1,0 +1,86 @@
+"""The edition's imprint (cover, colophon, footer) and provenance, and the figures' SVG output,
+without Quarto (the rendered pages and PDF are read in tests/test_site.py)."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib.pyplot as plt
+import pytest
+
+from helpers import edition, figures, i18n, provenance
+
+SAMPLES = {2015: {"source": "/x/ewcs_2015.sav", "source_sha256": "a" * 64, "synthetic": True},
+           2024: {"source": "/x/ewcs_2024.sav", "source_sha256": "b" * 64, "synthetic": True}}
+
+
+@pytest.fixture
+def prov():
+    return provenance.provenance(SAMPLES)
+
+
+def test_the_data_version_follows_every_input(prov):
+    files = prov["inputs"]
+    assert [f["file"] for f in files[:2]] == ["ewcs_2015.sav", "ewcs_2024.sav"]
+    assert all(len(f["sha256"]) == 64 for f in files)
+    changed = [dict(f) for f in files]
+    changed[0]["sha256"] = "c" * 64
+    assert provenance.data_version(changed) != prov["data_version"]
+    assert provenance.data_version(files) == prov["data_version"] and len(prov["data_version"]) == 12
+
+
+def test_the_code_version_outside_git_is_a_hash_of_the_code(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x = 1\n")
+    first = provenance.code_version(tmp_path)
+    assert first.startswith("tree-") and provenance.code_version(tmp_path) == first
+    (tmp_path / "src" / "a.py").write_text("x = 2\n")
+    assert provenance.code_version(tmp_path) != first
+
+
+def test_a_typst_string_is_never_read_as_markup():
+    assert edition.typ('a "b" \\ #c *d*') == '"a \\"b\\" \\\\ #c *d*"'
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_the_colophon_and_the_footer_carry_the_same_versions(prov, lang):
+    col = edition.colophon(lang, prov)
+    foot = edition.footer(lang, prov)
+    for value in (prov["data_version"], prov["code_version"]):
+        assert f'#raw("{value}")' in col and f">{value}</code>" in foot
+    for f in prov["inputs"]:
+        assert f'raw("{f["sha256"]}")' in col
+    assert i18n.t(lang, "book.colophon.deposit_pending") in col  # no legal deposit number yet
+    assert i18n.t(lang, "book.colophon.synthetic") in col
+    assert i18n.t(lang, "book.cover.synthetic") in edition.cover(lang, prov)
+    real = {**prov, "synthetic": False}
+    assert i18n.t(lang, "book.cover.synthetic") not in edition.cover(lang, real)
+    assert i18n.t(lang, "book.footer.synthetic") not in edition.footer(lang, real)
+    # every string of the colophon is a Typst string literal (#"…" or raw("…")), never bare markup
+    body = "\n".join(line for line in col.splitlines() if not line.startswith(("//", "#set")))
+    assert not re.search(r'\[\s*"', body)
+
+
+def test_figures_are_svg_with_text_as_text_and_their_letters_embedded():
+    figures.style()
+    fig, ax = plt.subplots(figsize=(figures.WIDTH, 2))
+    ax.plot([1, 2], [1, 2])
+    ax.set_title("Burn-out à l'école")
+    svg = figures.to_svg(fig)
+    assert re.search(r"<text[^>]*>Burn-out à l(&#39;|')école</text>", svg)
+    assert "font-family: 'Source Sans 3'" in svg
+    faces = re.findall(r"@font-face\{font-family:'Source Sans 3';font-weight:(\d+)", svg)
+    assert sorted(faces) == ["400", "700"]  # the bold title and the regular ticks
+    assert "<dc:date>" not in svg
+    assert figures.to_svg(_same_figure()) == figures.to_svg(_same_figure())  # reproducible
+
+
+def _same_figure():
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.bar(["a", "b"], [1, 2])
+    return fig
+
+
+def test_an_interval_never_breaks_at_its_dash():
+    text = i18n.interval(i18n.percent(34, "fr"), i18n.percent(39, "fr"))
+    assert text == "34\u00a0% \u2013 39\u00a0%".replace(" \u2013 ", "\u00a0\u2013\u00a0")
