@@ -306,7 +306,7 @@ def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
         # de l'artisanat") a third of the width: it goes on two lines
         labels = [textwrap.fill(_star(a, f), LABEL_WRAP) for a, f in zip(d["label"], d["flag"])]
         wrapped = any("\n" in x for x in labels)
-        ax.set_yticks(y, labels, fontsize=9 if wrapped else 10, linespacing=0.95)
+        ax.set_yticks(y, labels, fontsize=8.5 if wrapped else 10, linespacing=0.85)
         for tick, key in zip(ax.get_yticklabels(), d["risk_change"]):
             if key == "rose":
                 tick.set_fontweight("bold")
