@@ -80,7 +80,7 @@ def colophon(lang: str, prov: dict) -> str:
     return ("// Written by python -m helpers prepare (helpers.edition). Do not edit.\n"
             "#set text(size: 9pt)\n#set par(first-line-indent: 0em, justify: false)\n"
             f'#text(size: 12pt, weight: "bold", {c("title")})\n#v(0.6em)\n'
-            f"#grid(columns: (auto, 1fr), column-gutter: 1.2em, row-gutter: 0.7em,\n  {grid},\n)\n#v(0.8em)\n"
+            f"#grid(columns: (auto, 1fr), align: top, column-gutter: 1.2em, row-gutter: 0.7em,\n  {grid},\n)\n#v(0.8em)\n"
             f'#text(weight: "bold", {c("sources")})\n#v(0.3em)\n'
             "#table(columns: (auto, 1fr), stroke: none, inset: (x: 0pt, y: 3pt), column-gutter: 1.2em,\n  "
             + ",\n  ".join(files) + ",\n)\n#v(0.6em)\n"

@@ -17,21 +17,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from helpers import config
+from helpers import config, surveyfile
 
 DATA_DIGITS = 12
 # what the code version covers when there is no git: every file a build reads except data
 CODE_PARTS = ("src", "notebooks", "chapters", "assets", "index.qmd", "_quarto.yml", "_quarto-nl.yml",
               "_quarto-fr.yml", "requirements.txt", "pyproject.toml", "data/codebook", "data/i18n",
               "data/settings.yaml")
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def inputs(samples: dict) -> list[dict]:
@@ -41,7 +33,7 @@ def inputs(samples: dict) -> list[dict]:
            for w, s in sorted(samples.items())]
     for path in sorted((config.DATA / "reference").glob("**/*.csv")):
         out.append({"kind": "reference", "wave": None, "file": path.relative_to(config.DATA).as_posix(),
-                    "sha256": sha256(path)})
+                    "sha256": surveyfile.sha256(path)})
     return out
 
 
