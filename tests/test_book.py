@@ -215,8 +215,10 @@ def test_resource_globs_are_anchored_at_the_project_root(project, prepared):
     """Seen: `assets/vendor/**` made Quarto copy _site/nl/assets and the render's backup of the
     previous site into the new one, one level deeper at every build, until Quarto overflowed."""
     p = project / "_quarto-nl.yml"
-    p.write_text(p.read_text().replace("    - /assets/vendor/**\n", "    - assets/vendor/**\n"))
-    assert any("resource 'assets/vendor/**' must start with /" in x for x in problems(project, prepared))
+    text = p.read_text()
+    assert "    - /assets/explorer/*\n" in text
+    p.write_text(text.replace("    - /assets/explorer/*\n", "    - assets/explorer/*\n"))
+    assert any("resource 'assets/explorer/*' must start with /" in x for x in problems(project, prepared))
 
 
 # ---------------------------------------------------------------------- post-render
