@@ -33,7 +33,7 @@ class Checker:
         self.build_dir = Path(build_dir or config.BUILD_DIR)
         self.root = Path(root or config.ROOT)  # the tests check damaged copies of the project
         self.problems: list[str] = []
-        self.stats = {"embeds": 0, "references": 0, "variables": 0, "downloads": 0}
+        self.stats = {"embeds": 0, "references": 0, "variables": 0, "downloads": 0, "pages": 0}
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
@@ -140,7 +140,6 @@ class Checker:
 
         edition = self.root / "_site" / lang
         foreign = _foreign_pattern(lang)
-        self.stats["pages"] = self.stats.get("pages", 0)
         for page in sorted(edition.rglob("*.html")):
             where = f"{lang}: _site/{lang}/{page.relative_to(edition).as_posix()}"
             text = page.read_text(encoding="utf-8")

@@ -67,8 +67,9 @@ def cmd_check(args) -> int:
     if problems:
         print(f"check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
+    rendered = f"; {stats['pages']} rendered pages and both PDFs" if stats["pages"] else ""
     print(f"check: OK ({stats['embeds']} embeds, {stats['references']} cross-references, "
-          f"{stats['variables']} quoted numbers, {stats['downloads']} CSV links in both languages)")
+          f"{stats['variables']} quoted numbers, {stats['downloads']} CSV links in both languages{rendered})")
     return 0
 
 

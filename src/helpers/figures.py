@@ -15,6 +15,7 @@ finds the same family in the TTFs (``font-paths`` in _quarto.yml).
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 import textwrap
@@ -86,8 +87,6 @@ SVG_TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
 def _font_face(svg: str) -> str:
     """@font-face rules carrying, for each weight and style the SVG's text uses, a subset of
     Source Sans 3 with just its characters (WOFF, a few kB each)."""
-    import html
-
     used: dict[tuple[str, str], set[str]] = {}
     for attrs, text in SVG_TEXT.findall(svg):
         weight = "bold" if re.search(r"font-weight:\s*(bold|[6-9]00)", attrs) else "normal"

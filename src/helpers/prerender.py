@@ -192,13 +192,13 @@ def figure_table(csv: Path, lang: str) -> str:
         cols[h("flag")] = d["flag"].map(_cell)
         cols[h("unit")] = d["unit"]
         table = pd.DataFrame(cols)
-    elif {"change", "ci_low", "ci_high", "indicator_label", "group_label"} <= set(d.columns):
+    elif {"change", "ci_low", "ci_high", "indicator_label", "group_label"} <= set(d.columns) and len(d):
         unit_share = d["kind"] == "share"
         pct = lambda x, s: fmt(x, share if s else "")  # noqa: E731
         table = pd.DataFrame({
             h("indicator"): d["indicator_label"], h("group_var"): d["breakdown_label"], h("group"): d["group_label"],
-            f"{int(d['wave_before'].iloc[0])}" if len(d) else "before": [pct(x, s) for x, s in zip(d["estimate_before"], unit_share)],
-            f"{int(d['wave'].iloc[0])}" if len(d) else "after": [pct(x, s) for x, s in zip(d["estimate_after"], unit_share)],
+            str(int(d["wave_before"].iloc[0])): [pct(x, s) for x, s in zip(d["estimate_before"], unit_share)],
+            str(int(d["wave"].iloc[0])): [pct(x, s) for x, s in zip(d["estimate_after"], unit_share)],
             t(lang, "tables.rises.change"): [f"{fmt(c, '', True)} ({i18n.interval(fmt(lo, '', True), fmt(hi, '', True))})"
                                              if _cell(c) else "–" for c, lo, hi in zip(d["change"], d["ci_low"], d["ci_high"])],
             h("unit"): d["unit"], h("flag"): d["flag_label"].map(_cell)})
