@@ -92,18 +92,17 @@ LANDING_CSS = """
   src:url(FONT/source-sans-3-latin-700-normal.woff2) format("woff2")}
 *{box-sizing:border-box}
 body{margin:0;font-family:"Source Sans 3",system-ui,sans-serif;color:#1a1a1a;background:#fff;line-height:1.5;font-size:1.1rem}
-header{background:#00427A;color:#fff;padding:1rem 1.5rem}
+header{background:BRAND;color:#fff;padding:1rem 1.5rem}
 header p{margin:0;max-width:64rem;margin:0 auto;font-size:1rem}
 main{max-width:64rem;margin:0 auto;padding:2rem 1.5rem 3rem}
 .editions{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:2.5rem}
-section{border-top:4px solid #00427A;padding-top:1rem}
+section{border-top:4px solid BRAND;padding-top:1rem}
 h1{font-size:1.75rem;line-height:1.2;margin:0 0 .75rem}
 .lead{margin:0 0 1.5rem}
-.button{display:inline-block;background:#00427A;color:#fff;text-decoration:none;font-weight:700;
-  padding:.75rem 1.25rem;border-radius:4px;border:2px solid #00427A}
-.button:hover{background:#fff;color:#00427A}
+.button{display:inline-block;background:BRAND;color:#fff;text-decoration:none;font-weight:700;
+  padding:.75rem 1.25rem;border-radius:4px;border:2px solid BRAND}
+.button:hover{background:#fff;color:BRAND}
 .button:focus-visible{outline:3px solid #D55E00;outline-offset:3px}
-footer{max-width:64rem;margin:0 auto;padding:0 1.5rem 2rem;font-size:.9rem;color:#4a545e}
 """
 
 
@@ -118,13 +117,13 @@ def chooser(site: Path) -> str:
         f'    <section lang="{lang}">\n'
         f'      <h1>{html.escape(i18n.t(lang, "report.title"))}</h1>\n'
         f'      <p class="lead">{html.escape(i18n.t(lang, "book.landing.lead"))}</p>\n'
-        f'      <a class="button" href="{lang}/index.html" hreflang="{lang}" data-lang="{lang}">'
+        f'      <a class="button" href="{lang}/index.html" hreflang="{lang}">'
         f'{html.escape(i18n.t(lang, "book.landing.enter"))}</a>\n'
         f'    </section>' for lang in langs)
     publishers = " · ".join(f'<span lang="{lang}">{html.escape(i18n.t(lang, "report.author"))}</span>' for lang in langs)
     alternates = "\n".join(f'  <link rel="alternate" hreflang="{lang}" href="{lang}/index.html">' for lang in langs)
     known = ", ".join(f'"{lang}"' for lang in langs)
-    css = LANDING_CSS.replace("FONT", f"{langs[0]}/assets/vendor/source-sans-3-5.3.1")
+    css = LANDING_CSS.replace("FONT", f"{langs[0]}/assets/vendor/source-sans-3-5.3.1").replace("BRAND", edition_mod.BRAND)
     return f"""<!DOCTYPE html>
 <html lang="{langs[0]}">
 <head>
