@@ -156,3 +156,43 @@ def test_trend_marks_the_2021_mode_change(cb):
     rows = [estimate.estimates(frame([1, 0] * 40, [1] * 80, indicator="telework", wave=w), "telework", cb, by=[])
             for w in (2015, 2021, 2024)]
     assert list(estimate.trend(pd.concat(rows), "telework", 2024, cb).wave) == [2024]
+
+
+# ---------------------------------------------------------------------- one pass against the loop
+@pytest.mark.parametrize("wave", [2010, 2015, 2021, 2024])
+def test_vectorised_estimates_equal_the_loop_of_small_computations(processed_dir, cb, wave):
+    """Every indicator by every breakdown of a wave: the one-pass estimator against the loop it
+    replaced (tests/reference_estimate.py, the code of commit ae41a7f), same rows in the same order."""
+    import reference_estimate
+    from helpers import ingest
+
+    df = ingest.load_processed(wave, processed_dir)
+    new = estimate.estimates(df, list(cb.indicators), cb, wave=wave)
+    old = reference_estimate.estimates(df, list(cb.indicators), cb, wave=wave)
+    assert len(new) > 500 and new["estimate"].notna().sum() > 300
+    pd.testing.assert_frame_equal(new, old, check_exact=False, rtol=0, atol=1e-9)
+
+
+def test_vectorised_estimates_equal_the_loop_on_awkward_data(cb):
+    """Missing answers and weights, a missing group, a category nobody is in, a breakdown that is
+    not categorical, a mean with its range and a share, indicators asked in any order."""
+    import reference_estimate
+
+    rng = np.random.default_rng(7)
+    n = 400
+    df = pd.DataFrame({
+        "wave": 2015,
+        "exhaustion": np.where(rng.random(n) < 0.1, np.nan, (rng.random(n) < 0.3).astype(float)),
+        "who5_index": np.where(rng.random(n) < 0.05, np.nan, rng.uniform(0, 100, n).round(0)),
+        "weight": np.where(rng.random(n) < 0.03, np.nan, rng.lognormal(0, 0.5, n)),
+        "weight_module": rng.lognormal(0, 0.3, n),
+        "sex": pd.Categorical(rng.choice(["men", "women", None], n, p=[0.5, 0.45, 0.05]), categories=["men", "women"]),
+        "age_group": pd.Categorical(rng.choice(["16-29", "30-49"], n), categories=["16-29", "30-49", "50+"]),
+        "region": rng.choice(["flanders", "wallonia", "brussels"], n),  # plain strings
+    })
+    for inds in (["who5_index", "exhaustion"], ["exhaustion"], ["missing_column", "who5_index"]):
+        new = estimate.estimates(df, inds, cb, by=["sex", "age_group", "region"], min_n=20, low_n=60)
+        old = reference_estimate.estimates(df, inds, cb, by=["sex", "age_group", "region"], min_n=20, low_n=60)
+        pd.testing.assert_frame_equal(new, old, check_exact=False, rtol=0, atol=1e-9)
+    empty_group = new[(new.group_var == "age_group") & (new.group == "50+")].iloc[0]
+    assert empty_group.n == 0 and empty_group.flag == "suppressed"

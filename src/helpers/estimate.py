@@ -95,12 +95,21 @@ def disclosure(table: pd.DataFrame, min_n: int | None = None, low_n: int | None 
     return t
 
 
-def _sums(y: pd.Series, w: pd.Series, groups: pd.Series | None) -> pd.DataFrame:
-    frame = pd.DataFrame({"n": 1, "sw": w, "swy": w * y, "swy2": w * y * y, "sw2": w * w,
-                          "sw2y": w * w * y, "sw2y2": w * w * y * y})
-    if groups is None:
-        return frame.sum().to_frame().T.set_axis([TOTAL])
-    return frame.groupby(groups, observed=False).sum()
+SUMS = ["n", "sw", "swy", "swy2", "sw2", "sw2y", "sw2y2"]
+
+
+def _groups(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Every respondent's membership of every group as one 0/1 matrix (respondents x groups): the
+    whole sample first, then each breakdown's categories in the codebook's order (every category,
+    answered or not; a missing breakdown value belongs to no group of it)."""
+    columns, keys = [np.ones(len(df))], [(TOTAL, TOTAL)]
+    for b in by:
+        col = df[b] if isinstance(df[b].dtype, pd.CategoricalDtype) else df[b].astype("category")
+        codes = col.cat.codes.to_numpy()
+        cats = col.cat.categories
+        columns.append((codes[:, None] == np.arange(len(cats))[None, :]).astype(float))
+        keys += [(b, str(c)) for c in cats]
+    return np.column_stack(columns), keys
 
 
 def estimates(df: pd.DataFrame, indicators, codebook: Codebook, *, by=None, wave: int | None = None,
@@ -108,7 +117,10 @@ def estimates(df: pd.DataFrame, indicators, codebook: Codebook, *, by=None, wave
     """Tidy estimates of ``indicators`` for the whole sample and by each breakdown in ``by``.
 
     ``by`` defaults to every breakdown of the codebook present in ``df``; every category of a
-    breakdown gets a row, with n = 0 (suppressed) where nobody answered.
+    breakdown gets a row, with n = 0 (suppressed) where nobody answered. One pass over the data for
+    all indicators and groups: the seven weighted sums behind every estimate are one matrix
+    product (group membership by per-respondent terms); rows come out indicator by indicator, the
+    whole sample first, then each breakdown's categories in order.
     """
     level = config.settings()["confidence_level"]
     if isinstance(indicators, str):
@@ -116,28 +128,31 @@ def estimates(df: pd.DataFrame, indicators, codebook: Codebook, *, by=None, wave
     if wave is None:
         wave = int(df["wave"].iloc[0])
     by = [b for b in (codebook.breakdown_order if by is None else by) if b in df.columns]
-    parts = []
-    for ind in indicators:
-        if ind not in df.columns:
-            continue
-        kind = codebook.indicators[ind]["type"]
-        bounds = codebook.indicators[ind].get("range")
-        wcol = codebook.weight_column(ind, wave)
-        keep = df[ind].notna() & df[wcol].notna()
-        y, w = df.loc[keep, ind], df.loc[keep, wcol]
-        for group_var in [TOTAL, *by]:
-            groups = None if group_var == TOTAL else df.loc[keep, group_var]
-            s = summarise(_sums(y, w, groups), kind, level, bounds)
-            s = s.rename_axis("group").reset_index()
-            s["group"] = s["group"].astype(str)
-            s.insert(0, "group_var", group_var)
-            s.insert(0, "indicator", ind)
-            s.insert(0, "wave", wave)
-            parts.append(s)
-    if not parts:
+    inds = [i for i in indicators if i in df.columns]
+    if not inds:
         return empty()
-    table = pd.concat(parts, ignore_index=True)
-    return disclosure(table, min_n, low_n)[ESTIMATE_COLUMNS]
+    y = df[inds].to_numpy(dtype=float)
+    w = np.column_stack([df[codebook.weight_column(i, wave)].to_numpy(dtype=float) for i in inds])
+    valid = ~(np.isnan(y) | np.isnan(w))
+    y, w = np.where(valid, y, 0.0), np.where(valid, w, 0.0)
+    wy, w2 = w * y, w * w
+    w2y = w2 * y
+    terms = np.concatenate([valid.astype(float), w, wy, wy * y, w2, w2y, w2y * y], axis=1)  # respondents x 7k
+    member, keys = _groups(df, by)
+    sums = member.T @ terms                                                        # groups x 7k
+    k, g = len(inds), len(keys)
+    # one row per indicator and group, in the order the loop of small computations gave them
+    long = pd.DataFrame(sums.reshape(g, len(SUMS), k).transpose(2, 0, 1).reshape(k * g, len(SUMS)), columns=SUMS)
+    long.insert(0, "group", [key[1] for key in keys] * k)
+    long.insert(0, "group_var", [key[0] for key in keys] * k)
+    long.insert(0, "indicator", np.repeat(inds, g))
+    parts = []
+    for ind, rows in long.groupby("indicator", sort=False):
+        spec = codebook.indicators[ind]
+        parts.append(summarise(rows[SUMS], spec["type"], level, spec.get("range")))
+    out = pd.concat([long[["indicator", "group_var", "group"]], pd.concat(parts)], axis=1)
+    out.insert(0, "wave", wave)
+    return disclosure(out, min_n, low_n)[ESTIMATE_COLUMNS]
 
 
 def trend(all_estimates: pd.DataFrame, indicator: str, wave: int, codebook: Codebook) -> pd.DataFrame:
