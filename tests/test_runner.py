@@ -17,12 +17,13 @@ QUIET = {"log": lambda *_: None, "progress": False, "ingest_first": False}
 def small_notebook(path, theme, body='r.key_figure("fig-t-key")', label="fig-t-key"):
     """A theme notebook reduced to one figure: same parameters and calls as the real ones."""
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('wave = 2024\nlang = "nl"\nprocessed_dir = None\ntables_dir = None')
+    params = nbformat.v4.new_code_cell('wave = 2024\nlang = "nl"\nprocessed_dir = None\ntables_dir = None\n'
+                                       'estimates_dir = None')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params,
                 nbformat.v4.new_code_cell("from helpers import report\n"
                                           f"r = report.context({theme!r}, wave, lang, processed_dir=processed_dir, "
-                                          "tables_dir=tables_dir)"),
+                                          "tables_dir=tables_dir, estimates_dir=estimates_dir)"),
                 nbformat.v4.new_code_cell(f'#| label: {label}\n#| fig-cap: "x"\n#| fig-alt: "x"\n{body}')]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, str(path))
@@ -89,7 +90,8 @@ def test_failing_notebook_stops_with_one_message_and_keeps_outputs(project):
 def test_failing_cell_is_numbered_as_in_the_source_notebook(project, failing):
     """Cell numbers count from 0 in the notebook the researcher edits, whichever cell fails."""
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('wave = 2024\nlang = "nl"\nprocessed_dir = None\ntables_dir = None')
+    params = nbformat.v4.new_code_cell('wave = 2024\nlang = "nl"\nprocessed_dir = None\ntables_dir = None\n'
+                                       'estimates_dir = None')
     params.metadata["tags"] = ["parameters"]
     cells = [params, nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("y = 2")]
     cells[failing] = nbformat.v4.new_code_cell("undefined_name_here")
@@ -159,3 +161,32 @@ def test_modules_left_out_of_the_cache_key_are_not_notebook_code():
     ignored = {f"helpers.{name[:-3]}" for name in runner.NOT_NOTEBOOK_CODE}
     assert not ignored & set(loaded), ignored & set(loaded)
     assert "helpers.report" in loaded
+
+
+def test_estimates_are_computed_once_for_all_the_notebooks(project):
+    lines = []
+    run(project, jobs=2, log=lines.append)
+    assert any(line.startswith("estimates: computed 4 wave(s) and 6 pair(s)") for line in lines)
+    est_dir = project["build_dir"] / "estimates"
+    nb = nbformat.read(project["build_dir"] / "executed" / "2024" / "nl" / "burnout.ipynb", as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["estimates_dir"] == str(est_dir)
+    again = []
+    result = run(project, force=True, log=again.append)
+    assert len(result.executed) == 4
+    assert not [line for line in again if line.startswith("estimates:")]  # nothing estimated twice
+
+
+def test_one_kernel_per_worker_forgets_each_notebook(project):
+    """The notebooks of one worker share its kernel: nothing of one is left for the next, and each
+    numbers its cells from 1, as in a kernel of its own."""
+    small_notebook(project["notebooks_dir"] / "burnout.ipynb", "burnout",
+                   body='left_over = 1\nr.key_figure("fig-t-key")')
+    small_notebook(project["notebooks_dir"] / "mental_health.ipynb", "mental_health",
+                   body='assert "left_over" not in globals(), "a variable of the last notebook"\nr.key_figure("fig-t-key")')
+    result = run(project, jobs=1)
+    assert len(result.executed) == 4
+    for job in result.executed:
+        nb = nbformat.read(project["build_dir"] / "executed" / str(job.wave) / job.lang / f"{job.theme}.ipynb",
+                           as_version=4)
+        counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1)), (job, counts)

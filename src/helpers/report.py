@@ -23,7 +23,7 @@ import pandas as pd
 
 from helpers import codebook as codebook_mod
 from helpers import change as change_mod
-from helpers import config, estimate, figures, i18n, ingest
+from helpers import config, estimate, figures, i18n, ingest, precompute
 from helpers.errors import PipelineError
 from helpers.i18n import lower_first, t
 
@@ -49,7 +49,7 @@ def _resolve(path, default: Path) -> Path:
 
 
 class Report:
-    def __init__(self, theme: str, wave, lang: str, *, processed_dir=None, tables_dir=None):
+    def __init__(self, theme: str, wave, lang: str, *, processed_dir=None, tables_dir=None, estimates_dir=None):
         cb = self.cb = codebook_mod.load()
         if theme not in cb.themes:
             raise PipelineError(f"unknown theme {theme!r}", expected="one of " + ", ".join(cb.themes))
@@ -59,12 +59,15 @@ class Report:
         self.indicators = cb.theme_indicators(theme)
         self.settings = config.settings()
         figures.style()
-        frames = []
-        for w in cb.wave_names():
-            if not ingest.processed_paths(self.processed_dir, w)["data"].exists() and w != self.wave:
-                continue  # another wave not ingested: trends show what there is
-            frames.append(ingest.load_processed(w, self.processed_dir))
-        self._data = {int(f["wave"].iloc[0]): f for f in frames}
+        # the waves with processed data (another wave not ingested: trends show what there is)
+        self._waves = [w for w in cb.wave_names() if ingest.processed_paths(self.processed_dir, w)["data"].exists()]
+        if self.wave not in self._waves:
+            ingest.load_processed(self.wave, self.processed_dir)  # the message that says what to do
+        # Estimates are computed once per build, for every notebook (helpers.precompute): the
+        # runner passes ``estimates_dir`` and they must be there; by hand they are used if current
+        self._store = precompute.Estimates(self._waves, self.processed_dir, _resolve(estimates_dir, None)
+                                           if estimates_dir is not None else None, cb,
+                                           required=estimates_dir is not None)
         self._estimates: dict[tuple, pd.DataFrame] = {}
         self.manifest = ingest.read_manifest(self.processed_dir, self.wave) or {}
         self.synthetic = bool(self.manifest.get("synthetic"))
@@ -72,32 +75,30 @@ class Report:
 
     # ------------------------------------------------------------------ data
     def estimates(self, indicators=None, wave=None) -> pd.DataFrame:
-        """Tidy estimates (codes, not labels) of the theme's indicators, all breakdowns."""
+        """Tidy estimates (codes, not labels) of the theme's indicators, all breakdowns, as published."""
         wave = self.wave if wave is None else wave
         indicators = tuple(indicators or self.indicators)
         key = (indicators, wave)
         if key not in self._estimates:
-            if wave not in self._data:
+            if wave not in self._waves:
                 self._estimates[key] = estimate.empty()
             else:
-                est = estimate.estimates(self._data[wave], list(indicators), self.cb, wave=wave)
-                self._estimates[key] = estimate.rounded(est, self.decimals)
+                self._estimates[key] = precompute.select(self._store.wave(wave), indicators)
         return self._estimates[key]
 
     def changes(self, before: int, indicators=None) -> pd.DataFrame:
         """Change of ``indicators`` (default: the theme's) by every group from ``before`` to this
         wave, where both waves ask them alike (helpers.change)."""
         inds = tuple(indicators or self.indicators)
-        if before not in self._data or self.wave not in self._data or before >= self.wave:
+        if before not in self._waves or self.wave not in self._waves or before >= self.wave:
             return change_mod.empty()
         key = ("changes", inds, before)  # seven figures and a table ask for the same changes
         if key not in self._estimates:
-            self._estimates[key] = change_mod.changes(self.estimates(inds, before), self.estimates(inds), self.cb,
-                                                      decimals=self.decimals)
+            self._estimates[key] = precompute.select(self._store.changes(before, self.wave), inds)
         return self._estimates[key]
 
     def _all_waves(self, indicators) -> pd.DataFrame:
-        return pd.concat([self.estimates(indicators, w) for w in sorted(self._data)], ignore_index=True)
+        return pd.concat([self.estimates(indicators, w) for w in self._waves], ignore_index=True)
 
     def _available(self, indicators) -> list[str]:
         return [i for i in indicators if self.cb.indicator_spec(i, self.wave)]
@@ -194,7 +195,7 @@ class Report:
 
     def change_cube(self) -> pd.DataFrame:
         """The theme's changes from every earlier wave to this one, where comparable."""
-        parts = [self.changes(w) for w in sorted(self._data) if w < self.wave]
+        parts = [self.changes(w) for w in self._waves if w < self.wave]
         parts = [p for p in parts if not p.empty]
         return self.labelled_changes(pd.concat(parts, ignore_index=True) if parts else change_mod.empty())
 
@@ -403,7 +404,7 @@ class Report:
 
         Only waves comparable with ``around`` are shown for each indicator.
         """
-        waves = sorted(self._data)
+        waves = self._waves
         i = waves.index(around) if around in waves else None
         show = waves[max(0, i - 1): i + 2] if i is not None else []
         inds = [x for x in [*self.indicators, *extra_indicators]
@@ -553,9 +554,9 @@ class Report:
         self._publish(label, svg=figures.to_svg(fig), cap=t(self.lang, "figures.reference.cap"), alt=alt, table=table)
 
 
-def context(theme: str, wave, lang: str, processed_dir=None, tables_dir=None) -> Report:
+def context(theme: str, wave, lang: str, processed_dir=None, tables_dir=None, estimates_dir=None) -> Report:
     """The notebooks' entry point (a function so the notebook needs one import)."""
-    return Report(theme, wave, lang, processed_dir=processed_dir, tables_dir=tables_dir)
+    return Report(theme, wave, lang, processed_dir=processed_dir, tables_dir=tables_dir, estimates_dir=estimates_dir)
 
 
 def metadata_of(output: dict) -> dict | None:

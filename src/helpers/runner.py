@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import re
 import sys
@@ -57,6 +58,10 @@ class Paths:
     def tables(self, job: Job) -> Path:
         return self.build / "tables" / str(job.wave) / job.lang / job.theme
 
+    @property
+    def estimates(self) -> Path:
+        return self.build / "estimates"
+
 
 # ---------------------------------------------------------------------- fingerprints
 def _hash_files(files) -> str:
@@ -92,7 +97,7 @@ def _relative(p: Path) -> str:
 
 def parameters(job: Job, paths: Paths) -> dict:
     return {"wave": job.wave, "lang": job.lang, "processed_dir": _relative(paths.processed),
-            "tables_dir": _relative(paths.tables(job))}
+            "tables_dir": _relative(paths.tables(job)), "estimates_dir": _relative(paths.estimates)}
 
 
 def job_key(job: Job, paths: Paths, shared: str) -> str:
@@ -172,11 +177,92 @@ def finalise(nb, wave: int) -> list[str]:
 
 # ---------------------------------------------------------------------- execution
 KERNEL_START_ATTEMPTS = 3
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]  # its shutdown notices are not the reader's concern
+# Before each notebook the worker's kernel forgets the last one: its variables, and the execution
+# count, so every executed notebook numbers its cells from 1 whichever worker ran it.
+RESET = "get_ipython().run_line_magic('reset', '-f')\nget_ipython().execution_count = 1"
 
 
 def _kernel_did_not_start(exc: BaseException) -> bool:
     text = str(exc)
     return "kernel_info" in text or "didn't respond" in text
+
+
+class _Worker:
+    """A worker process's one kernel, started once and kept for every notebook the worker runs:
+    the kernel's imports (pandas, matplotlib, helpers) are paid once per worker, not per notebook.
+    Shut down when the worker exits."""
+
+    km = None
+
+    @classmethod
+    def kernel(cls):
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        if cls.km is not None and run_sync(cls.km.is_alive)():
+            return cls.km
+        if cls.km is not None:  # died with the last notebook (a crash in a cell): start afresh
+            run_sync(cls.km.cleanup_resources)()
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            km = AsyncKernelManager(kernel_name="python3")
+            try:
+                run_sync(km.start_kernel)(cwd=str(config.ROOT), extra_arguments=KERNEL_ARGUMENTS)
+                kc = km.client()
+                kc.start_channels()
+                try:
+                    run_sync(kc.wait_for_ready)(timeout=60)
+                finally:
+                    kc.stop_channels()
+                break
+            except (RuntimeError, TimeoutError) as exc:
+                # Kernels started at once by parallel workers can lose the race for a TCP port that
+                # jupyter_client chose for them, and die before running any code: start afresh.
+                run_sync(km.shutdown_kernel)(now=True)
+                if attempt == KERNEL_START_ATTEMPTS:
+                    raise RuntimeError(f"kernel_info: the kernel did not start ({exc})") from exc
+        cls.km = km
+        multiprocessing.util.Finalize(cls, cls.shutdown, exitpriority=10)
+        return km
+
+    @classmethod
+    def shutdown(cls):
+        from jupyter_core.utils import run_sync
+
+        if cls.km is not None:
+            run_sync(cls.km.shutdown_kernel)(now=True)
+            cls.km = None
+
+
+def _warm_engine():
+    """papermill's nbclient engine on the worker's kernel (registered as the "helpers-warm" engine):
+    papermill still parameterises, executes and writes every notebook; only the kernel outlives it."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class Client(PapermillNotebookClient):
+        def papermill_execute_cells(self):
+            reply = self.wait_for_reply(self.kc.execute(RESET, silent=True, store_history=False))
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"the kernel could not be reset: {reply['content'].get('evalue')}")
+            super().papermill_execute_cells()
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            import logging
+
+            client = Client(nb_man, km=_Worker.kernel(), kernel_name=kernel_name, timeout=execution_timeout,
+                            startup_timeout=start_timeout, log=logging.getLogger("papermill"),
+                            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register("helpers-warm", Engine)
 
 
 def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
@@ -191,19 +277,10 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
     params["tables_dir"] = str(staging / "tables")
     out = staging / "executed.ipynb"
     try:
-        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-            try:
-                pm.execute_notebook(str(paths.notebook(job)), str(out), parameters=params, kernel_name="python3",
-                                    cwd=str(config.ROOT), progress_bar=False, log_output=False,
-                                    # the kernel's own log (shutdown notices) is not the reader's
-                                    # concern: errors in cells still come back through papermill
-                                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
-                break
-            except (RuntimeError, TimeoutError) as exc:
-                # Kernels started at once by parallel workers can lose the race for a TCP port that
-                # jupyter_client chose for them, and die before running any cell: start afresh.
-                if not _kernel_did_not_start(exc) or attempt == KERNEL_START_ATTEMPTS:
-                    raise
+        _warm_engine()
+        pm.execute_notebook(str(paths.notebook(job)), str(out), parameters=params, kernel_name="python3",
+                            engine_name="helpers-warm", cwd=str(config.ROOT), progress_bar=False,
+                            log_output=False)
     except pm.PapermillExecutionError as exc:
         # papermill inserted a cell of injected parameters: number cells as the source notebook does.
         # The cell index counts that cell but not the two error notes papermill added to the file
@@ -312,6 +389,11 @@ def _run(todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, 
     if not todo:
         log(f"notebooks: all {len(todo_grid)} up to date")
         return RunResult([], skipped)
+    from helpers import codebook, ingest, precompute
+
+    # every wave with data, not only the grid's: the trend figures read the earlier waves too
+    waves = [w for w in codebook.load().wave_names() if ingest.processed_paths(paths.processed, w)["data"].exists()]
+    precompute.precompute(waves, paths.processed, paths.estimates, codebook.load(), log=log)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     log(f"notebooks: executing {len(todo)} of {len(todo_grid)} on {jobs} worker(s)")
     from tqdm import tqdm
