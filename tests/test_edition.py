@@ -4,6 +4,7 @@ without Quarto (the rendered pages and PDF are read in tests/test_site.py)."""
 from __future__ import annotations
 
 import re
+import subprocess
 
 import matplotlib.pyplot as plt
 import pytest
@@ -34,8 +35,29 @@ def test_the_code_version_outside_git_is_a_hash_of_the_code(tmp_path):
     (tmp_path / "src" / "a.py").write_text("x = 1\n")
     first = provenance.code_version(tmp_path)
     assert first.startswith("tree-") and provenance.code_version(tmp_path) == first
+    (tmp_path / "chapters" / "fr").mkdir(parents=True)
+    (tmp_path / "chapters" / "fr" / "a.qmd").write_text("Une phrase.\n")  # prose is not the pipeline
+    assert provenance.code_version(tmp_path) == first
     (tmp_path / "src" / "a.py").write_text("x = 2\n")
     assert provenance.code_version(tmp_path) != first
+
+
+def test_the_code_version_in_git_names_the_commit_and_a_modified_pipeline(tmp_path):
+    git = lambda *a: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=tmp_path,  # noqa: E731
+                                    check=True, capture_output=True, text=True).stdout.strip()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x = 1\n")
+    (tmp_path / "chapters" / "a.qmd").write_text("Een zin.\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "first")
+    head = git("rev-parse", "--short=10", "HEAD")
+    assert provenance.code_version(tmp_path) == head
+    (tmp_path / "chapters" / "a.qmd").write_text("Een andere zin.\n")
+    assert provenance.code_version(tmp_path) == head
+    (tmp_path / "src" / "a.py").write_text("x = 2\n")
+    assert provenance.code_version(tmp_path) == head + "+modified"
 
 
 def test_a_typst_string_is_never_read_as_markup():

@@ -24,6 +24,11 @@ FAKE_QUARTO = """#!{python}
 import os, subprocess, sys
 from pathlib import Path
 args = sys.argv[1:]
+if args == ["--version"]:
+    print("0.0-stand-in")
+    sys.exit(0)
+with open(os.environ.get("FAKE_QUARTO_LOG", os.devnull), "a") as log:
+    log.write(" ".join(args) + "\\n")
 assert args[:2] == ["render", "--profile"], args
 lang = args[2]
 run = lambda cmd, **env: subprocess.run([sys.executable, "-m", "helpers", cmd], check=True,
@@ -51,9 +56,9 @@ def fake_quarto(tmp_path) -> Path:
     return bin_dir
 
 
-def build(root: Path, bin_dir: Path, **env):
+def build(root: Path, bin_dir: Path, *args, **env):
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", **env)
-    return subprocess.run([sys.executable, "-m", "helpers", "build"], cwd=root, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "helpers", "build", *args], cwd=root, capture_output=True,
                           text=True, env=env)
 
 
@@ -78,6 +83,41 @@ def test_failed_render_keeps_the_previous_site(published, fake_quarto, tmp_path)
     assert "quarto render --profile fr" in r.stderr and "previous site was kept" in r.stderr
     assert (root / "_site" / "index.html").read_text() == "the site as published last time"
     assert not (root / "_site" / "nl").exists()  # no half-built report next to the old one
+
+
+def test_build_renders_only_the_languages_whose_inputs_changed(published, fake_quarto, tmp_path):
+    root = project_copy(tmp_path / "repo")
+    log = tmp_path / "quarto.log"
+
+    def renders(*args, **env) -> list[str]:
+        log.unlink(missing_ok=True)
+        r = build(root, fake_quarto, *args, FAKE_QUARTO_LOG=str(log), **env)
+        assert r.returncode == 0 or env, r.stdout + r.stderr
+        return [line.split()[2] for line in log.read_text().splitlines()] if log.exists() else []
+
+    def edit(rel: str, line: str) -> None:
+        with open(root / rel, "a", encoding="utf-8") as fh:
+            fh.write(line)
+
+    assert renders() == ["nl", "fr"]
+    r = build(root, fake_quarto)
+    assert "render: nl up to date" in r.stdout and "render: fr up to date" in r.stdout
+    assert "nothing to render" in r.stdout
+    assert renders() == []
+    edit("chapters/fr/foreword.qmd", "\nUne phrase de plus.\n")
+    assert renders() == ["fr"]
+    edit("_quarto-nl.yml", "\n# a comment\n")
+    assert renders() == ["nl"]
+    edit("chapters/report.scss", "\n// shared by both languages\n")
+    assert renders() == ["nl", "fr"]
+    assert renders("--force") == ["nl", "fr"]
+    shutil.rmtree(root / "_site" / "nl")  # an edition gone from the output is rendered again
+    assert renders() == ["nl"]
+    # a failed render leaves no record of success: the next build renders that language again
+    edit("chapters/fr/foreword.qmd", "\nEncore une.\n")
+    assert renders(FAKE_QUARTO_FAIL="fr") == ["fr"]
+    assert renders() == ["fr"]
+    assert renders() == []
 
 
 @needs_quarto

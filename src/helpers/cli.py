@@ -93,8 +93,9 @@ def cmd_build(args) -> int:
     quarto = shutil.which("quarto")
     if quarto is None:
         raise PipelineError(QUARTO_MISSING)
-    render.render(quarto, i18n.languages())
-    print(f"build: report in {config.ROOT / '_site'} ({', '.join(i18n.languages())})")
+    rendered = render.render(quarto, i18n.languages(), force=args.force)
+    state = f"rendered {', '.join(rendered)}" if rendered else "nothing to render"
+    print(f"build: report in {config.ROOT / '_site'} ({state})")
     return 0
 
 
@@ -142,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="everything: synthetic data if needed, ingest, notebooks, report")
     p.add_argument("--no-render", action="store_true", help="stop after the notebooks (no Quarto needed)")
+    p.add_argument("--force", action="store_true",
+                   help="render both languages even when nothing they are made from changed")
     _jobs(p)
     p.set_defaults(func=cmd_build)
     return parser

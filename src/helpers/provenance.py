@@ -4,8 +4,12 @@ colophon and in every web page's footer (``build/quarto/provenance.json``, writt
 * data version: the first 12 hex digits of a SHA-256 over the raw inputs (each survey file's name
   and SHA-256, as the notebooks recorded them, and each reference table under data/reference/);
   the colophon lists every file with its full SHA-256;
-* code version: the git commit (``+modified`` when tracked files differ from it), or, outside a git
-  checkout (an unpacked archive), ``tree-`` and a SHA-256 over the project's code and documents;
+* code version: the version of the pipeline that made the numbers and figures (its Python code,
+  notebooks, codebook, catalogues, settings, pinned requirements): the git commit (``+modified``
+  when tracked files of the pipeline differ from it), or, outside a git checkout (an unpacked
+  archive), ``tree-`` and a SHA-256 over those files. The prose and the page layout (chapters/,
+  assets/, the Quarto profiles) are not part of it: editing a French chapter changes the French
+  edition only, and a build re-renders that language alone (helpers.render);
 * date: the edition's build date (helpers.config.build_date), never the clock's.
 """
 
@@ -20,9 +24,8 @@ from pathlib import Path
 from helpers import config, surveyfile
 
 DATA_DIGITS = 12
-# what the code version covers when there is no git: every file a build reads except data
-CODE_PARTS = ("src", "notebooks", "chapters", "assets", "index.qmd", "_quarto.yml", "_quarto-nl.yml",
-              "_quarto-fr.yml", "requirements.txt", "pyproject.toml", "data/codebook", "data/i18n",
+# what the code version covers: the pipeline, not the prose
+CODE_PARTS = ("src", "notebooks", "requirements.txt", "pyproject.toml", "data/codebook", "data/i18n",
               "data/settings.yaml")
 
 
@@ -50,8 +53,8 @@ def code_version(root: Path | None = None) -> str:
     if git and (root / ".git").exists():
         head = subprocess.run([git, "rev-parse", "--short=10", "HEAD"], cwd=root, capture_output=True, text=True)
         if head.returncode == 0:
-            dirty = subprocess.run([git, "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                   capture_output=True, text=True).stdout.strip()
+            dirty = subprocess.run([git, "status", "--porcelain", "--untracked-files=no", "--", *CODE_PARTS],
+                                   cwd=root, capture_output=True, text=True).stdout.strip()
             return head.stdout.strip() + ("+modified" if dirty else "")
     h = hashlib.sha256()
     for part in CODE_PARTS:
