@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from helpers.errors import PipelineError
@@ -52,6 +53,9 @@ QUARTO_MISSING = ("the notebooks are built, but the `quarto` command is not inst
 
 
 def cmd_prepare(args) -> int:
+    if os.environ.get("HELPERS_PREPARED") == "1":  # helpers.render.PREPARED, without its imports
+        print("prepare: already done by `python -m helpers build`")
+        return 0
     from helpers import prerender
 
     prerender.prepare(jobs=args.jobs)

@@ -23,6 +23,7 @@ from helpers import config
 from helpers.errors import PipelineError
 
 STAMPS = "render"  # build/render/<lang>.json
+PREPARED = "HELPERS_PREPARED"  # set for Quarto's pre-render hook when the build has just prepared
 
 
 def _files(lang: str, build: Path) -> list[Path]:
@@ -110,7 +111,8 @@ def render(quarto: str, langs, *, force: bool = False, log=print) -> list[str]:
         shutil.copy2(site / "index.html", backup / "index.html")
     # Typst (the PDF) and the post-render step date their output by SOURCE_DATE_EPOCH: the edition's
     # date, so two renders of the same inputs are identical
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(config.build_date().timestamp()))}
+    # The pre-render hook's `prepare` was just run by the build: the hook need not start Python again.
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(config.build_date().timestamp())), PREPARED: "1"}
     try:
         for lang in todo:
             _stamp(lang, build).unlink(missing_ok=True)
