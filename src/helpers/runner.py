@@ -280,6 +280,8 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
         _warm_engine()
         pm.execute_notebook(str(paths.notebook(job)), str(out), parameters=params, kernel_name="python3",
                             engine_name="helpers-warm", cwd=str(config.ROOT), progress_bar=False,
+                            # one write of the executed notebook, not one after every cell (megabytes of SVG each)
+                            request_save_on_cell_execute=False,
                             log_output=False)
     except pm.PapermillExecutionError as exc:
         # papermill inserted a cell of injected parameters: number cells as the source notebook does.
