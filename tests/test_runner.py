@@ -190,3 +190,5 @@ def test_one_kernel_per_worker_forgets_each_notebook(project):
                            as_version=4)
         counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
         assert counts == list(range(1, len(counts) + 1)), (job, counts)
+        # and the kernel printed nothing of its own (a history database refusing a repeated count did)
+        assert [o.output_type for c in nb.cells for o in c.get("outputs", [])] == ["display_data"], job

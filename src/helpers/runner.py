@@ -177,7 +177,9 @@ def finalise(nb, wave: int) -> list[str]:
 
 # ---------------------------------------------------------------------- execution
 KERNEL_START_ATTEMPTS = 3
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]  # its shutdown notices are not the reader's concern
+# its shutdown notices are not the reader's concern; no input history: the count starts again at 1 for
+# every notebook, and a history database would then refuse the repeated line numbers (and print so)
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 # Before each notebook the worker's kernel forgets the last one: its variables, and the execution
 # count, so every executed notebook numbers its cells from 1 whichever worker ran it.
 RESET = "get_ipython().run_line_magic('reset', '-f')\nget_ipython().execution_count = 1"
