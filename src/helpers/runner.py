@@ -7,10 +7,16 @@ Each job runs into a staging folder; only a successful job replaces its executed
 tables, so a failure keeps the previous good outputs. Executed notebooks are finalised: captions
 and alt texts move into the figure cells' Quarto options, labels get the wave appended (unique in
 a book that embeds several waves), and papermill's timestamps are removed.
+
+Before the grid, every wave's estimates are computed once (helpers.precompute) for all notebooks.
+Each worker process keeps one kernel for all its notebooks (papermill's engine ``helpers-warm``),
+reset between notebooks, so imports are paid once per worker.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -183,6 +189,8 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enable
 # Before each notebook the worker's kernel forgets the last one: its variables, and the execution
 # count, so every executed notebook numbers its cells from 1 whichever worker ran it.
 RESET = "get_ipython().run_line_magic('reset', '-f')\nget_ipython().execution_count = 1"
+# what every notebook imports first, imported when the kernel starts (then %reset keeps the modules)
+WARM_UP = "import helpers.report"
 
 
 def _kernel_did_not_start(exc: BaseException) -> bool:
@@ -214,13 +222,15 @@ class _Worker:
                 kc.start_channels()
                 try:
                     run_sync(kc.wait_for_ready)(timeout=60)
+                    kc.execute(WARM_UP, silent=True, store_history=False)
                 finally:
                     kc.stop_channels()
                 break
             except (RuntimeError, TimeoutError) as exc:
                 # Kernels started at once by parallel workers can lose the race for a TCP port that
                 # jupyter_client chose for them, and die before running any code: start afresh.
-                run_sync(km.shutdown_kernel)(now=True)
+                with contextlib.suppress(Exception):
+                    run_sync(km.shutdown_kernel)(now=True)
                 if attempt == KERNEL_START_ATTEMPTS:
                     raise RuntimeError(f"kernel_info: the kernel did not start ({exc})") from exc
         cls.km = km
@@ -236,7 +246,14 @@ class _Worker:
             cls.km = None
 
 
-def _warm_engine():
+def _start_worker() -> None:
+    """A worker's first act: start its kernel (a failure is reported by the first job, which tries again)."""
+    with contextlib.suppress(Exception):
+        _Worker.kernel()
+
+
+@functools.cache
+def _warm_engine() -> None:
     """papermill's nbclient engine on the worker's kernel (registered as the "helpers-warm" engine):
     papermill still parameterises, executes and writes every notebook; only the kernel outlives it."""
     from papermill.clientwrap import PapermillNotebookClient
@@ -282,7 +299,7 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
         _warm_engine()
         pm.execute_notebook(str(paths.notebook(job)), str(out), parameters=params, kernel_name="python3",
                             engine_name="helpers-warm", cwd=str(config.ROOT), progress_bar=False,
-                            # one write of the executed notebook, not one after every cell (megabytes of SVG each)
+                            # one write of the executed notebook, not one after every cell (hundreds of kB of SVG)
                             request_save_on_cell_execute=False,
                             log_output=False)
     except pm.PapermillExecutionError as exc:
@@ -395,9 +412,6 @@ def _run(todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, 
         return RunResult([], skipped)
     from helpers import codebook, ingest, precompute
 
-    # every wave with data, not only the grid's: the trend figures read the earlier waves too
-    waves = [w for w in codebook.load().wave_names() if ingest.processed_paths(paths.processed, w)["data"].exists()]
-    precompute.precompute(waves, paths.processed, paths.estimates, codebook.load(), log=log)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     log(f"notebooks: executing {len(todo)} of {len(todo_grid)} on {jobs} worker(s)")
     from tqdm import tqdm
@@ -407,9 +421,19 @@ def _run(todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, 
     failure = None
     done: list[Job] = []
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker) as pool:
+            # the workers start their kernels while this process computes the estimates
+            for _ in range(jobs):
+                pool.submit(int)
+            # every wave with data, not only the grid's: the trend figures read the earlier waves too
+            waves = [w for w in codebook.load().wave_names()
+                     if ingest.processed_paths(paths.processed, w)["data"].exists()]
+            precompute.precompute(waves, paths.processed, paths.estimates, codebook.load(), log=log)
             futures = {}
-            for job in todo:
+            # later waves first: they have the most figures (changes since 2015), and the longest
+            # jobs started first leave the shortest tail on the last worker
+            for job in sorted(todo, key=lambda j: -j.wave):
                 staging = Path(tmp) / f"{job.theme}-{job.wave}-{job.lang}"
                 staging.mkdir()
                 fut = pool.submit(_execute, asdict(job), {k: str(v) for k, v in asdict(paths).items()}, str(staging))
