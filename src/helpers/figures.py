@@ -144,6 +144,10 @@ def _footnote(fig, lines: list[str]) -> None:
     bottom = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans).y0  # pixels
     y = (bottom - 0.08 * fig.dpi) / (fig.get_figheight() * fig.dpi)
     fig.text(0.0, y, text, ha="left", va="top", fontsize=9, color=GREY, wrap=True, transform=fig.transFigure)
+    # Keep the layout the note was measured against: laid out again while saving (twice, for
+    # bbox_inches="tight", with another renderer's metrics) the axes could move off the note's
+    # reference, and every pass measures every text again.
+    fig.set_layout_engine("none")
 
 
 def _star(label: str, flag: str) -> str:
