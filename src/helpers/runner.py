@@ -189,8 +189,8 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enable
 # Before each notebook the worker's kernel forgets the last one: its variables, and the execution
 # count, so every executed notebook numbers its cells from 1 whichever worker ran it.
 RESET = "get_ipython().run_line_magic('reset', '-f')\nget_ipython().execution_count = 1"
-# what every notebook imports first, imported when the kernel starts (then %reset keeps the modules)
-WARM_UP = "import helpers.report"
+# what every notebook imports and sets up first, done when the kernel starts (%reset keeps modules)
+WARM_UP = "import pyarrow.parquet, helpers.report, helpers.figures\nhelpers.figures.style()"
 
 
 def _kernel_did_not_start(exc: BaseException) -> bool:
@@ -247,9 +247,11 @@ class _Worker:
 
 
 def _start_worker() -> None:
-    """A worker's first act: start its kernel (a failure is reported by the first job, which tries again)."""
+    """A worker's first act: start its kernel and import papermill (a failure is reported by the
+    first job, which tries again)."""
     with contextlib.suppress(Exception):
         _Worker.kernel()
+        _warm_engine()
 
 
 @functools.cache
