@@ -290,7 +290,6 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
     """Run one job into ``staging`` (in a worker process). Returns a result dict, never raises."""
     import nbformat
     import papermill as pm
-    from papermill.execute import ERROR_MARKER_TAG
 
     job, paths = Job(**job_d), Paths(**{k: Path(v) for k, v in paths_d.items()})
     staging = Path(staging)
@@ -298,28 +297,24 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
     params["tables_dir"] = str(staging / "tables")
     out = staging / "executed.ipynb"
     try:
+        # papermill injects its cell of parameters after the cell tagged "parameters" (or on top)
+        source = nbformat.read(paths.notebook(job), as_version=4)
+        tagged = [i for i, c in enumerate(source.cells) if "parameters" in c.metadata.get("tags", [])]
+        injected_at = tagged[0] + 1 if tagged else 0
         _warm_engine()
-        pm.execute_notebook(str(paths.notebook(job)), str(out), parameters=params, kernel_name="python3",
-                            engine_name="helpers-warm", cwd=str(config.ROOT), progress_bar=False,
-                            # one write of the executed notebook, not one after every cell (hundreds of kB of SVG)
-                            request_save_on_cell_execute=False,
-                            log_output=False)
+        # no output path: papermill hands back the executed notebook, which is written once, finalised
+        nb = pm.execute_notebook(str(paths.notebook(job)), None, parameters=params, kernel_name="python3",
+                                 engine_name="helpers-warm", cwd=str(config.ROOT), progress_bar=False,
+                                 request_save_on_cell_execute=False, log_output=False)
     except pm.PapermillExecutionError as exc:
-        # papermill inserted a cell of injected parameters: number cells as the source notebook does.
-        # The cell index counts that cell but not the two error notes papermill added to the file
-        # it wrote after the failure (one at the top, one before the failing cell): skip those.
-        executed = nbformat.read(out, as_version=4) if out.exists() else None
-        cells = [c for c in (executed.cells if executed else [])
-                 if ERROR_MARKER_TAG not in c.metadata.get("tags", [])]
-        injected = [i for i, c in enumerate(cells) if "injected-parameters" in c.metadata.get("tags", [])]
-        index = exc.cell_index - (1 if injected and injected[0] < exc.cell_index else 0)
+        # number cells as the source notebook does: the cell index counts the injected cell
+        index = exc.cell_index - (1 if injected_at < exc.cell_index else 0)
         opts, body = _options(exc.source or "")
         where = dict(opts).get("label") or next((b for b in body if b.strip()), "")
         return {"ok": False, "cell": index, "source": where, "error": f"{exc.ename}: {exc.evalue}"}
     except Exception as exc:  # kernel died, notebook unreadable, ...
         stage = "while starting its kernel" if _kernel_did_not_start(exc) else "while executing"
         return {"ok": False, "cell": None, "stage": stage, "source": "", "error": f"{type(exc).__name__}: {exc}"}
-    nb = nbformat.read(out, as_version=4)
     try:
         labels = finalise(nb, job.wave)
     except PipelineError as exc:
