@@ -53,7 +53,9 @@ QUARTO_MISSING = ("the notebooks are built, but the `quarto` command is not inst
 
 
 def cmd_prepare(args) -> int:
-    if os.environ.get("HELPERS_PREPARED") == "1":  # helpers.render.PREPARED, without its imports
+    from helpers.render import PREPARED
+
+    if os.environ.get(PREPARED) == "1":
         print("prepare: already done by `python -m helpers build`")
         return 0
     from helpers import prerender

@@ -39,13 +39,14 @@ def _fingerprint() -> bytes:
 
 
 def keys(processed_dir: Path, waves) -> dict[int, str]:
-    """The key of each wave's estimates: its processed data, the codebook, settings and code."""
+    """The key of each wave's estimates: its processed data (by its manifest, which names the raw
+    file's SHA-256 and the ingest code that made it: no notebook reads the respondents to check
+    them), the codebook, settings and code."""
     common = _fingerprint()
     out = {}
     for w in waves:
-        p = ingest.processed_paths(processed_dir, w)
         h = hashlib.sha256(common)
-        h.update(p["data"].read_bytes())
+        h.update(ingest.processed_paths(processed_dir, w)["manifest"].read_bytes())
         out[w] = h.hexdigest()
     return out
 

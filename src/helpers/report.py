@@ -65,8 +65,7 @@ class Report:
             ingest.load_processed(self.wave, self.processed_dir)  # the message that says what to do
         # Estimates are computed once per build, for every notebook (helpers.precompute): the
         # runner passes ``estimates_dir`` and they must be there; by hand they are used if current
-        self._store = precompute.Estimates(self._waves, self.processed_dir, _resolve(estimates_dir, None)
-                                           if estimates_dir is not None else None, cb,
+        self._store = precompute.Estimates(self._waves, self.processed_dir, _resolve(estimates_dir, None), cb,
                                            required=estimates_dir is not None)
         self._estimates: dict[tuple, pd.DataFrame] = {}
         self.manifest = ingest.read_manifest(self.processed_dir, self.wave) or {}
