@@ -88,3 +88,13 @@ def test_real_2015_exhaustion_by_sector_names_only_reliable_groups(burnout_2015)
         if row.flag != estimate.FLAG_OK:
             assert not named, (name, row.flag, alt)
     assert len(table) == len(rows) + 1
+
+
+def test_table_cells_stay_as_written_in_the_language():
+    """1,830 respondents are "1.830" in Dutch: the table must not read that as the number 1.83."""
+    from helpers import i18n
+
+    md = i18n.pipe_table([{"Respondenten (n)": i18n.number(1830, "nl", 0), "Schatting": "55,2"},
+                          {"Respondenten (n)": i18n.number(1000, "nl", 0), "Schatting": "9%"}], "rr")
+    assert "1.830" in md and "1.000" in md and "55,2" in md
+    assert md.splitlines()[1].endswith(":|")  # right-aligned as asked

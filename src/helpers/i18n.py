@@ -91,3 +91,15 @@ def lower_first(text: str) -> str:
     if any(w[:1].isupper() and any(c.islower() for c in w) for w in text.split()[1:]):
         return text  # a name ('Vlaams Gewest'); a later acronym ('Indice OMS-5') is not one
     return text[:1].lower() + text[1:]
+
+
+def pipe_table(rows: list[dict], align: str) -> str:
+    """A Markdown pipe table of cells already written in the report's language (``align``: one
+    "l" or "r" per column). Cells stay text: tabulate would read the Dutch "1.830" (1,830
+    respondents) as the number 1.83 and print that."""
+    if not rows:
+        return ""
+    import pandas as pd
+
+    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True,
+                                          colalign=tuple({"l": "left", "r": "right"}[a] for a in align)) + "\n"

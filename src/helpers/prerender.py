@@ -59,12 +59,6 @@ def rel(target: Path, lang: str) -> str:
 
 
 # ---------------------------------------------------------------------- generated markdown
-def _pipe_table(rows: list[dict], align: str) -> str:
-    if not rows:
-        return ""
-    df = pd.DataFrame(rows)
-    return df.to_markdown(index=False, colalign=tuple({"l": "left", "r": "right"}[a] for a in align)) + "\n"
-
 
 def key_figures(store: Store, wave: int) -> str:
     lang = store.lang
@@ -85,7 +79,7 @@ def key_figures(store: Store, wave: int) -> str:
             t(lang, "book.keyfigures.previous"): "–" if prev is None else f"{fmt(prev.estimate)} ({int(prev.wave)})",
         })
     caption = t(lang, "book.keyfigures.caption", wave=wave)
-    return _pipe_table(rows, "llrrr") + f"\n: {caption}\n"
+    return i18n.pipe_table(rows, "llrrr") + f"\n: {caption}\n"
 
 
 def samples(store: Store) -> str:
@@ -105,7 +99,7 @@ def samples(store: Store) -> str:
             t(lang, "book.samples.data"): t(lang, "book.samples." + (
                 "missing" if not m else "synthetic" if m["synthetic"] else "real")),
         })
-    return _pipe_table(rows, "lllrrll") + f"\n: {t(lang, 'book.samples.caption')}\n"
+    return i18n.pipe_table(rows, "lllrrll") + f"\n: {t(lang, 'book.samples.caption')}\n"
 
 
 def breaks(lang: str) -> str:
@@ -124,7 +118,7 @@ def breaks(lang: str) -> str:
             t(lang, "book.breaks.comparable"): ", ".join(map(str, main)),
             t(lang, "book.breaks.apart"): ", ".join(map(str, apart)),
         })
-    return _pipe_table(rows, "lll") + f"\n: {t(lang, 'book.breaks.caption')}\n"
+    return i18n.pipe_table(rows, "lll") + f"\n: {t(lang, 'book.breaks.caption')}\n"
 
 
 def quality(store: Store) -> str:
@@ -141,7 +135,7 @@ def quality(store: Store) -> str:
                 pct = store.nonresponse(w, kind, name)
                 row[str(w)] = "–" if pct is None else i18n.percent(pct, lang, 1)
             rows.append(row)
-    return _pipe_table(rows, "l" + "r" * len(waves)) + f"\n: {t(lang, 'book.quality.caption')}\n"
+    return i18n.pipe_table(rows, "l" + "r" * len(waves)) + f"\n: {t(lang, 'book.quality.caption')}\n"
 
 
 def notice(store: Store) -> str:

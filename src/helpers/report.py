@@ -283,7 +283,7 @@ class Report:
             rows.append({h("indicator"): self._label(r.indicator, short=False),
                          h("estimate"): self._fmt(r.estimate, r.indicator), h("ci"): ci,
                          h("n"): i18n.number(r.n, self.lang, 0), h("flag"): t(self.lang, f"flags.{r.flag}")})
-        md = pd.DataFrame(rows).to_markdown(index=False, colalign=("left", "right", "right", "right", "left")) if rows else ""
+        md = i18n.pipe_table(rows, "lrrrl")
         cap = t(self.lang, "tables.key.cap", theme=self._theme(), wave=self.wave)
         self._publish(label, markdown=md, cap=cap, alt=None, table=self.published_table(tot))
 
@@ -519,8 +519,7 @@ class Report:
                          h("n"): f"{i18n.number(r.n_before, self.lang, 0)} / {i18n.number(r.n_after, self.lang, 0)}",
                          h("flag"): t(self.lang, f"flags.{r.flag}")})
         if rows:
-            md = pd.DataFrame(rows).to_markdown(index=False, colalign=("left", "left", "right", "right",
-                                                                         "right", "right", "left"))
+            md = i18n.pipe_table(rows, "llrrrrl")
         else:
             md = t(self.lang, "tables.rises.none", before=base, wave=self.wave)
         self._publish(label, markdown=md, cap=cap, alt=None, table=self.labelled_changes(rose[change_mod.COLUMNS]))
