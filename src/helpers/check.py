@@ -25,6 +25,9 @@ VAR = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
 REF = re.compile(r"(?<![\w.@])@((?:fig|tbl|sec)-[\w-]*\w)")
 ANCHOR = re.compile(r"\{#((?:fig|tbl|sec)-[\w-]+)[\s}]")
 CSV_LINK = re.compile(r"\]\(([^)\s]+\.csv)\)")
+# a span marked as written in a language, [text]{lang=fr} (a cited page's title): not the chapter's words
+OTHER_LANGUAGE = re.compile(r"\[[^\]]*\]\{[^}]*\blang=\"?([\w-]+)\"?[^}]*\}")
+WEB_ADDRESS = re.compile(r"https?://[^\s>)\]]+")
 OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$", re.M)
 
 
@@ -213,7 +216,8 @@ class Checker:
                     self.problem(f"{lang}: {c} uses {{{{< var {key} >}}}}, which _variables.yml does not define")
         foreign = _foreign_phrases(lang)
         for where, text in [*texts.items(), ("figure captions", "\n".join(captions))]:
-            body = VAR.sub(" ", EMBED.sub(" ", text))
+            body = OTHER_LANGUAGE.sub(lambda m: m.group(0) if m.group(1) == lang else " ", VAR.sub(" ", EMBED.sub(" ", text)))
+            body = WEB_ADDRESS.sub(" ", body)  # an address is not prose ("…/thuiswerken" in a French page)
             for phrase in foreign:
                 if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", body):
                     self.problem(f"{lang}: {where} contains {phrase!r} from the other language's catalogue")

@@ -35,7 +35,7 @@ def _jobs(p):
 def _grid_args(p):
     _waves(p)
     p.add_argument("--langs", nargs="+", metavar="LANG", help="languages (default: nl fr)")
-    p.add_argument("--themes", nargs="+", metavar="THEME", help="themes (default: all four)")
+    p.add_argument("--themes", nargs="+", metavar="THEME", help="themes, or source notebooks (default: all)")
     _jobs(p)
     p.add_argument("--force", action="store_true", help="execute even the jobs that are up to date")
 

@@ -331,3 +331,96 @@ def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
         ax.set_visible(False)
     _footnote(fig, notes)
     return fig
+
+
+# ---------------------------------------------------------------------- published figures of other sources
+BAND = "#E3EEF7"  # the survey's years behind a yearly series
+
+
+def _segment_style(x0, x1, m0, m1, breaks) -> str | None:
+    """How two neighbouring points of a series are joined: not at all across a break or a change of
+    measure, dotted across years without a published value, solid between consecutive years."""
+    if m0 != m1 or any(x0 < b <= x1 for b in breaks):
+        return None
+    return "-" if x1 - x0 == 1 else ":"
+
+
+def source_lines(lines: list[dict], *, ylabel: str, yformat, notes: list[str], breaks: list[int] = (),
+                 bands: list[int] = (), band_label: str | None = None) -> plt.Figure:
+    """Published yearly values (other sources), one line each: ``lines`` holds label and data
+    (year, value, measure, third_party). A value taken from a third party is an open marker; a
+    break is a vertical line, and no line joins its two sides; a line across years without a value
+    is dotted (nothing is interpolated: only the published points carry values). ``bands`` marks the
+    survey's years behind the series."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
+    years = [y for ln in lines for y in ln["data"]["year"]]
+    for w in bands:
+        if min(years) - 1 <= w <= max(years) + 1:
+            ax.axvspan(w - 0.4, w + 0.4, color=BAND, linewidth=0, zorder=0)
+    for b in breaks:
+        ax.axvline(b - 0.5, color=GREY, linewidth=1.2, linestyle=(0, (4, 3)), zorder=1)
+    markers = ["o", "s", "D", "^"]
+    for i, ln in enumerate(lines):
+        d = ln["data"].sort_values("year")
+        colour, marker = SERIES[i % len(SERIES)], markers[i % len(markers)]
+        x, v, m = d["year"].to_numpy(), d["value"].to_numpy(), d["measure"].to_numpy()
+        third = d["third_party"].to_numpy(dtype=bool)
+        for j in range(len(x) - 1):
+            style = _segment_style(x[j], x[j + 1], m[j], m[j + 1], breaks)
+            if style:
+                ax.plot(x[j:j + 2], v[j:j + 2], color=colour, linewidth=2 if style == "-" else 1.4,
+                        linestyle=style, zorder=2)
+        ax.scatter(x[~third], v[~third], color=colour, marker=marker, s=36, zorder=3)
+        ax.scatter(x[third], v[third], facecolor="white", edgecolor=colour, marker=marker, s=40, linewidth=1.6,
+                   zorder=3)
+        ax.plot([], [], color=colour, marker=marker, linewidth=2, label=ln["label"])
+    handles, labels = ax.get_legend_handles_labels()
+    if band_label and bands:
+        handles.append(matplotlib.patches.Patch(color=BAND, label=band_label))
+        labels.append(band_label)
+    ax.legend(handles, [textwrap.fill(x, 60) for x in labels], loc="upper left", frameon=True, fontsize=9.5)
+    top = max(float(ln["data"]["value"].max()) for ln in lines)
+    ax.set_ylim(0, top * (1.25 + 0.12 * len(labels)))
+    ax.yaxis.set_major_formatter(lambda y, _: yformat(y))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=10))
+    shown = [*years, *(w for w in bands if min(years) - 1 <= w <= max(years) + 1)]
+    ax.set_xlim(min(shown) - 0.8, max(shown) + 0.8)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="x", visible=False)
+    _footnote(fig, notes)
+    return fig
+
+
+def source_bars(t: pd.DataFrame, *, hue_order: list[str], xlabel: str, xformat, notes: list[str]) -> plt.Figure:
+    """Published values (other sources) as horizontal bars: rows ``label``, bars ``hue`` (a year or
+    a measure), values written at the end of each bar; a value taken from a third party is a
+    hatched bar."""
+    labels = list(dict.fromkeys(t["label"]))
+    n_hue = max(1, len(hue_order))
+    height = 0.8 / n_hue
+    fig, ax = plt.subplots(figsize=(WIDTH, min(MAX_HEIGHT - 1.2, 0.3 * len(labels) * n_hue + 0.35 * len(labels) + 1.4)))
+    top = float(t["value"].max())
+    handles = []
+    for k, h in enumerate(hue_order):
+        colour = [BLUE, VERMILLION, GREEN, INK][k % 4]
+        sub = t[t["hue"] == h].set_index("label")
+        for i, lab in enumerate(labels):
+            if lab not in sub.index:
+                continue
+            row = sub.loc[lab]
+            y = i + (k - (n_hue - 1) / 2) * height
+            third = bool(row["third_party"])
+            ax.barh(y, row["value"], height=height * 0.9, color="white" if third else colour, edgecolor=colour,
+                    hatch="///" if third else None, linewidth=1.2)
+            ax.text(row["value"] + top * 0.01, y, xformat(row["value"]), va="center", fontsize=9, color=INK)
+        handles.append(matplotlib.patches.Patch(facecolor=colour, edgecolor=colour, label=h))
+    ax.set_yticks(range(len(labels)), [textwrap.fill(x, 34) for x in labels], fontsize=9.5, linespacing=0.9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.18)
+    ax.xaxis.set_major_formatter(lambda x, _: xformat(x))
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    if n_hue > 1:
+        ax.legend(handles=handles, loc="lower right", frameon=True, fontsize=9.5)
+    _footnote(fig, notes)
+    return fig

@@ -15,18 +15,20 @@ Nothing here opens ``data/processed/``: a test holds it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from helpers import codebook as codebook_mod
-from helpers import config, edition, explorer, i18n, prose, provenance, workdir
+from helpers import config, edition, explorer, i18n, prose, provenance, reference, runner, sources, workdir
 from helpers import store as store_mod
 from helpers.i18n import t
 from helpers.store import Store
@@ -154,6 +156,23 @@ def rises(store: Store, wave: int) -> str:
     return "".join(f"- {item}\n" for item in items)
 
 
+def sources_table(lang: str) -> str:
+    """The methodology's table of the other sources the report shows, from their metadata."""
+    h = lambda k: t(lang, f"sources.table.{k}")  # noqa: E731
+    rows = []
+    for name, src in sources.load_all().items():
+        years = sorted(int(y) for y in src.published["year"].unique())
+        rows.append({
+            h("publisher"): src.meta["publisher"],
+            h("what"): f"{t(lang, f'sources.what.{name}')}. {t(lang, f'sources.population.{name}')}.",
+            h("years"): f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]),
+            # the link's text is the site: a whole address would not fit the PDF's column
+            h("address"): f"[{reference.short_address(src.meta['address']).split('/')[0]}]({src.meta['address']})",
+            h("updated"): i18n.long_date(dt.date.fromisoformat(str(src.meta["updated"])), lang),
+        })
+    return i18n.pipe_table(rows, "lllll") + f"\n: {t(lang, 'sources.table.caption')} {{#tbl-sources}}\n"
+
+
 def _cell(x) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
 
@@ -196,7 +215,17 @@ def figure_table(csv: Path, lang: str) -> str:
             t(lang, "tables.rises.change"): [f"{fmt(c, '', True)} ({i18n.interval(fmt(lo, '', True), fmt(hi, '', True))})"
                                              if _cell(c) else "–" for c, lo, hi in zip(d["change"], d["ci_low"], d["ci_high"])],
             h("unit"): d["unit"], h("flag"): d["flag_label"].map(_cell)})
-    else:  # a published reference table: its columns as they are
+    elif {"value", "unit", "origin", "address"} <= set(d.columns):  # another source's published values
+        s = lambda k: t(lang, f"sources.headers.{k}")  # noqa: E731
+        cols = {s("year"): d["year"].astype(str)}
+        for key, col in (("geo", "geo_label"), ("measure", "measure_label"), ("group", "group_label")):
+            if d[col].nunique() > 1:
+                cols[s(key)] = d[col]
+        cols[s("value")] = [reference.fmt(float(v), u, lang) for v, u in zip(d["value"], d["unit"])]
+        cols[s("unit")] = d["unit_label"]
+        cols[s("origin")] = d["origin_label"]
+        table = pd.DataFrame(cols)
+    else:  # a table of another shape: its columns as they are
         table = d.map(lambda x: i18n.number(x, lang, 0) if isinstance(x, float) and x == int(x) else _cell(x))
     table = table.loc[:, [c for c in table.columns if table[c].astype(str).str.len().gt(0).any()]]
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
@@ -210,6 +239,24 @@ def figure_table(csv: Path, lang: str) -> str:
             f'<div class="table-responsive" tabindex="0" role="region" aria-label="{summary}">\n'
             f'<table class="table table-sm">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n'
             f'</div>\n</details>\n```\n')
+
+
+def figure_sources(csv: Path, lang: str) -> str:
+    """Under a figure of other sources, in the page and the PDF: every citation its values come
+    from, with its address (read from the CSV the figure publishes). Empty for a survey figure."""
+    d = pd.read_csv(csv, keep_default_na=False, dtype=str)
+    if not {"publisher", "reproduces", "title", "address", "origin"} <= set(d.columns):
+        return ""
+    cites = d.drop_duplicates(["address", "title"])
+
+    def md(text: str) -> str:
+        return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+
+    # a title is printed in its own language, marked so (a screen reader reads it in that language)
+    items = [md(c.publisher) + (f", [“{md(c.title)}”]{{lang={c.title_lang}}}" if c.title else "") + f", <{c.address}>"
+             + (f" ({t(lang, 'sources.third_party_mark', publisher=md(c.reproduces))})" if c.origin == "third_party" else "")
+             for c in cites.itertuples()]
+    return f"\n::: {{.figure-sources}}\n{t(lang, 'sources.sources_under')}: " + "; ".join(items) + ".\n:::\n"
 
 
 def figure_block(build_dir: Path, lang: str, theme: str, figure: str, waves: list[int]) -> str:
@@ -227,8 +274,9 @@ def figure_block(build_dir: Path, lang: str, theme: str, figure: str, waves: lis
         if not figure.startswith("fig-"):  # a table is its own text
             return embed + (f"\n::: {{.content-visible when-format=\"html\"}}\n"
                             f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n")
-        table = figure_table(Path(build_dir) / "tables" / str(w) / lang / theme / f"{figure}-{w}.csv", lang)
-        return (f"::: {{.figure-scroll}}\n{embed}:::\n\n"
+        built = Path(build_dir) / "tables" / str(w) / lang / theme / f"{figure}-{w}.csv"
+        table = figure_table(built, lang)
+        return (f"::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(built, lang)}\n"
                 f"::: {{.content-visible when-format=\"html\"}}\n{table}\n"
                 f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n")
 
@@ -250,7 +298,7 @@ def _labels_by_wave(build_dir: Path, lang: str, theme: str) -> dict[int, list[st
 
 # Modules that write the book's inputs: a change to any of them rewrites the inputs.
 WRITERS = ("prerender.py", "prose.py", "store.py", "explorer.py", "i18n.py", "codebook.py", "config.py",
-           "edition.py", "provenance.py")
+           "edition.py", "provenance.py", "reference.py", "sources.py")
 
 
 def _inputs_key(build_dir: Path) -> str:
@@ -262,8 +310,8 @@ def _inputs_key(build_dir: Path) -> str:
     tables = build_dir / "tables"
     outputs = [*(build_dir / "executed").glob("*/*/*.json"), *tables.glob("*/*/*/estimates-*.csv"),
                *tables.glob("*/*/*/sample-*.json"), *tables.glob("*/*/*/changes-*.csv")]
-    reference = sorted((config.DATA / "reference").glob("**/*.csv"))  # the colophon's sources
-    for f in [*(here / n for n in WRITERS), *sorted(conf), *sorted(outputs), *reference]:
+    # the reference tables: the colophon, the sources table and the quoted values read them
+    for f in [*(here / n for n in WRITERS), *sorted(conf), *sorted(outputs), *sources.files()]:
         h.update(str(f.relative_to(build_dir) if f.is_relative_to(build_dir) else f.name).encode())
         h.update(f.read_bytes())
     h.update(provenance.code_version().encode())  # the colophon and footer name it
@@ -295,12 +343,14 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
             prov = provenance.provenance(store.samples)
             workdir.write_text(provenance.path(build_dir), json.dumps(prov, indent=1, ensure_ascii=False) + "\n")
         values[lang] = prose.variables(store, wave)
+        values[lang]["ref"] = reference.variables(lang)
         out = quarto_dir(build_dir, lang)
         files = {"keyfigures.qmd": key_figures(store, wave), "samples.qmd": samples(store),
                  "breaks.qmd": breaks(lang), "quality.qmd": quality(store), "notice.qmd": notice(store),
                  "explorer.qmd": explorer.page(store), "rises.qmd": rises(store, wave),
+                 "sources.qmd": sources_table(lang),
                  "cover.typ": edition.cover(lang, prov), "colophon.typ": edition.colophon(lang, prov)}
-        for theme in cb.themes:
+        for theme in [*cb.themes, *runner.source_notebooks()]:
             by_wave = _labels_by_wave(build_dir, lang, theme)
             for label in by_wave.get(wave, []):
                 figure = label[: -len(f"-{wave}")]

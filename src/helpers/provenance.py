@@ -31,10 +31,12 @@ CODE_PARTS = ("src", "notebooks", "requirements.txt", "pyproject.toml", "data/co
 
 def inputs(samples: dict) -> list[dict]:
     """The raw inputs: each survey wave's file (from the notebooks' sample facts) and each
-    reference table, with its SHA-256."""
+    reference table and its metadata (data/reference/<source>/), with its SHA-256."""
+    from helpers import sources
+
     out = [{"kind": "survey", "wave": int(w), "file": Path(s["source"]).name, "sha256": s["source_sha256"]}
            for w, s in sorted(samples.items())]
-    for path in sorted((config.DATA / "reference").glob("**/*.csv")):
+    for path in sources.files():
         out.append({"kind": "reference", "wave": None, "file": path.relative_to(config.DATA).as_posix(),
                     "sha256": surveyfile.sha256(path)})
     return out

@@ -15,6 +15,7 @@ figures, alt texts, CSV files, the store and the prose all print the same publis
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -28,7 +29,6 @@ from helpers.errors import PipelineError
 from helpers.i18n import lower_first, t
 
 METADATA_KEY = "helpers"
-REFERENCE_CSV = "riziv_invalidity_mental_health.csv"
 CUBE = "estimates-{wave}.csv"        # the theme's cube in its tables folder
 SAMPLE = "sample-{wave}.json"        # the wave's sample facts, as the theme's notebook saw them
 CHANGES = "changes-{wave}.csv"       # the theme's changes since every earlier comparable wave
@@ -46,6 +46,25 @@ def _resolve(path, default: Path) -> Path:
         return default
     p = Path(path)
     return p if p.is_absolute() else config.ROOT / p
+
+
+def publish(label: str, wave: int, tables_dir: Path | None, *, svg: str | None = None,
+            markdown: str | None = None, cap: str, alt: str | None, table: pd.DataFrame | None) -> None:
+    """Display a figure or table as the cell's only output, with its caption and alt text in the
+    output's metadata (the runner moves them into the cell's options); write its CSV. Without a
+    table the output is a note that the figure does not apply to this wave: the runner leaves it
+    out of the wave's figures (nothing embeds it)."""
+    final = f"{label}-{wave}"
+    if tables_dir is not None and table is not None:
+        tables_dir.mkdir(parents=True, exist_ok=True)
+        table.to_csv(tables_dir / f"{final}.csv", index=False, encoding="utf-8", lineterminator="\n")
+    meta = {METADATA_KEY: {"label": label, "cap": cap, "alt": alt, "absent": table is None}}
+    from IPython.display import SVG, Markdown, display
+
+    if svg is not None:
+        display(SVG(data=svg), metadata=meta)
+    else:
+        display(Markdown(markdown), metadata=meta)
 
 
 class Report:
@@ -221,22 +240,16 @@ class Report:
         (self.tables_dir / SAMPLE.format(wave=self.wave)).write_text(
             json.dumps(self.sample(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
-    def _publish(self, label: str, *, svg: str | None = None, markdown: str | None = None,
-                 cap: str, alt: str | None, table: pd.DataFrame | None) -> None:
-        """Display the figure or table with its caption and alt text; write its CSV. Without a
-        table the output is a note that the figure does not apply to this wave: the runner leaves
-        it out of the wave's figures (nothing embeds it)."""
-        final = f"{label}-{self.wave}"
-        if self.tables_dir is not None and table is not None:
-            self.tables_dir.mkdir(parents=True, exist_ok=True)
-            table.to_csv(self.tables_dir / f"{final}.csv", index=False, encoding="utf-8", lineterminator="\n")
-        meta = {METADATA_KEY: {"label": label, "cap": cap, "alt": alt, "absent": table is None}}
-        from IPython.display import SVG, Markdown, display
+    def _publish(self, label: str, **kwargs) -> None:
+        publish(label, self.wave, self.tables_dir, **kwargs)
 
-        if svg is not None:
-            display(SVG(data=svg), metadata=meta)
-        else:
-            display(Markdown(markdown), metadata=meta)
+    @functools.cached_property
+    def sources(self):
+        """The figures of other published sources (helpers.reference) this theme's chapter shows;
+        drawn for the edition's wave only (they do not change with the survey's wave)."""
+        from helpers import reference
+
+        return reference.SourceFigures(self.wave, self.lang, tables_dir=self.tables_dir)
 
     def _no_data_figure(self, label, cap):
         import matplotlib.pyplot as plt
@@ -523,33 +536,6 @@ class Report:
         else:
             md = t(self.lang, "tables.rises.none", before=base, wave=self.wave)
         self._publish(label, markdown=md, cap=cap, alt=None, table=self.labelled_changes(rose[change_mod.COLUMNS]))
-
-    def reference_figure(self, label: str, csv=None) -> None:
-        """Published RIZIV/INAMI counts of long-term incapacity for depression and burn-out."""
-        path = _resolve(csv, config.DATA / "reference" / REFERENCE_CSV)
-        ref = pd.read_csv(path)
-        be = ref[ref.region == "Belgium"].set_index("year_end")
-        measures = ["depression", "burnout", "depression_and_burnout"]
-        long = be[measures].reset_index().melt(id_vars="year_end", var_name="measure", value_name="persons").dropna()
-        names = {m: t(self.lang, f"figures.reference.{m}") for m in measures}
-        import matplotlib.pyplot as plt
-        import seaborn as sns
-
-        fig, ax = plt.subplots(figsize=(figures.WIDTH, 3.4))
-        sns.barplot(long.assign(measure=long.measure.map(names)), x="year_end", y="persons", hue="measure",
-                    hue_order=[names[m] for m in measures], ax=ax,
-                    palette=[figures.BLUE, figures.VERMILLION, figures.GREEN])
-        ax.set_xlabel("")
-        ax.set_ylabel(t(self.lang, "figures.reference.persons"))
-        ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, self.lang, 0))
-        ax.legend(title="", loc="upper left")
-        sources = "; ".join(sorted(set(be["source"])))
-        figures._footnote(fig, [t(self.lang, "figures.reference.source", sources=sources)])
-        summary = "; ".join(f"{int(r.year_end)}: {names[r.measure].lower()} {i18n.number(r.persons, self.lang, 0)}"
-                            for r in long.sort_values(["year_end", "measure"]).itertuples())
-        alt = t(self.lang, "figures.reference.alt", summary=summary)
-        table = long.assign(measure=long.measure.map(names)).rename(columns={"year_end": "year"})
-        self._publish(label, svg=figures.to_svg(fig), cap=t(self.lang, "figures.reference.cap"), alt=alt, table=table)
 
 
 def context(theme: str, wave, lang: str, processed_dir=None, tables_dir=None, estimates_dir=None) -> Report:

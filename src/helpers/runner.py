@@ -1,4 +1,6 @@
-"""The notebook grid: every theme x wave x language executed by papermill, in parallel, cached.
+"""The notebook grid: every theme x wave x language executed by papermill, in parallel, cached;
+and the notebooks of chapters made of other sources only (``report.source_notebooks``), once per
+language for the edition's wave.
 
 A job is skipped when nothing it depends on changed: the notebook (its content, and like make its
 modification time, so ``touch`` forces a re-run), the ``helpers`` code, the processed data, the
@@ -86,10 +88,11 @@ NOT_NOTEBOOK_CODE = frozenset({"__main__.py", "cli.py", "prerender.py", "prose.p
 
 def shared_fingerprint(paths: Paths) -> str:
     """What every job depends on: code, configuration, data, pinned requirements."""
+    from helpers import sources
+
     code = [p for p in (config.ROOT / "src" / "helpers").glob("*.py") if p.name not in NOT_NOTEBOOK_CODE]
     conf = [*config.CODEBOOK_DIR.glob("*.yaml"), *(config.DATA / "i18n").glob("*.yaml"),
-            config.DATA / "settings.yaml", *(config.DATA / "reference").glob("*.csv"),
-            config.ROOT / "requirements.txt"]
+            config.DATA / "settings.yaml", *sources.files(), config.ROOT / "requirements.txt"]
     data = [*paths.processed.glob("*.parquet"), *paths.processed.glob("*.json")]
     return hashlib.sha256("|".join([_hash_files(code), _hash_files(conf), _hash_files(data)]).encode()).hexdigest()
 
@@ -349,16 +352,27 @@ class RunResult:
     skipped: list[Job]
 
 
+def source_notebooks() -> list[str]:
+    """Notebooks of chapters made of other published sources only (settings ``report.source_notebooks``)."""
+    return list(config.settings()["report"].get("source_notebooks") or [])
+
+
 def grid(waves=None, langs=None, themes=None) -> list[Job]:
+    """The jobs: every theme x wave x language, and every source notebook x language for the
+    edition's wave (when the run covers that wave)."""
     from helpers import codebook, i18n
 
     cb = codebook.load()
     waves = [cb.check_wave(w) for w in (waves or cb.wave_names())]
     langs = [i18n.check_lang(x) for x in (langs or i18n.languages())]
+    known = [*cb.themes, *source_notebooks()]
     for th in themes or []:
-        if th not in cb.themes:
-            raise PipelineError(f"unknown theme {th!r}", expected="one of " + ", ".join(cb.themes))
-    return [Job(th, w, lang) for th in (themes or cb.themes) for w in waves for lang in langs]
+        if th not in known:
+            raise PipelineError(f"unknown theme {th!r}", expected="one of " + ", ".join(known))
+    edition = int(config.settings()["report"]["wave"])
+    chosen = themes or known
+    return ([Job(th, w, lang) for th in cb.themes if th in chosen for w in waves for lang in langs]
+            + [Job(n, edition, lang) for n in source_notebooks() if n in chosen and edition in waves for lang in langs])
 
 
 def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: bool = False,
@@ -386,8 +400,9 @@ def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: 
 
 def _check_inputs(todo_grid: list[Job], paths: Paths) -> None:
     """Stop before any notebook starts when one would fail for want of a notebook or of data."""
-    from helpers import ingest
+    from helpers import ingest, sources
 
+    sources.load_all()  # a bad reference table stops the build here, before any notebook runs
     for job in todo_grid:
         if not paths.notebook(job).exists():
             raise PipelineError("notebook is missing", file=paths.notebook(job))

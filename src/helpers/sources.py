@@ -7,8 +7,10 @@ Each source is a folder with two files:
   names the citation (in ``source.yaml``) where the value was read;
 * ``source.yaml``: publisher, title, address, what it measures, population, licence, when the table
   was last updated, its geographies, its measures (with their unit; ``publish: false`` keeps a
-  measure out of the report), breaks in series, and the citations (publisher, title, address,
-  ``origin``: ``publisher`` or ``third_party``).
+  measure out of the report), breaks in series (``kind: caveat`` for a note on a year that does
+  not cut the series), and the citations (publisher, title, address,
+  ``origin``: ``publisher`` or ``third_party``, and for a third party whose figures it ``reproduces``; the page's ``title``
+  with its ``lang``, where it has one).
 
 Texts for readers (the source's name, what it measures, labels of measures, groups, units, breaks)
 are in the catalogues ``data/i18n/<lang>.yaml`` under ``sources``.
@@ -39,8 +41,9 @@ META_FILE = "source.yaml"
 ORIGINS = ("publisher", "third_party")
 META_FIELDS = ("publisher", "title", "address", "what", "population", "licence", "updated", "geo", "measures",
                "citations")
-CITATION_FIELDS = ("publisher", "title", "url", "origin")
+CITATION_FIELDS = ("publisher", "url", "origin")  # and the page's title where it has one
 TOTAL = "total"
+TITLE_LANGS = ("nl", "fr", "de", "en", "it")  # a cited page's title is printed in its own language
 URL = re.compile(r"^https?://\S+$")
 
 
@@ -115,6 +118,8 @@ def _check_meta(name: str, meta, path: Path) -> dict:
     for b in meta.get("breaks") or []:
         if not isinstance(b, dict) or not {"id", "year", "measures"} <= set(b):
             bad(f"break {b!r} needs an id, a year and its measures")
+        if b.get("kind", "break") not in ("break", "caveat"):
+            bad(f"break {b['id']!r} has kind {b['kind']!r}", "break (the series is cut) or caveat (a note on the year)")
         unknown = [m for m in b["measures"] if m not in meta["measures"]]
         if unknown:
             bad(f"break {b['id']!r} names unknown measure(s) {', '.join(unknown)}", "measures listed under measures")
@@ -126,6 +131,12 @@ def _check_meta(name: str, meta, path: Path) -> dict:
                 bad(f"citation {key!r} has no {f}", "every field of " + ", ".join(CITATION_FIELDS))
         if c["origin"] not in ORIGINS:
             bad(f"citation {key!r} has origin {c['origin']!r}", "one of " + ", ".join(ORIGINS))
+        if c["origin"] == "third_party" and not c.get("reproduces"):
+            bad(f"citation {key!r} is a third party's page but does not say whose figures it reproduces",
+                "reproduces: <the original publisher>")
+        if c.get("title") and c.get("lang") not in TITLE_LANGS:
+            bad(f"citation {key!r} has a title but not its language ({c.get('lang')!r})",
+                "lang: one of " + ", ".join(TITLE_LANGS) + " (readers' software reads the title in it)")
         if not URL.match(str(c["url"])):
             bad(f"citation {key!r} has the address {c['url']!r}", "a web address, http(s)://…")
     for lang in i18n.languages():
