@@ -17,7 +17,7 @@ def build(*args, path=None):
 def test_no_render_stops_after_the_notebooks(published):
     r = build("--no-render")
     assert r.returncode == 0, r.stderr
-    assert "all 32 up to date" in r.stdout and "--no-render" in r.stdout
+    assert "all 34 up to date" in r.stdout and "--no-render" in r.stdout
 
 
 def test_missing_quarto_is_explained(published, tmp_path):

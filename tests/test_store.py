@@ -95,7 +95,7 @@ def test_the_store_has_the_figures_numbers_where_they_overlap(stored):
         for csv in sorted((stored / "tables").glob(f"*/{lang}/*/[ft][ib][gl]-*.csv")):
             fig = pd.read_csv(csv, keep_default_na=False, na_values={c: [""] for c in ("estimate", "ci_low", "ci_high")})
             if "estimate" not in fig.columns:
-                continue  # the reference figure (RIZIV counts) is not a survey estimate
+                continue  # a figure of another source (helpers.reference) is not a survey estimate
             fig = fig.rename(columns={"indicator": "indicator_label", "group_var": "breakdown_label",
                                       "group": "group_label", "flag": "flag_label"}).set_index(key)
             joined = fig.join(t.add_suffix("_store"), how="left")

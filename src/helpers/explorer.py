@@ -22,6 +22,7 @@ from helpers.store import Store, changes_path, store_path
 # the scripts the page loads, in order (all from the site itself)
 VENDOR = ("assets/vendor/d3-7.9.2/d3.min.js", "assets/vendor/plot-0.6.17/plot.umd.min.js")
 SCRIPT = "assets/explorer/explorer.js"
+SOURCES_SCRIPT = "assets/explorer/sources.js"
 STYLE = "assets/explorer/explorer.css"
 CONTROLS = ("theme", "indicator", "breakdown", "wave", "group", "compare")
 
@@ -133,5 +134,96 @@ def page(store: Store) -> str:
 
 ::: {{.content-visible when-format="typst"}}
 {w['pdf']}
+:::
+"""
+
+
+def sources_settings(lang: str) -> dict:
+    """The other sources' published values for the explorer: one series per source, measure,
+    breakdown and area type, with labels, formatted values and the page of each value."""
+    from helpers import reference, sources
+
+    out_sources, series = [], []
+    for name, src in sources.load_all().items():
+        out_sources.append({"code": name, "label": t(lang, f"sources.names.{name}"),
+                            "address": reference.short_address(src.meta["address"])})
+        table = reference.labelled(src, src.published, lang)
+        for (measure, breakdown), rows in table.groupby(["measure", "breakdown"], sort=False):
+            rows = rows.sort_values(["group", "geo", "year"], kind="stable")
+            label = t(lang, f"sources.measures.{measure}")
+            if breakdown != sources.TOTAL:
+                label += f" – {i18n.lower_first(t(lang, f'sources.breakdowns.{breakdown}'))}"
+            geos = sorted(set(rows["geo"]))
+            if breakdown == sources.TOTAL and len(geos) > 1 or geos != ["BE"] and breakdown == sources.TOTAL:
+                label += f" ({', '.join(t(lang, f'sources.geo.{g}') for g in geos)})"
+            found = src.breaks([measure])
+            breaks = [t(lang, f"sources.breaks.{b['id']}") for b in found]
+            break_years = [int(b["year"]) for b in found if b.get("kind", "break") == "break"]
+            series.append({
+                "key": f"{name}|{measure}|{breakdown}", "source": name, "label": label,
+                "unit": rows["unit_label"].iloc[0], "breaks": breaks, "break_years": break_years,
+                "rows": [{"year": int(r.year), "geo_label": r.geo_label,
+                          "group": r.group_label if breakdown != sources.TOTAL else r.geo_label,
+                          "group_label": r.group_label, "value": float(r.value),
+                          "text": reference.fmt(float(r.value), r.unit, lang), "origin_label": r.origin_label,
+                          "third_party": r.origin == reference.THIRD_PARTY, "publisher": r.publisher,
+                          "address": r.address, "title_lang": r.title_lang}
+                         for r in rows.itertuples()]})
+    words = dict(i18n.catalogue(lang)["sources"]["explorer"])
+    words["third_party"] = t(lang, "sources.notes.third_party")
+    words["headers"] = [t(lang, f"sources.headers.{k}") for k in ("year", "geo", "group", "value", "origin")] \
+        + [t(lang, "sources.explorer.page")]
+    # the charts' axes write numbers as the language does (1.000 / 1 000)
+    return {"sources": out_sources, "series": series, "words": words, "locale": f"{lang}-BE"}
+
+
+def sources_path(build_dir: Path, lang: str) -> Path:
+    """Every published value of the other sources, with labels and addresses (the explorer's download)."""
+    return Path(build_dir) / "store" / lang / "sources.csv"
+
+
+def write_sources(build_dir: Path, lang: str) -> None:
+    from helpers import reference, sources, workdir
+
+    parts = [reference.labelled(src, src.published, lang).assign(source=name)
+             for name, src in sources.load_all().items()]
+    import pandas as pd
+
+    table = pd.concat(parts, ignore_index=True)[["source", *reference.COLUMNS]]
+    workdir.write_text(sources_path(build_dir, lang), table.to_csv(index=False, lineterminator="\n"))
+
+
+def sources_section(lang: str) -> str:
+    """The explorer's section of other sources (website only): source and series, chart, notes, table."""
+    conf = sources_settings(lang)
+    w = conf["words"]
+    e = html.escape
+    data = json.dumps(conf, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    return f"""
+::: {{.content-visible when-format="html"}}
+## {w['title']} {{#sec-explorer-sources}}
+
+{w['intro']}
+
+```{{=html}}
+<div id="sources-explorer" class="explorer" lang="{lang}">
+<script type="application/json" id="sources-config">{data}</script>
+<form class="explorer-controls" aria-label="{e(w['controls'])}" onsubmit="return false">
+<div class="explorer-control"><label for="src-source">{e(w['source'])}</label><select id="src-source" name="source"></select></div>
+<div class="explorer-control"><label for="src-series">{e(w['series'])}</label><select id="src-series" name="series"></select></div>
+</form>
+<noscript><p>{e(w['noscript'])}</p></noscript>
+<section class="explorer-view" aria-labelledby="src-title">
+<h3 id="src-title" class="unnumbered explorer-title"></h3>
+<figure class="explorer-figure"><div id="src-chart" class="explorer-chart"></div>
+<figcaption id="src-summary" class="explorer-summary"></figcaption></figure>
+<p id="src-notes" class="explorer-notes"></p>
+<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="src-title"><div id="src-table"></div></div>
+</section>
+</div>
+<script src="{e(_url(config.ROOT / SOURCES_SCRIPT, lang))}"></script>
+```
+
+[{w['all_data']}]({_url(sources_path(config.ROOT / "build", lang), lang)}){{.csv-link}}
 :::
 """

@@ -256,7 +256,12 @@ def figure_sources(csv: Path, lang: str) -> str:
     items = [md(c.publisher) + (f", [“{md(c.title)}”]{{lang={c.title_lang}}}" if c.title else "") + f", <{c.address}>"
              + (f" ({t(lang, 'sources.third_party_mark', publisher=md(c.reproduces))})" if c.origin == "third_party" else "")
              for c in cites.itertuples()]
-    return f"\n::: {{.figure-sources}}\n{t(lang, 'sources.sources_under')}: " + "; ".join(items) + ".\n:::\n"
+    listed = "".join(f"- {x}\n" for x in items)
+    summary = html.escape(t(lang, "sources.sources_summary", count=len(items)))
+    # the page folds the list under the figure; the PDF prints it, small
+    return (f'\n::: {{.content-visible when-format="html"}}\n<details class="figure-sources"><summary>{summary}</summary>\n\n'
+            f'{listed}\n</details>\n:::\n\n::: {{.content-visible when-format="typst"}}\n'
+            f'::: {{.figure-sources typst:text:size="8pt"}}\n{t(lang, "sources.sources_under")}: ' + "; ".join(items) + ".\n:::\n:::\n")
 
 
 def figure_block(build_dir: Path, lang: str, theme: str, figure: str, waves: list[int]) -> str:
@@ -345,9 +350,10 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
         values[lang] = prose.variables(store, wave)
         values[lang]["ref"] = reference.variables(lang)
         out = quarto_dir(build_dir, lang)
+        explorer.write_sources(build_dir, lang)
         files = {"keyfigures.qmd": key_figures(store, wave), "samples.qmd": samples(store),
                  "breaks.qmd": breaks(lang), "quality.qmd": quality(store), "notice.qmd": notice(store),
-                 "explorer.qmd": explorer.page(store), "rises.qmd": rises(store, wave),
+                 "explorer.qmd": explorer.page(store) + explorer.sources_section(lang), "rises.qmd": rises(store, wave),
                  "sources.qmd": sources_table(lang),
                  "cover.typ": edition.cover(lang, prov), "colophon.typ": edition.colophon(lang, prov)}
         for theme in [*cb.themes, *runner.source_notebooks()]:
