@@ -283,3 +283,31 @@ def test_explorer_page_is_accessible(site, browser, lang, width):
         assert not bad, bad
     finally:
         v.close()
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_explorer_shows_every_value_of_another_source_with_its_page(site, browser, rendered, lang):
+    """The other sources' part: choosing a source and a series shows a chart and a table whose rows
+    are that series' published values (from data/reference/), each linked to the page it was read on."""
+    from helpers import reference, sources
+
+    v = Visit(browser, f"{site}/{lang}/chapters/{lang}/explorer.html")
+    try:
+        v.page.select_option("#src-source", "invalidity_mental_health_riziv")
+        v.page.select_option("#src-series", "invalidity_mental_health_riziv|invalidity_persons_depression_or_burnout|total")
+        rows = v.page.locator("#src-table tbody tr")
+        src = sources.get("invalidity_mental_health_riziv")
+        want = src.published.query("measure == 'invalidity_persons_depression_or_burnout' and breakdown == 'total'")
+        assert rows.count() == len(want)
+        cells = [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()] for i in range(rows.count())]
+        assert [(c[0], c[3]) for c in cells] == [(str(r.year), reference.fmt(r.value, r.unit, lang))
+                                                 for r in want.sort_values("year").itertuples()]
+        links = v.page.locator("#src-table tbody a")
+        assert {links.nth(i).get_attribute("href") for i in range(links.count())} == \
+            {src.citation(k)["url"] for k in want["source"]}
+        assert v.page.locator('#src-chart svg[role="img"][aria-labelledby="src-summary"]').count() == 1
+        assert str(len(want)) in v.page.locator("#src-summary").inner_text()
+        assert not v.errors and not v.failures
+        assert all(u.startswith(site) or u.startswith("data:") for u in v.requests)
+    finally:
+        v.close()

@@ -4,6 +4,7 @@ and the only thing the book reads after the notebooks (never data/processed/).""
 from __future__ import annotations
 
 import html
+import re
 import json
 import shutil
 import sys
@@ -212,11 +213,14 @@ def test_the_explorer_takes_every_word_from_the_catalogue(stored, cb):
 def test_the_explorer_loads_only_vendored_scripts_with_their_licences(stored):
     page = (prerender.quarto_dir(stored, "nl") / "explorer.qmd").read_text(encoding="utf-8")
     readme = (config.ROOT / "assets" / "vendor" / "README.md").read_text(encoding="utf-8")
-    for script in (*explorer.VENDOR, explorer.SCRIPT):
+    for script in (*explorer.VENDOR, explorer.SCRIPT, explorer.SOURCES_SCRIPT):
         assert f'src="../../{script}"' in page
         assert (config.ROOT / script).is_file()
     for folder in (config.ROOT / "assets" / "vendor").iterdir():
         if folder.is_dir():
             assert (folder / "LICENSE").is_file(), f"{folder.name} has no licence"
             assert f"`{folder.name}/`" in readme, f"{folder.name} is not listed in assets/vendor/README.md"
-    assert "http://" not in page and "https://" not in page
+    # nothing loaded from another host (the other sources' addresses are links a reader may follow)
+    assert not re.search(r'\b(src|href)="https?://', page) and "@import" not in page
+    assert re.findall(r'<script src="([^"]+)"', page) == [f"../../{s}" for s in (*explorer.VENDOR, explorer.SCRIPT,
+                                                                                explorer.SOURCES_SCRIPT)]

@@ -66,9 +66,7 @@
         color: groups.length > 1 && years.length > 1 ? { legend: true, range: ["#0072B2", "#D55E00", "#007A5E", "#1A1A1A"] } : { range: ["#0072B2"] },
         marks: marks.concat([Plot.ruleY([0])])
       });
-      svg.setAttribute("role", "img");
-      svg.setAttribute("aria-label", s.label);
-      chart.append(svg);
+      chart.append(window.explorerLabelled(svg, "src-summary"));
     }
     el("src-summary").textContent = fill(W.summary, { series: s.label, count: rows.length,
       first: years[0], last: years[years.length - 1] });
