@@ -244,6 +244,9 @@ def test_quoted_values_are_the_tables(prepared_book):
         for name, src in sources.load_all().items():
             assert src.meta["address"] in table and i18n.t(lang, f"sources.what.{name}") in table
         assert "{#tbl-sources}" in table
+        # the columns' shares of the PDF's width, from the dashes under the header
+        separator = table.split("\n")[1]
+        assert [len(c.strip(":")) for c in separator.strip("|").split("|")] == [14, 44, 12, 16, 14]
 
 
 def test_the_explorer_has_every_published_value():

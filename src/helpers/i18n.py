@@ -93,13 +93,20 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def pipe_table(rows: list[dict], align: str) -> str:
+def pipe_table(rows: list[dict], align: str, widths: list[int] | None = None) -> str:
     """A Markdown pipe table of cells already written in the report's language (``align``: one
     "l" or "r" per column). Cells stay text: tabulate would read the Dutch "1.830" (1,830
-    respondents) as the number 1.83 and print that."""
+    respondents) as the number 1.83 and print that. ``widths`` (percentages) sets the columns'
+    share of the page: Pandoc reads them from the dashes under the header of a table with long
+    cells (otherwise from the longest cell, which starves the short columns in the PDF)."""
     if not rows:
         return ""
     import pandas as pd
 
-    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True,
-                                          colalign=tuple({"l": "left", "r": "right"}[a] for a in align)) + "\n"
+    text = pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True,
+                                          colalign=tuple({"l": "left", "r": "right"}[a] for a in align))
+    if widths:
+        lines = text.split("\n")
+        lines[1] = "|" + "|".join((":" + "-" * w if a == "l" else "-" * w + ":") for a, w in zip(align, widths)) + "|"
+        text = "\n".join(lines)
+    return text + "\n"

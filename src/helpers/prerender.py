@@ -101,7 +101,7 @@ def samples(store: Store) -> str:
             t(lang, "book.samples.data"): t(lang, "book.samples." + (
                 "missing" if not m else "synthetic" if m["synthetic"] else "real")),
         })
-    return i18n.pipe_table(rows, "lllrrll") + f"\n: {t(lang, 'book.samples.caption')}\n"
+    return i18n.pipe_table(rows, "lllrrll", widths=[7, 24, 16, 15, 11, 16, 11]) + f"\n: {t(lang, 'book.samples.caption')}\n"
 
 
 def breaks(lang: str) -> str:
@@ -168,9 +168,10 @@ def sources_table(lang: str) -> str:
             h("years"): f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]),
             # the link's text is the site: a whole address would not fit the PDF's column
             h("address"): f"[{reference.short_address(src.meta['address']).split('/')[0]}]({src.meta['address']})",
-            h("updated"): i18n.long_date(dt.date.fromisoformat(str(src.meta["updated"])), lang),
+            h("updated"): dt.date.fromisoformat(str(src.meta["updated"])).isoformat(),
         })
-    return i18n.pipe_table(rows, "lllll") + f"\n: {t(lang, 'sources.table.caption')} {{#tbl-sources}}\n"
+    return (i18n.pipe_table(rows, "lllll", widths=[14, 44, 12, 16, 14])
+            + f"\n: {t(lang, 'sources.table.caption')} {{#tbl-sources}}\n")
 
 
 def _cell(x) -> str:
