@@ -139,6 +139,26 @@ def test_copy_of_the_project_passes(project, prepared):
     assert problems(project, prepared) == []
 
 
+def test_the_check_knows_the_occupational_risks_chapter(project, prepared):
+    """The chapter of other sources is checked like the others: listed by both profiles, its
+    figures embedded with their CSV, its quoted values in _variables.yml, its words in its language."""
+    for lang in i18n.languages():
+        listed = bookcheck.book_files(yaml.safe_load((project / f"_quarto-{lang}.yml").read_text())["book"])
+        assert f"chapters/{lang}/occupational_risks.qmd" in listed
+    p = project / "_quarto-fr.yml"
+    p.write_text(p.read_text().replace("    - chapters/fr/occupational_risks.qmd\n", ""))
+    add(project, "chapters/nl/occupational_risks.qmd",
+        "{{< var nl.ref.accidents_accepted.y1999.BE.place.workplace >}} en @fig-occ-nope-2024.\n\n"
+        "{{< embed ../../build/executed/2024/nl/occupational_risks.ipynb#fig-occ-accidents-2024 >}}\n\n"
+        "Accidents du travail en 2015.")
+    found = problems(project, prepared)
+    assert any("profiles list different chapters" in x for x in found)
+    assert any("nl.ref.accidents_accepted.y1999.BE.place.workplace" in x and "does not define" in x for x in found)
+    assert any("@fig-occ-nope-2024" in x for x in found)
+    assert any("label fig-occ-accidents-2024 occurs twice" in x for x in found)
+    assert any("occupational_risks.qmd contains" in x and "other language" in x for x in found)
+
+
 def test_missing_chapter_in_one_language(project, prepared):
     (project / "chapters" / "fr" / "burnout.qmd").unlink()
     found = problems(project, prepared)
