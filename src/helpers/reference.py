@@ -253,9 +253,9 @@ class SourceFigures:
         return codebook.load().wave_names()
 
 
-def context(wave, lang: str, tables_dir=None, **_ignored) -> SourceFigures:
-    """The entry point of a notebook made of other sources only (the runner's parameters are the
-    theme notebooks'; the processed data and estimates are not needed)."""
+def context(wave, lang: str, tables_dir=None) -> SourceFigures:
+    """The entry point of a notebook made of other sources only (it gets the theme notebooks'
+    parameters from the runner, and needs neither the processed data nor the estimates)."""
     return SourceFigures(wave, lang, tables_dir=None if tables_dir is None else
                          (Path(tables_dir) if Path(tables_dir).is_absolute() else config.ROOT / tables_dir))
 
