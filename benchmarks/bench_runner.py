@@ -2,7 +2,8 @@
 
 Run by hand from the repository root (needs data/processed; run `python -m helpers ingest`):
     python benchmarks/bench_runner.py
-Measures on the full grid (4 themes x 4 waves x 2 languages = 32 notebooks), in this order:
+Measures on the full grid (4 themes x 4 waves x 2 languages, and the occupational-risks notebook
+for the edition's wave in 2 languages: 34 notebooks), in this order:
 clean runner run, no-op run (the CLI, process start included), run after touching one notebook
 (8 jobs), and the serial papermill CLI loop. Builds go to benchmarks/_work/ (ignored by git).
 """
@@ -32,7 +33,11 @@ def main() -> None:
     shutil.rmtree(WORK / "serial", ignore_errors=True)
     env = {**os.environ, "EWCS_BUILD_DIR": str(WORK / "build")}
     cli = [sys.executable, "-m", "helpers", "run"]
-    rows = [("runner, clean (32 jobs)", timed(cli, env))]
+    sys.path.insert(0, str(ROOT / "src"))
+    from helpers import runner
+
+    jobs = runner.grid()
+    rows = [(f"runner, clean ({len(jobs)} jobs)", timed(cli, env))]
     rows.append(("runner, no change (0 jobs, process start included)", timed(cli, env)))
     nb = ROOT / "notebooks" / "burnout.ipynb"
     st = nb.stat()
@@ -46,18 +51,15 @@ def main() -> None:
     serial_env = {**os.environ, "EWCS_BUILD_DIR": str(WORK / "serial-build")}
     shutil.rmtree(WORK / "serial-build", ignore_errors=True)
     t0 = time.perf_counter()
-    for theme in ("psychosocial_risks", "mental_health", "covid_impact", "burnout"):
-        for wave in (2010, 2015, 2021, 2024):
-            for lang in ("nl", "fr"):
-                out = WORK / "serial" / str(wave) / lang
-                out.mkdir(parents=True, exist_ok=True)
-                subprocess.run(["papermill", f"notebooks/{theme}.ipynb", str(out / f"{theme}.ipynb"),
-                                "-p", "wave", str(wave), "-p", "lang", lang, "-p", "tables_dir", str(out / theme),
-                                "-k", "python3", "--no-progress-bar"],
-                               cwd=ROOT, env=serial_env, check=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    for job in jobs:  # the same notebooks as the runner's
+        out = WORK / "serial" / str(job.wave) / job.lang
+        out.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["papermill", f"notebooks/{job.theme}.ipynb", str(out / f"{job.theme}.ipynb"),
+                        "-p", "wave", str(job.wave), "-p", "lang", job.lang, "-p", "tables_dir", str(out / job.theme),
+                        "-k", "python3", "--no-progress-bar"],
+                       cwd=ROOT, env=serial_env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     serial = time.perf_counter() - t0
-    rows.append(("serial papermill CLI loop (32 jobs)", serial))
+    rows.append((f"serial papermill CLI loop ({len(jobs)} jobs)", serial))
     print(f"{dt.date.today()} · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
     print("| run | seconds | vs serial loop |")
     print("|---|---|---|")
