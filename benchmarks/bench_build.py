@@ -90,7 +90,7 @@ def main() -> None:
         if scale != 1:
             t_synth, m_synth, _ = measured([*py, "synth", "--scale", f"{scale:g}"], clone)
         secs, mem, out = measured([*py, "build"], clone)
-        rows.append((scale, "clean build (synth, ingest, estimates, 32 notebooks, 2 languages + PDF)",
+        rows.append((scale, "clean build (synth, ingest, estimates, 34 notebooks, 2 languages + PDF)",
                      secs + t_synth, max(mem, m_synth)))
         secs, mem, out = measured([*py, "build"], clone)
         assert "nothing to render" in out, out[-2000:]
