@@ -154,10 +154,10 @@ def test_a_bad_reference_table_stops_the_build_before_any_notebook(tmp_path, pro
 
 # ---------------------------------------------------------------------- the figures
 def test_segments_join_only_what_may_be_joined():
-    assert figures._segment_style(2021, 2022, "a", "a", []) == "-"
-    assert figures._segment_style(2016, 2020, "a", "a", []) == ":"  # years without a value: dotted
-    assert figures._segment_style(2020, 2021, "a", "a", [2021]) is None  # a break
-    assert figures._segment_style(2017, 2018, "a", "b", []) is None  # another measure
+    assert figures.segment_style(2021, 2022, "a", "a", []) == "-"
+    assert figures.segment_style(2016, 2020, "a", "a", []) == ":"  # years without a value: dotted
+    assert figures.segment_style(2020, 2021, "a", "a", [2021]) is None  # a break
+    assert figures.segment_style(2017, 2018, "a", "b", []) is None  # another measure
 
 
 def _reference_figures(build: Path, lang: str) -> list[Path]:

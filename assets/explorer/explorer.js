@@ -244,8 +244,9 @@
     svg.querySelectorAll("[aria-description]").forEach(function (n) { n.removeAttribute("aria-description"); });
     return svg;
   }
-  // the other sources' part of the page (sources.js) labels its charts the same way
-  window.explorerLabelled = labelled;
+  // the other sources' part of the page (sources.js) fills its words and controls and labels its
+  // charts with the same functions
+  window.explorerShared = { fill: fill, options: options, labelled: labelled };
 
   // one row per group, an x axis in the rows' unit: the group names left of the plot on a wide
   // screen, above each row (over the whole width) on a phone

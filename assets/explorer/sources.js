@@ -8,17 +8,8 @@
   var el = function (id) { return document.getElementById(id); };
   var sourceSel = el("src-source"), seriesSel = el("src-series");
 
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? String(values[k]) : m; });
-  }
-  function options(sel, items, wanted) {
-    var keep = items.some(function (d) { return d.value === wanted; }) ? wanted : items.length ? items[0].value : "";
-    sel.replaceChildren.apply(sel, items.map(function (d) {
-      var o = document.createElement("option");
-      o.value = d.value; o.textContent = d.text; o.selected = d.value === keep;
-      return o;
-    }));
-  }
+  var shared = window.explorerShared;  // from explorer.js, loaded before this script
+  var fill = shared.fill, options = shared.options;
   var numberFormat = new Intl.NumberFormat(conf.locale);
   function number(x) { return numberFormat.format(x); }
   function seriesOf(source) { return conf.series.filter(function (s) { return s.source === source; }); }
@@ -66,7 +57,7 @@
         color: groups.length > 1 && years.length > 1 ? { legend: true, range: ["#0072B2", "#D55E00", "#007A5E", "#1A1A1A"] } : { range: ["#0072B2"] },
         marks: marks.concat([Plot.ruleY([0])])
       });
-      chart.append(window.explorerLabelled(svg, "src-summary"));
+      chart.append(shared.labelled(svg, "src-summary"));
     }
     el("src-summary").textContent = fill(W.summary, { series: s.label, count: rows.length,
       first: years[0], last: years[years.length - 1] });

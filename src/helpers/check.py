@@ -143,7 +143,7 @@ class Checker:
 
         edition = self.root / "_site" / lang
         foreign = _foreign_pattern(lang)
-        cited = _cited_patterns()
+        cited = _cited_texts()
         for page in sorted(edition.rglob("*.html")):
             where = f"{lang}: _site/{lang}/{page.relative_to(edition).as_posix()}"
             text = page.read_text(encoding="utf-8")
@@ -330,7 +330,7 @@ def _squash(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'")
 
 
-def _cited_patterns() -> list[str]:
+def _cited_texts() -> list[str]:
     """The titles and addresses of the pages other sources' values were read on: printed as they
     are, in their own language (a French newspaper's headline in the Dutch edition)."""
     from helpers import sources

@@ -138,43 +138,43 @@ def page(store: Store) -> str:
 """
 
 
-def sources_settings(lang: str) -> dict:
-    """The other sources' published values for the explorer: one series per source, measure,
-    breakdown and area type, with labels, formatted values and the page of each value."""
+def sources_settings(lang: str, table=None) -> dict:
+    """The other sources' published values for the explorer: one series per source, measure and
+    breakdown, with labels, formatted values and the page of each value. ``table``: the labelled
+    values (reference.all_labelled), when the caller has them already."""
     from helpers import reference, sources
 
-    out_sources, series = [], []
-    for name, src in sources.load_all().items():
-        out_sources.append({"code": name, "label": t(lang, f"sources.names.{name}"),
-                            "address": reference.short_address(src.meta["address"])})
-        table = reference.labelled(src, src.published, lang)
-        for (measure, breakdown), rows in table.groupby(["measure", "breakdown"], sort=False):
-            rows = rows.sort_values(["group", "geo", "year"], kind="stable")
-            label = t(lang, f"sources.measures.{measure}")
-            if breakdown != sources.TOTAL:
-                label += f" – {i18n.lower_first(t(lang, f'sources.breakdowns.{breakdown}'))}"
-            geos = sorted(set(rows["geo"]))
-            if breakdown == sources.TOTAL and len(geos) > 1 or geos != ["BE"] and breakdown == sources.TOTAL:
-                label += f" ({', '.join(t(lang, f'sources.geo.{g}') for g in geos)})"
-            found = src.breaks([measure])
-            breaks = [t(lang, f"sources.breaks.{b['id']}") for b in found]
-            break_years = [int(b["year"]) for b in found if b.get("kind", "break") == "break"]
-            series.append({
-                "key": f"{name}|{measure}|{breakdown}", "source": name, "label": label,
-                "unit": rows["unit_label"].iloc[0], "breaks": breaks, "break_years": break_years,
-                "rows": [{"year": int(r.year), "geo_label": r.geo_label,
-                          "group": r.group_label if breakdown != sources.TOTAL else r.geo_label,
-                          "group_label": r.group_label, "value": float(r.value),
-                          "text": reference.fmt(float(r.value), r.unit, lang), "origin_label": r.origin_label,
-                          "third_party": r.origin == reference.THIRD_PARTY, "publisher": r.publisher,
-                          "address": r.address, "title_lang": r.title_lang}
-                         for r in rows.itertuples()]})
+    table = reference.all_labelled(lang) if table is None else table
+    loaded = sources.load_all()
+    out_sources = [{"code": name, "label": t(lang, f"sources.names.{name}"),
+                    "address": reference.short_address(src.meta["address"])} for name, src in loaded.items()]
+    series = []
+    for (name, measure, breakdown), rows in table.groupby(["source", "measure", "breakdown"], sort=False):
+        rows = rows.sort_values(["group", "geo", "year"], kind="stable")
+        label = t(lang, f"sources.measures.{measure}")
+        if breakdown != sources.TOTAL:
+            label += f" – {i18n.lower_first(t(lang, f'sources.breakdowns.{breakdown}'))}"
+        geos = sorted(set(rows["geo"]))
+        if breakdown == sources.TOTAL and geos != ["BE"]:
+            label += f" ({', '.join(t(lang, f'sources.geo.{g}') for g in geos)})"
+        found = loaded[name].breaks([measure])
+        series.append({
+            "key": f"{name}|{measure}|{breakdown}", "source": name, "label": label,
+            "unit": rows["unit_label"].iloc[0], "breaks": [t(lang, f"sources.breaks.{b['id']}") for b in found],
+            "break_years": [int(b["year"]) for b in found if b.get("kind", "break") == "break"],
+            "rows": [{"year": int(r.year), "geo_label": r.geo_label,
+                      "group": r.group_label if breakdown != sources.TOTAL else r.geo_label,
+                      "group_label": r.group_label, "value": float(r.value),
+                      "text": reference.fmt(float(r.value), r.unit, lang), "origin_label": r.origin_label,
+                      "third_party": r.origin == reference.THIRD_PARTY, "publisher": r.publisher,
+                      "address": r.address, "title_lang": r.title_lang}
+                     for r in rows.itertuples()]})
     words = dict(i18n.catalogue(lang)["sources"]["explorer"])
     words["third_party"] = t(lang, "sources.notes.third_party")
     words["headers"] = [t(lang, f"sources.headers.{k}") for k in ("year", "geo", "group", "value", "origin")] \
         + [t(lang, "sources.explorer.page")]
     # the charts' axes write numbers as the language does (1.000 / 1 000)
-    return {"sources": out_sources, "series": series, "words": words, "locale": f"{lang}-BE"}
+    return {"sources": out_sources, "series": series, "words": words, "locale": i18n.catalogue(lang)["number"]["locale"]}
 
 
 def sources_path(build_dir: Path, lang: str) -> Path:
@@ -182,20 +182,9 @@ def sources_path(build_dir: Path, lang: str) -> Path:
     return Path(build_dir) / "store" / lang / "sources.csv"
 
 
-def write_sources(build_dir: Path, lang: str) -> None:
-    from helpers import reference, sources, workdir
-
-    parts = [reference.labelled(src, src.published, lang).assign(source=name)
-             for name, src in sources.load_all().items()]
-    import pandas as pd
-
-    table = pd.concat(parts, ignore_index=True)[["source", *reference.COLUMNS]]
-    workdir.write_text(sources_path(build_dir, lang), table.to_csv(index=False, lineterminator="\n"))
-
-
-def sources_section(lang: str) -> str:
+def sources_section(lang: str, table=None) -> str:
     """The explorer's section of other sources (website only): source and series, chart, notes, table."""
-    conf = sources_settings(lang)
+    conf = sources_settings(lang, table)
     w = conf["words"]
     e = html.escape
     data = json.dumps(conf, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")

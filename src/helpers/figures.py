@@ -337,7 +337,7 @@ def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
 BAND = "#E3EEF7"  # the survey's years behind a yearly series
 
 
-def _segment_style(x0, x1, m0, m1, breaks) -> str | None:
+def segment_style(x0, x1, m0, m1, breaks) -> str | None:
     """How two neighbouring points of a series are joined: not at all across a break or a change of
     measure, dotted across years without a published value, solid between consecutive years."""
     if m0 != m1 or any(x0 < b <= x1 for b in breaks):
@@ -366,7 +366,7 @@ def source_lines(lines: list[dict], *, ylabel: str, yformat, notes: list[str], b
         x, v, m = d["year"].to_numpy(), d["value"].to_numpy(), d["measure"].to_numpy()
         third = d["third_party"].to_numpy(dtype=bool)
         for j in range(len(x) - 1):
-            style = _segment_style(x[j], x[j + 1], m[j], m[j + 1], breaks)
+            style = segment_style(x[j], x[j + 1], m[j], m[j + 1], breaks)
             if style:
                 ax.plot(x[j:j + 2], v[j:j + 2], color=colour, linewidth=2 if style == "-" else 1.4,
                         linestyle=style, zorder=2)
@@ -402,7 +402,7 @@ def source_bars(t: pd.DataFrame, *, hue_order: list[str], xlabel: str, xformat, 
     top = float(t["value"].max())
     handles = []
     for k, h in enumerate(hue_order):
-        colour = [BLUE, VERMILLION, GREEN, INK][k % 4]
+        colour = SERIES[k % len(SERIES)]
         sub = t[t["hue"] == h].set_index("label")
         for i, lab in enumerate(labels):
             if lab not in sub.index:

@@ -178,10 +178,9 @@ def _cell(x) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
 
 
-def figure_table(csv: Path, lang: str) -> str:
+def figure_table(d: pd.DataFrame, lang: str) -> str:
     """The numbers of a figure as an HTML table (the figure's text alternative for screen readers
     and for anyone who wants the values), folded under the figure; read from the CSV it publishes."""
-    d = pd.read_csv(csv, keep_default_na=False, na_values=[""])
     h = lambda k: t(lang, f"tables.headers.{k}")  # noqa: E731
     share = t(lang, "units.share")
 
@@ -242,10 +241,9 @@ def figure_table(csv: Path, lang: str) -> str:
             f'</div>\n</details>\n```\n')
 
 
-def figure_sources(csv: Path, lang: str) -> str:
+def figure_sources(d: pd.DataFrame, lang: str) -> str:
     """Under a figure of other sources, in the page and the PDF: every citation its values come
-    from, with its address (read from the CSV the figure publishes). Empty for a survey figure."""
-    d = pd.read_csv(csv, keep_default_na=False, dtype=str)
+    from, with its address (from the CSV the figure publishes). Empty for a survey figure."""
     if not {"publisher", "reproduces", "title", "address", "origin"} <= set(d.columns):
         return ""
     cites = d.drop_duplicates(["address", "title"])
@@ -254,7 +252,8 @@ def figure_sources(csv: Path, lang: str) -> str:
         return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
     # a title is printed in its own language, marked so (a screen reader reads it in that language)
-    items = [md(c.publisher) + (f", [“{md(c.title)}”]{{lang={c.title_lang}}}" if c.title else "") + f", <{c.address}>"
+    items = [md(c.publisher) + (f", [“{md(_cell(c.title))}”]{{lang={c.title_lang}}}" if _cell(c.title) else "")
+             + f", <{c.address}>"
              + (f" ({t(lang, 'sources.third_party_mark', publisher=md(c.reproduces))})" if c.origin == "third_party" else "")
              for c in cites.itertuples()]
     listed = "".join(f"- {x}\n" for x in items)
@@ -280,10 +279,10 @@ def figure_block(build_dir: Path, lang: str, theme: str, figure: str, waves: lis
         if not figure.startswith("fig-"):  # a table is its own text
             return embed + (f"\n::: {{.content-visible when-format=\"html\"}}\n"
                             f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n")
-        built = Path(build_dir) / "tables" / str(w) / lang / theme / f"{figure}-{w}.csv"
-        table = figure_table(built, lang)
-        return (f"::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(built, lang)}\n"
-                f"::: {{.content-visible when-format=\"html\"}}\n{table}\n"
+        d = pd.read_csv(Path(build_dir) / "tables" / str(w) / lang / theme / f"{figure}-{w}.csv",
+                        keep_default_na=False, na_values=[""])
+        return (f"::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(d, lang)}\n"
+                f"::: {{.content-visible when-format=\"html\"}}\n{figure_table(d, lang)}\n"
                 f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n")
 
     latest, earlier = waves[0], waves[1:]
@@ -351,10 +350,12 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
         values[lang] = prose.variables(store, wave)
         values[lang]["ref"] = reference.variables(lang)
         out = quarto_dir(build_dir, lang)
-        explorer.write_sources(build_dir, lang)
+        # the other sources' values, labelled once: the explorer's download and its series
+        others = reference.all_labelled(lang)
+        workdir.write_text(explorer.sources_path(build_dir, lang), others.to_csv(index=False, lineterminator="\n"))
         files = {"keyfigures.qmd": key_figures(store, wave), "samples.qmd": samples(store),
                  "breaks.qmd": breaks(lang), "quality.qmd": quality(store), "notice.qmd": notice(store),
-                 "explorer.qmd": explorer.page(store) + explorer.sources_section(lang), "rises.qmd": rises(store, wave),
+                 "explorer.qmd": explorer.page(store) + explorer.sources_section(lang, others), "rises.qmd": rises(store, wave),
                  "sources.qmd": sources_table(lang),
                  "cover.typ": edition.cover(lang, prov), "colophon.typ": edition.colophon(lang, prov)}
         for theme in [*cb.themes, *runner.source_notebooks()]:

@@ -176,7 +176,7 @@ class SourceFigures:
             third = rows["source"].map(lambda k: src.citation(k)["origin"] == THIRD_PARTY)
             plot.append({"label": name, "data": rows.assign(third_party=third.to_numpy())})
             years, ms = rows["year"].to_list(), rows["measure"].to_list()
-            gaps |= any(figures._segment_style(a, b, m0, m1, [int(x["year"]) for x in breaks]) == ":"
+            gaps |= any(figures.segment_style(a, b, m0, m1, [int(x["year"]) for x in breaks]) == ":"
                         for a, b, m0, m1 in zip(years, years[1:], ms, ms[1:]))
             summary.append(f"{name}: " + ", ".join(f"{y} {fmt(v, unit, self.lang)}"
                                                    for y, v in zip(rows["year"], rows["value"])) + ".")
@@ -185,8 +185,7 @@ class SourceFigures:
         waves = [w for w in self._survey_waves() if lo - 1 <= w <= hi + 1] if survey_waves else []
         notes = self._notes(src, third=third_any, gaps=gaps, breaks=breaks, caveats=caveats, bands=bool(waves))
         fig = figures.source_lines(plot, ylabel=t(self.lang, f"sources.units.{unit}"),
-                                   yformat=lambda y: fmt(y, unit, self.lang) if unit == PERCENT
-                                   else i18n.number(y, self.lang, 0),
+                                   yformat=self._axis(unit),
                                    notes=notes, breaks=[int(b["year"]) for b in breaks], bands=waves,
                                    band_label=t(self.lang, "sources.notes.waves_legend") if waves else None)
         alt = t(self.lang, "sources.alt.lines", cap=self._cap(label), summary=" ".join(summary),
@@ -216,13 +215,16 @@ class SourceFigures:
                              "third_party": table["origin"] == THIRD_PARTY})
         third_any = bool(plot["third_party"].any())
         fig = figures.source_bars(plot, hue_order=order, xlabel=t(self.lang, f"sources.units.{unit}"),
-                                  xformat=lambda x: fmt(x, unit, self.lang) if unit == PERCENT
-                                  else i18n.number(x, self.lang, 0),
+                                  xformat=self._axis(unit),
                                   notes=self._notes(src, third=third_any, hatched=True))
         summary = " ".join(f"{g}: " + ", ".join(f"{h} {fmt(v, unit, self.lang)}" for h, v in zip(s["hue"], s["value"])) + "."
                            for g, s in plot.groupby("label", sort=False))
         alt = t(self.lang, "sources.alt.bars", cap=self._cap(label), summary=summary, extra=self._alt_extra(table, []))
         self._publish(label, fig, alt, table)
+
+    def _axis(self, unit: str):
+        """An axis's numbers: percentages as published, counts without decimals."""
+        return lambda x: fmt(x, unit, self.lang) if unit == PERCENT else i18n.number(x, self.lang, 0)
 
     # ------------------------------------------------------------------ words
     def _line_label(self, spec: dict, rows: pd.DataFrame, varying: list[str]) -> str:
@@ -258,6 +260,12 @@ def context(wave, lang: str, tables_dir=None) -> SourceFigures:
     parameters from the runner, and needs neither the processed data nor the estimates)."""
     return SourceFigures(wave, lang, tables_dir=None if tables_dir is None else
                          (Path(tables_dir) if Path(tables_dir).is_absolute() else config.ROOT / tables_dir))
+
+
+def all_labelled(lang: str) -> pd.DataFrame:
+    """Every published value of every source, labelled, with the source's name in ``source``."""
+    return pd.concat([labelled(src, src.published, lang).assign(source=name)
+                      for name, src in sources.load_all().items()], ignore_index=True)[["source", *COLUMNS]]
 
 
 def variables(lang: str) -> dict:
