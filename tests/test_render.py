@@ -20,20 +20,32 @@ import pytest
 from conftest import clean_build, needs_quarto, project_copy
 from helpers import config
 
-FAKE_QUARTO = """#!{python}
+FAKE_QUARTO = r"""#!{python}
 import os, subprocess, sys
 from pathlib import Path
 args = sys.argv[1:]
 if args == ["--version"]:
     print("0.0-stand-in")
     sys.exit(0)
-with open(os.environ.get("FAKE_QUARTO_LOG", os.devnull), "a") as log:
-    log.write(" ".join(args) + "\\n")
+import re, time
 assert args[:2] == ["render", "--profile"], args
 lang = args[2]
+start = time.time()
 run = lambda cmd, **env: subprocess.run([sys.executable, "-m", "helpers", cmd], check=True,
                                        env=dict(os.environ, **env))
 run("prepare")
+# like Quarto, read every page of the profile and what it includes (the home page includes the
+# text of every language, whichever profile renders), from the folder it renders in
+pages = [Path("index.qmd"), *sorted(Path("chapters", lang).glob("*.qmd"))]
+for page in pages:
+    base = Path(".") if page.name == "index.qmd" else page.parent
+    for rel in re.findall(r"\{\{< include (\S+) >\}\}", page.read_text()):
+        if not (base / rel).exists():
+            print(f"ERROR: Include directive failed. in file {page}, could not find file {base / rel}", file=sys.stderr)
+            sys.exit(1)
+time.sleep(float(os.environ.get("FAKE_QUARTO_SLEEP", "0")))
+with open(os.environ.get("FAKE_QUARTO_LOG", os.devnull), "a") as log:
+    log.write(f"{' '.join(args)} {start} {time.time()} {os.getcwd()}\n")
 if os.environ.get("FAKE_QUARTO_FAIL") == lang:
     print("ERROR: rendering chapters/" + lang + "/burnout.qmd failed", file=sys.stderr)
     sys.exit(1)
@@ -51,7 +63,7 @@ def fake_quarto(tmp_path) -> Path:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     script = bin_dir / "quarto"
-    script.write_text(FAKE_QUARTO.format(python=sys.executable))
+    script.write_text(FAKE_QUARTO.replace("{python}", sys.executable))
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return bin_dir
 
@@ -85,6 +97,39 @@ def test_failed_render_keeps_the_previous_site(published, fake_quarto, tmp_path)
     assert not (root / "_site" / "nl").exists()  # no half-built report next to the old one
 
 
+def test_when_one_language_fails_no_edition_changes(published, fake_quarto, tmp_path):
+    """Both languages render at once; the site takes their editions only when both succeeded."""
+    root = project_copy(tmp_path / "repo")
+    assert build(root, fake_quarto).returncode == 0
+    page = root / "_site" / "nl" / "chapters" / "nl" / "burnout.html"
+    page.write_text(page.read_text() + "<!-- the edition as published -->")
+    r = build(root, fake_quarto, "--force", FAKE_QUARTO_FAIL="fr")
+    assert r.returncode != 0
+    assert "`quarto render --profile fr` failed" in r.stderr and "build/render/fr.log" in r.stderr
+    assert "burnout.qmd failed" in r.stdout  # Quarto's own words are shown
+    assert "the edition as published" in page.read_text()  # nl rendered fine, but was not published alone
+    assert not (config.BUILD_DIR / "render" / "nl").exists() and not (config.BUILD_DIR / "render" / "fr").exists()
+    log = tmp_path / "quarto.log"
+    assert build(root, fake_quarto, FAKE_QUARTO_LOG=str(log)).returncode == 0
+    assert sorted(line.split()[2] for line in log.read_text().splitlines()) == ["fr", "nl"]
+
+
+@pytest.mark.parametrize("jobs", [2, 1])
+def test_languages_render_at_the_same_time_in_folders_of_their_own(published, fake_quarto, tmp_path, jobs):
+    root = project_copy(tmp_path / "repo")
+    log = tmp_path / "quarto.log"
+    r = build(root, fake_quarto, "--jobs", str(jobs), FAKE_QUARTO_LOG=str(log), FAKE_QUARTO_SLEEP="1.5")
+    assert r.returncode == 0, r.stdout + r.stderr
+    runs = {line.split()[2]: line.split()[3:] for line in log.read_text().splitlines()}
+    (nl_start, nl_end, nl_dir), (fr_start, fr_end, fr_dir) = runs["nl"], runs["fr"]
+    overlap = min(float(nl_end), float(fr_end)) - max(float(nl_start), float(fr_start))
+    assert (overlap > 1.0) if jobs == 2 else (overlap < 0), overlap
+    assert {Path(nl_dir), Path(fr_dir)} == {config.BUILD_DIR / "render" / "nl", config.BUILD_DIR / "render" / "fr"}
+    assert not (config.BUILD_DIR / "render" / "nl").exists()  # the render folders are removed
+    assert (root / "_site" / "nl" / "index.html").exists() and (root / "_site" / "fr" / "index.html").exists()
+    assert "render: nl done" in r.stdout and "render: fr done" in r.stdout
+
+
 def test_build_renders_only_the_languages_whose_inputs_changed(published, fake_quarto, tmp_path):
     root = project_copy(tmp_path / "repo")
     log = tmp_path / "quarto.log"
@@ -93,13 +138,14 @@ def test_build_renders_only_the_languages_whose_inputs_changed(published, fake_q
         log.unlink(missing_ok=True)
         r = build(root, fake_quarto, *args, FAKE_QUARTO_LOG=str(log), **env)
         assert r.returncode == 0 or env, r.stdout + r.stderr
-        return [line.split()[2] for line in log.read_text().splitlines()] if log.exists() else []
+        # the languages render at the same time: in no particular order
+        return sorted(line.split()[2] for line in log.read_text().splitlines()) if log.exists() else []
 
     def edit(rel: str, line: str) -> None:
         with open(root / rel, "a", encoding="utf-8") as fh:
             fh.write(line)
 
-    assert renders() == ["nl", "fr"]
+    assert renders() == ["fr", "nl"]
     r = build(root, fake_quarto)
     assert "render: nl up to date" in r.stdout and "render: fr up to date" in r.stdout
     assert "nothing to render" in r.stdout
@@ -109,8 +155,11 @@ def test_build_renders_only_the_languages_whose_inputs_changed(published, fake_q
     edit("_quarto-nl.yml", "\n# a comment\n")
     assert renders() == ["nl"]
     edit("chapters/report.scss", "\n// shared by both languages\n")
-    assert renders() == ["nl", "fr"]
-    assert renders("--force") == ["nl", "fr"]
+    assert renders() == ["fr", "nl"]
+    # the home page includes both languages' texts: Quarto reads them whichever profile it renders
+    edit("chapters/fr/_home.qmd", "\nUne phrase d'accueil.\n")
+    assert renders() == ["fr", "nl"]
+    assert renders("--force") == ["fr", "nl"]
     shutil.rmtree(root / "_site" / "nl")  # an edition gone from the output is rendered again
     assert renders() == ["nl"]
     # a failed render leaves no record of success: the next build renders that language again

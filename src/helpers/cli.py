@@ -28,8 +28,8 @@ def cmd_ingest(args) -> int:
     return 0
 
 
-def _jobs(p):
-    p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: cores)")
+def _jobs(p, what="notebooks executed at once"):
+    p.add_argument("--jobs", type=int, default=None, help=f"{what} (default: cores)")
 
 
 def _grid_args(p):
@@ -99,7 +99,7 @@ def cmd_build(args) -> int:
     quarto = shutil.which("quarto")
     if quarto is None:
         raise PipelineError(QUARTO_MISSING)
-    rendered = render.render(quarto, i18n.languages(), force=args.force)
+    rendered = render.render(quarto, i18n.languages(), force=args.force, jobs=args.jobs)
     state = f"rendered {', '.join(rendered)}" if rendered else "nothing to render"
     print(f"build: report in {config.ROOT / '_site'} ({state})")
     return 0
@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-render", action="store_true", help="stop after the notebooks (no Quarto needed)")
     p.add_argument("--force", action="store_true",
                    help="render both languages even when nothing they are made from changed")
-    _jobs(p)
+    _jobs(p, "notebooks executed, and languages rendered, at once")
     p.set_defaults(func=cmd_build)
     return parser
 

@@ -188,7 +188,6 @@ def from_environment() -> int:
         raise PipelineError("postrender runs inside `quarto render --profile <lang>` (QUARTO_PROJECT_OUTPUT_DIR "
                             f"and QUARTO_PROFILE were {out!r} and {profile!r})",
                             expected="one language profile: " + ", ".join(i18n.languages()))
-    path = Path(out)
-    if not path.is_absolute():
-        path = config.ROOT / path
-    return postrender(path, langs[0])
+    # relative to the folder Quarto renders in, its hooks' working folder: the project, or the
+    # language's own copy of it when `python -m helpers build` renders (helpers.render)
+    return postrender(Path(out).absolute(), langs[0])

@@ -6,6 +6,9 @@ the language's chapters, the shared styles and assets, the language's share of `
 what the pre-render step wrote for it (figure blocks, tables, cover, colophon, store), its executed
 notebooks and CSV files, the Python code Quarto runs (pre- and post-render), the settings and
 catalogues, the edition's date and the Quarto version. ``--force`` renders anyway.
+
+The languages render at the same time, each in a copy of the files its render reads
+(``build/render/<lang>/``, removed afterwards), and reach ``_site/`` only when all succeeded.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,6 +35,9 @@ def _files(lang: str, build: Path) -> list[Path]:
     root = config.ROOT
     groups = [
         [root / "_quarto.yml", root / f"_quarto-{lang}.yml", root / "index.qmd"],
+        # the home page includes every language's text (Quarto reads them all, then keeps the
+        # profile's), with paths relative to the project root
+        _includes(root / "index.qmd", build),
         (root / "chapters" / lang).rglob("*"),
         [p for p in (root / "chapters").iterdir() if p.is_file()],
         (root / "assets").rglob("*"),
@@ -44,6 +51,21 @@ def _files(lang: str, build: Path) -> list[Path]:
         build.glob(f"tables/*/{lang}/**/*"),
     ]
     return sorted({p for g in groups for p in g if p.is_file()})
+
+
+INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
+
+
+def _includes(page: Path, build: Path) -> list[Path]:
+    """The files ``page`` includes (paths written relative to the project root; those under
+    ``build/`` are read from the build folder)."""
+    if not page.exists():
+        return []
+    out = []
+    for rel in INCLUDE.findall(page.read_text(encoding="utf-8")):
+        parts = Path(rel).parts
+        out.append(build.joinpath(*parts[1:]) if parts[0] == "build" else config.ROOT / rel)
+    return out
 
 
 def fingerprint(lang: str, quarto_version: str, build: Path | None = None) -> str:
@@ -86,11 +108,56 @@ def quarto_version(quarto: str) -> str:
     return r.stdout.strip()
 
 
-def render(quarto: str, langs, *, force: bool = False, log=print) -> list[str]:
+def _workspace(lang: str, build: Path) -> Path:
+    """A folder with a copy of every file the language's render reads (:func:`_files`, and
+    ``_variables.yml``), laid out as in the project, for Quarto to render that language in.
+
+    Quarto writes a page's output next to its source before moving it into the output folder
+    (``index.html``, ``index_files/``, ``site_libs/`` and the book's ``index.typ`` in the project
+    root, which both profiles share), and keeps one ``.quarto/`` per project: two profiles cannot
+    render in one folder at the same time. In folders of their own they can. Rendering from the
+    files the fingerprint hashes also means a file the render reads but the fingerprint misses
+    fails the render instead of going unnoticed."""
+    root = config.ROOT
+    work = build / STAMPS / lang
+    shutil.rmtree(work, ignore_errors=True)
+    files = _files(lang, build)
+    variables = root / "_variables.yml"
+    if variables.exists():
+        files.append(variables)
+    for f in files:
+        rel = f.relative_to(root) if f.is_relative_to(root) else Path("build") / f.relative_to(build)
+        (work / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(f, work / rel)
+    return work
+
+
+def _log_path(lang: str, build: Path) -> Path:
+    return build / STAMPS / f"{lang}.log"
+
+
+def _render_one(quarto: str, lang: str, build: Path, env: dict) -> tuple[int, float]:
+    import time
+
+    work = _workspace(lang, build)
+    t0 = time.perf_counter()
+    with open(_log_path(lang, build), "w", encoding="utf-8") as log:
+        r = subprocess.run([quarto, "render", "--profile", lang], cwd=work, env=env, stdout=log,
+                           stderr=subprocess.STDOUT)
+    return r.returncode, time.perf_counter() - t0
+
+
+def render(quarto: str, langs, *, force: bool = False, jobs: int | None = None, log=print) -> list[str]:
     """``quarto render`` every language profile whose inputs changed (all with ``force``).
 
-    Returns the languages rendered. When a render fails, every edition rendered in this call is put
-    back as it was, so the site never mixes a new and an old state of one build."""
+    The languages render at the same time (up to ``jobs`` at once, default the number of cores),
+    each in a folder of its own (:func:`_workspace`); Quarto's output of each is printed when it
+    ends and kept in ``build/render/<lang>.log``. The site changes only when every render
+    succeeded: then each new edition replaces the old one. When one fails, the site stays as it
+    was, all languages included, so it never mixes a new and an old state of one build.
+    Returns the languages rendered."""
+    from concurrent.futures import ThreadPoolExecutor
+
     build = config.BUILD_DIR
     version = quarto_version(quarto)
     keys = {lang: fingerprint(lang, version, build) for lang in langs}
@@ -100,39 +167,63 @@ def render(quarto: str, langs, *, force: bool = False, log=print) -> list[str]:
             log(f"render: {lang} up to date (nothing it is made from changed; --force renders anyway)")
     if not todo:
         return []
+    (build / STAMPS).mkdir(parents=True, exist_ok=True)
+    for lang in todo:
+        _stamp(lang, build).unlink(missing_ok=True)
+    # Typst (the PDF) and the post-render step date their output by SOURCE_DATE_EPOCH: the edition's
+    # date, so two renders of the same inputs are identical.
+    # The pre-render hook's `prepare` was just run by the build: the hook need not start Python again.
+    # Quarto's hooks run in the render's folder: they are told where the project is.
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(config.build_date().timestamp())), PREPARED: "1",
+           "EWCS_REPORT_ROOT": str(config.ROOT), "EWCS_BUILD_DIR": str(build)}
+    workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
+    log(f"render: {', '.join(todo)} ({'at the same time' if workers > 1 and len(todo) > 1 else 'one after the other'};"
+        f" Quarto's output of each follows when it ends)")
+    failed = []
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {lang: pool.submit(_render_one, quarto, lang, build, env) for lang in todo}
+            for lang, future in futures.items():
+                code, seconds = future.result()
+                log(_log_path(lang, build).read_text(encoding="utf-8", errors="replace").rstrip())
+                log(f"render: {lang} {'done' if code == 0 else f'failed (exit {code})'} in {seconds:.1f} s")
+                if code != 0:
+                    failed.append(lang)
+        if failed:
+            lang = failed[0]
+            raise PipelineError(f"`quarto render --profile {lang}` failed (its output: "
+                                f"{_log_path(lang, build)}); the previous site was kept",
+                                file=config.ROOT / f"_quarto-{lang}.yml")
+        _publish(todo, build)
+    finally:
+        for lang in todo:
+            shutil.rmtree(build / STAMPS / lang, ignore_errors=True)
+    for lang in todo:
+        _stamp(lang, build).write_text(json.dumps({"key": keys[lang]}) + "\n", encoding="utf-8")
+    return todo
+
+
+def _publish(langs, build: Path) -> None:
+    """Put the editions just rendered into ``_site/`` in place of the old ones, with the landing
+    page; when a move fails, the old editions are put back."""
+    site = config.ROOT / "_site"
+    site.mkdir(exist_ok=True)
     backup = config.ROOT / ".site-previous"
     shutil.rmtree(backup, ignore_errors=True)
     backup.mkdir()
-    site = config.ROOT / "_site"
-    for lang in todo:
-        if edition(lang).exists():
-            os.replace(edition(lang), backup / lang)
-    if (site / "index.html").exists():
-        shutil.copy2(site / "index.html", backup / "index.html")
-    # Typst (the PDF) and the post-render step date their output by SOURCE_DATE_EPOCH: the edition's
-    # date, so two renders of the same inputs are identical
-    # The pre-render hook's `prepare` was just run by the build: the hook need not start Python again.
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(config.build_date().timestamp())), PREPARED: "1"}
+    moved = []
     try:
-        for lang in todo:
-            _stamp(lang, build).unlink(missing_ok=True)
-            log(f"render: {lang}")
-            r = subprocess.run([quarto, "render", "--profile", lang], cwd=config.ROOT, env=env)
-            if r.returncode != 0:
-                raise PipelineError(f"`quarto render --profile {lang}` failed (exit {r.returncode}); "
-                                    "the previous site was kept", file=config.ROOT / f"_quarto-{lang}.yml")
+        for lang in langs:
+            if edition(lang).exists():
+                shutil.move(edition(lang), backup / lang)
+            moved.append(lang)
+            shutil.move(build / STAMPS / lang / "_site" / lang, edition(lang))
+        shutil.copy2(build / STAMPS / langs[-1] / "_site" / "index.html", site / "index.html")
     except BaseException:
-        for lang in todo:
+        for lang in moved:
             shutil.rmtree(edition(lang), ignore_errors=True)
             if (backup / lang).exists():
-                os.replace(backup / lang, edition(lang))
-        if (backup / "index.html").exists():
-            os.replace(backup / "index.html", site / "index.html")
-        shutil.rmtree(backup, ignore_errors=True)
+                shutil.move(backup / lang, edition(lang))
         raise
-    shutil.rmtree(backup, ignore_errors=True)
-    for lang in todo:
-        stamp = _stamp(lang, build)
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps({"key": keys[lang]}) + "\n", encoding="utf-8")
-    return todo
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
