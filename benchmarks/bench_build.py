@@ -8,9 +8,10 @@ For each scale: `git clone` of HEAD into benchmarks/_work/clone-<scale>/ (ignore
    (ingest, estimates, notebooks, both languages rendered with their PDF);
 2. `build` again with nothing changed;
 3. `build` after one line is added to a French chapter (only French should render).
-Wall time of each, and peak memory: the largest sum of the resident memory of the build and every
-process under it (kernels, Quarto, Typst), sampled every 0.1 s; shared pages are counted in each
-process, so the figure is an upper bound.
+Wall time of each, and peak memory of the build and every process under it (kernels, Quarto,
+Typst), sampled every 0.1 s: the largest sum of their proportional set size (PSS: a page shared by
+n processes counts 1/n in each, so the sum is the memory the tree uses), and the largest sum of
+their resident set size (RSS: shared pages counted in every process, an upper bound).
 """
 
 from __future__ import annotations
@@ -29,8 +30,20 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / "_work"
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of ``pid`` and all its descendants, from /proc."""
+def _pss(pid: int) -> int:
+    """Proportional set size (bytes) of ``pid``, from /proc/<pid>/smaps_rollup; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """PSS and RSS (bytes) of ``pid`` and all its descendants, summed, from /proc."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -44,24 +57,26 @@ def _tree_rss(pid: int) -> int:
             continue
         children.setdefault(ppid, []).append(int(entry))
         rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [pid]
+    pss_total, rss_total, todo = 0, 0, [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        rss_total += rss.get(p, 0)
+        pss_total += _pss(p)
         todo += children.get(p, [])
-    return total
+    return pss_total, rss_total
 
 
-def measured(cmd, cwd: Path) -> tuple[float, float, str]:
-    """Seconds, peak memory (MB) of the process tree, and the output's last lines."""
+def measured(cmd, cwd: Path) -> tuple[float, tuple[float, float], str]:
+    """Seconds, peak memory (PSS, RSS; MB) of the process tree, and the output."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={k: v for k, v in os.environ.items() if not k.startswith("EWCS_")})
-    peak = [0]
+    peak = [0, 0]
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            pss, rss = _tree_memory(proc.pid)
+            peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -71,7 +86,7 @@ def measured(cmd, cwd: Path) -> tuple[float, float, str]:
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{out[-3000:]}")
-    return secs, peak[0] / 2**20, out
+    return secs, (peak[0] / 2**20, peak[1] / 2**20), out
 
 
 def main() -> None:
@@ -86,12 +101,12 @@ def main() -> None:
         clone = WORK / f"clone-{scale:g}"
         shutil.rmtree(clone, ignore_errors=True)
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-        t_synth, m_synth = 0.0, 0.0
+        t_synth, m_synth = 0.0, (0.0, 0.0)
         if scale != 1:
             t_synth, m_synth, _ = measured([*py, "synth", "--scale", f"{scale:g}"], clone)
         secs, mem, out = measured([*py, "build"], clone)
         rows.append((scale, "clean build (synth, ingest, estimates, 34 notebooks, 2 languages + PDF)",
-                     secs + t_synth, max(mem, m_synth)))
+                     secs + t_synth, tuple(map(max, mem, m_synth))))
         secs, mem, out = measured([*py, "build"], clone)
         assert "nothing to render" in out, out[-2000:]
         rows.append((scale, "build, nothing changed", secs, mem))
@@ -101,10 +116,10 @@ def main() -> None:
         assert "render: nl up to date" in out and "rendered fr" in out, out[-2000:]
         rows.append((scale, "build after editing one French chapter (French re-rendered only)", secs, mem))
     print(f"{dt.date.today()} · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
-    print("| scale | run | seconds | peak memory MB |")
-    print("|---|---|---|---|")
-    for scale, name, secs, mem in rows:
-        print(f"| {scale:g} | {name} | {secs:.1f} | {mem:.0f} |")
+    print("| scale | run | seconds | peak memory MiB (PSS) | peak RSS sum MiB (upper bound) |")
+    print("|---|---|---|---|---|")
+    for scale, name, secs, (pss, rss) in rows:
+        print(f"| {scale:g} | {name} | {secs:.1f} | {pss:.0f} | {rss:.0f} |")
 
 
 if __name__ == "__main__":

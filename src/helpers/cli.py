@@ -89,10 +89,18 @@ def cmd_postrender(args) -> int:
 
 def cmd_build(args) -> int:
     import shutil
+    import subprocess
 
-    from helpers import config, i18n, prerender, render
+    from helpers import config, i18n, render
 
-    prerender.prepare(jobs=args.jobs)  # writes the synthetic default first when data/raw/ is empty
+    # The pipeline (synthetic default when data/raw/ is empty, ingest, estimates, notebooks, book
+    # inputs) runs in a process of its own: what it imports and holds (pandas, the data, the
+    # estimates, about 250 MB) is given back before the two Quarto renders start, instead of staying
+    # beside them in this one.
+    prepare = [sys.executable, "-m", "helpers", "prepare", *(["--jobs", str(args.jobs)] if args.jobs is not None else [])]
+    code = subprocess.run(prepare, env={k: v for k, v in os.environ.items() if k != render.PREPARED}).returncode
+    if code != 0:
+        return code  # the pipeline's own message is above
     if args.no_render:
         print("build: stopped after the notebooks (--no-render)")
         return 0
