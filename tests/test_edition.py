@@ -3,6 +3,7 @@ without Quarto (the rendered pages and PDF are read in tests/test_site.py)."""
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 
@@ -95,6 +96,56 @@ def test_figures_are_svg_with_text_as_text_and_their_letters_embedded():
     assert sorted(faces) == ["400", "700"]  # the bold title and the regular ticks
     assert "<dc:date>" not in svg
     assert figures.to_svg(_same_figure()) == figures.to_svg(_same_figure())  # reproducible
+
+
+def test_a_font_subset_is_the_one_fonttools_makes_from_the_vendored_file():
+    """The subsets are cut from the font without its layout tables (dropped once, not for every
+    subset): the same bytes as fontTools' subset of the vendored file itself."""
+    import base64
+    import io
+
+    from fontTools import subset as ft_subset
+
+    chars = "Épuisement à 95 % 0123456789 ▲"
+    for weight, slant in figures.FONT_FILES:
+        options = ft_subset.Options()
+        options.flavor = "woff"
+        options.layout_features = []
+        options.drop_tables += ["GPOS", "GSUB", "GDEF", "BASE"]
+        options.name_IDs = [0, 1, 2]
+        font = ft_subset.load_font(str(figures.FONT_DIR / figures.FONT_FILES[(weight, slant)]), options)
+        sub = ft_subset.Subsetter(options)
+        sub.populate(text=chars)
+        sub.subset(font)
+        buf = io.BytesIO()
+        ft_subset.save_font(font, buf, options)
+        assert base64.b64decode(figures._woff(weight, slant, chars)) == buf.getvalue(), (weight, slant)
+
+
+def test_a_figure_note_is_wrapped_to_the_figure_width():
+    """Notes are broken between words, greedily, each line within the figure's width as the SVG
+    measures it (matplotlib's own wrapping let a line run past the edge)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    figures.style()
+    note = i18n.t("fr", "notes.change_marks")
+    prop = FontProperties(family=figures.FONT, size=9)
+    width = figures.WIDTH * 72
+    lines = figures.wrap(note + "\nUne seconde ligne, courte.", prop, width).split("\n")
+    measure = lambda line: text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0]  # noqa: E731
+    assert len(lines) >= 3 and lines[-1] == "Une seconde ligne, courte."
+    assert " ".join(lines[:-1]) == note  # every word, in order
+    assert all(measure(line) <= width for line in lines)
+    for line, following in zip(lines[:-2], lines[1:-1]):  # no line could have taken the next word
+        assert measure(f"{line} {following.split(' ')[0]}") > width
+    # under a figure: the SVG's note lines are those
+    fig, ax = plt.subplots(figsize=(figures.WIDTH, 2))
+    ax.plot([1, 2], [1, 2])
+    figures._footnote(fig, [note])
+    svg = figures.to_svg(fig)
+    drawn = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if t.strip() and t.strip() in note]
+    assert [html.unescape(t) for t in drawn] == lines[:-1]
 
 
 def _same_figure():

@@ -18,6 +18,7 @@ import base64
 import functools
 import html
 import io
+import math
 import re
 import textwrap
 from pathlib import Path
@@ -31,7 +32,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from fontTools import subset as ft_subset  # noqa: E402
+from fontTools.ttLib import TTFont  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.textpath import text_to_path  # noqa: E402
 
 # Okabe & Ito (2008), restricted to colours with >= 3:1 contrast on white (WCAG 2.1, 1.4.11).
 BLUE, VERMILLION, GREEN, INK, GREY = "#0072B2", "#D55E00", "#007A5E", "#1A1A1A", "#6E6E6E"
@@ -85,6 +88,24 @@ def style() -> None:
 SVG_TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
 
 
+LAYOUT_TABLES = ("GPOS", "GSUB", "GDEF", "BASE")
+
+
+@functools.lru_cache(maxsize=None)
+def _without_layout(weight: str, slant: str) -> bytes:
+    """The font file of one weight and style without its layout tables, once per process: the
+    subsetter reads the layout tables it is asked to drop (about two thirds of its time), so they
+    are dropped before. Saved with the file's own timestamp, so the subsets are the same bytes."""
+    font = TTFont(FONT_DIR / FONT_FILES[(weight, slant)], recalcTimestamp=False)
+    for tag in LAYOUT_TABLES:
+        if tag in font:
+            del font[tag]
+    buf = io.BytesIO()
+    font.save(buf)
+    font.close()
+    return buf.getvalue()
+
+
 @functools.lru_cache(maxsize=512)
 def _woff(weight: str, slant: str, chars: str) -> str:
     """Base64 WOFF of Source Sans 3 in one weight and style, with just ``chars``. Without its
@@ -94,9 +115,9 @@ def _woff(weight: str, slant: str, chars: str) -> str:
     options = ft_subset.Options()
     options.flavor = "woff"
     options.layout_features = []
-    options.drop_tables += ["GPOS", "GSUB", "GDEF", "BASE"]
+    options.drop_tables += list(LAYOUT_TABLES)
     options.name_IDs = [0, 1, 2]  # copyright, family, style: the OFL asks the notice to stay
-    font = ft_subset.load_font(str(FONT_DIR / FONT_FILES[(weight, slant)]), options)
+    font = ft_subset.load_font(io.BytesIO(_without_layout(weight, slant)), options)
     sub = ft_subset.Subsetter(options)
     sub.populate(text=chars)
     sub.subset(font)
@@ -132,6 +153,32 @@ def to_svg(fig) -> str:
     return svg
 
 
+def wrap(text: str, prop, width: float) -> str:
+    """``text`` broken into lines no wider than ``width`` points, as matplotlib's ``wrap=True`` breaks
+    a text that starts at the figure's left edge: greedily, between words, each line measured as
+    the SVG is written (Source Sans 3's metrics, in points). Done once here, because matplotlib
+    wraps again at every draw and every measure of the figure, measuring the line anew for each
+    word; for the notes under a figure that was a quarter of the time spent writing its SVG. The
+    notes repeat from figure to figure: each paragraph is wrapped once per process."""
+    return "\n".join(_wrap_paragraph(paragraph, prop.copy(), width) for paragraph in text.split("\n"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _wrap_paragraph(paragraph: str, prop, width: float) -> str:
+    measure = lambda line: math.ceil(text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0])  # noqa: E731
+    words = paragraph.split(" ")
+    lines, line = [], words[0]
+    for word in words[1:]:
+        longer = f"{line} {word}"
+        if measure(longer) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = longer
+    lines.append(line)
+    return "\n".join(lines)
+
+
 def _footnote(fig, lines: list[str]) -> None:
     """Notes under the figure, below everything already drawn (tick labels, axis titles, legends),
     so they never run into them; wrapped to the figure's width."""
@@ -143,7 +190,8 @@ def _footnote(fig, lines: list[str]) -> None:
         fig.get_layout_engine().execute(fig)  # place the axes first, then measure below them
     bottom = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans).y0  # pixels
     y = (bottom - 0.08 * fig.dpi) / (fig.get_figheight() * fig.dpi)
-    fig.text(0.0, y, text, ha="left", va="top", fontsize=9, color=GREY, wrap=True, transform=fig.transFigure)
+    note = fig.text(0.0, y, text, ha="left", va="top", fontsize=9, color=GREY, transform=fig.transFigure)
+    note.set_text(wrap(text, note.get_fontproperties(), fig.get_figwidth() * 72))
     # Keep the layout the note was measured against: laid out again while saving (twice, for
     # bbox_inches="tight", with another renderer's metrics) the axes could move off the note's
     # reference, and every pass measures every text again.
