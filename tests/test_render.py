@@ -114,6 +114,23 @@ def test_when_one_language_fails_no_edition_changes(published, fake_quarto, tmp_
     assert sorted(line.split()[2] for line in log.read_text().splitlines()) == ["fr", "nl"]
 
 
+def test_a_failing_pipeline_stops_the_build_before_any_render(published, fake_quarto, tmp_path):
+    """The pipeline runs in a process of its own: its one-line error is the build's, and nothing
+    is rendered."""
+    root = project_copy(tmp_path / "repo")
+    table = root / "data" / "reference" / "accidents_at_work_fedris" / "data.csv"
+    header, first, *rest = table.read_text(encoding="utf-8").splitlines()
+    cells = first.split(",")
+    cells[header.split(",").index("value")] = "many"
+    table.write_text("\n".join([header, ",".join(cells), *rest]) + "\n", encoding="utf-8")
+    log = tmp_path / "quarto.log"
+    r = build(root, fake_quarto, FAKE_QUARTO_LOG=str(log))
+    assert r.returncode == 2
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "data.csv" in errors[0] and "Traceback" not in r.stderr, r.stderr
+    assert not log.exists() and not (root / "_site").exists()
+
+
 @pytest.mark.parametrize("jobs", [2, 1])
 def test_languages_render_at_the_same_time_in_folders_of_their_own(published, fake_quarto, tmp_path, jobs):
     root = project_copy(tmp_path / "repo")
