@@ -276,7 +276,7 @@ def _heatmap(ax, rel: pd.DataFrame, text, fontsize: float) -> None:
     """``rel`` as coloured cells with ``text`` printed in them: seaborn's heatmap as the risk map
     uses it (white lines between cells, no cell or text where ``rel`` is missing, dark text on light
     cells and white on dark ones), without the draw of the whole figure seaborn makes to see whether
-    tick labels overlap, which the risk map then sets itself: that draw was a tenth of a worker's time."""
+    tick labels overlap, which the risk map then sets itself (that draw was about 6% of a worker's time)."""
     data = np.ma.masked_invalid(rel.to_numpy())
     mesh = ax.pcolormesh(data, cmap=RISK_CMAP, vmin=0, vmax=1, linewidths=1, edgecolor="white")
     ax.set(xlim=(0, data.shape[1]), ylim=(0, data.shape[0]))
