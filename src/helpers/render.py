@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import yaml
@@ -119,7 +120,7 @@ def _workspace(lang: str, build: Path) -> Path:
     files the fingerprint hashes also means a file the render reads but the fingerprint misses
     fails the render instead of going unnoticed."""
     root = config.ROOT
-    work = build / STAMPS / lang
+    work = _workspace_path(lang, build)
     shutil.rmtree(work, ignore_errors=True)
     files = _files(lang, build)
     variables = root / "_variables.yml"
@@ -132,13 +133,15 @@ def _workspace(lang: str, build: Path) -> Path:
     return work
 
 
+def _workspace_path(lang: str, build: Path) -> Path:
+    return build / STAMPS / lang
+
+
 def _log_path(lang: str, build: Path) -> Path:
     return build / STAMPS / f"{lang}.log"
 
 
 def _render_one(quarto: str, lang: str, build: Path, env: dict) -> tuple[int, float]:
-    import time
-
     work = _workspace(lang, build)
     t0 = time.perf_counter()
     with open(_log_path(lang, build), "w", encoding="utf-8") as log:
@@ -197,7 +200,7 @@ def render(quarto: str, langs, *, force: bool = False, jobs: int | None = None, 
         _publish(todo, build)
     finally:
         for lang in todo:
-            shutil.rmtree(build / STAMPS / lang, ignore_errors=True)
+            shutil.rmtree(_workspace_path(lang, build), ignore_errors=True)
     for lang in todo:
         _stamp(lang, build).write_text(json.dumps({"key": keys[lang]}) + "\n", encoding="utf-8")
     return todo
@@ -217,8 +220,8 @@ def _publish(langs, build: Path) -> None:
             if edition(lang).exists():
                 shutil.move(edition(lang), backup / lang)
             moved.append(lang)
-            shutil.move(build / STAMPS / lang / "_site" / lang, edition(lang))
-        shutil.copy2(build / STAMPS / langs[-1] / "_site" / "index.html", site / "index.html")
+            shutil.move(_workspace_path(lang, build) / "_site" / lang, edition(lang))
+        shutil.copy2(_workspace_path(langs[-1], build) / "_site" / "index.html", site / "index.html")
     except BaseException:
         for lang in moved:
             shutil.rmtree(edition(lang), ignore_errors=True)
