@@ -15,7 +15,7 @@ if "EWCS_PROCESSED_DIR" not in os.environ:
     os.environ["EWCS_RAW_DIR"] = str(_tmp / "raw")
     os.environ["EWCS_PROCESSED_DIR"] = str(_tmp / "processed")
     os.environ["EWCS_BUILD_DIR"] = str(_tmp / "build")
-    from helpers import ingest, synth  # noqa: E402  (after the environment is set)
+    from helpers.ingest import synth, writer  # noqa: E402  (after the environment is set)
 
     synth.synth(log=lambda *_: None)
-    ingest.ingest(log=lambda *_: None)
+    writer.ingest(log=lambda *_: None)

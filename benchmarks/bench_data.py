@@ -1,4 +1,5 @@
 """Benchmark: synthetic generation and ingest of the four waves, at scale 1 and at EU size.
+from helpers.ingest import processed
 
 Run by hand from the repository root:  python benchmarks/bench_data.py [--scales 1 16] [--repeat 3]
 Each measurement runs in a fresh child process, so its peak memory (ru_maxrss) is its own.
@@ -22,18 +23,18 @@ WORK = HERE / "_work"
 
 
 def child(stage: str, scale: float) -> None:
-    from helpers import ingest, synth
+    from helpers.ingest import processed, synth, writer
 
     raw, out = WORK / f"raw-{scale:g}", WORK / f"processed-{scale:g}"
     t0 = time.perf_counter()
     if stage == "synth":
         synth.synth(out_dir=raw, scale=scale, log=lambda *_: None)
     else:
-        ingest.ingest(raw_dir=raw, out_dir=out, log=lambda *_: None)
+        writer.ingest(raw_dir=raw, out_dir=out, log=lambda *_: None)
     seconds = time.perf_counter() - t0
     rows = 0
     if stage == "ingest":
-        rows = sum(ingest.read_manifest(out, w)["rows_in_file"] for w in (2010, 2015, 2021, 2024))
+        rows = sum(processed.read_manifest(out, w)["rows_in_file"] for w in (2010, 2015, 2021, 2024))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
 

@@ -34,7 +34,7 @@ def main() -> None:
     env = {**os.environ, "EWCS_BUILD_DIR": str(WORK / "build")}
     cli = [sys.executable, "-m", "helpers", "run"]
     sys.path.insert(0, str(ROOT / "src"))
-    from helpers import runner
+    from helpers.grid import runner
 
     jobs = runner.grid()
     rows = [(f"runner, clean ({len(jobs)} jobs)", timed(cli, env))]

@@ -14,7 +14,9 @@ from pathlib import Path
 import pyreadstat
 import pytest
 
-from helpers import codebook, config
+from helpers import pipeline
+from helpers.core import config
+from helpers.metadata import codebook
 
 
 @pytest.fixture(scope="session")
@@ -57,9 +59,8 @@ def rewrite_sav(path: Path, modify=None, meta_modify=None) -> None:
 @pytest.fixture(scope="session")
 def published() -> Path:
     """The full grid (4 themes x 4 waves x 2 languages), executed once per session."""
-    from helpers import runner
 
-    result = runner.run(log=lambda *_: None, progress=False, ingest_first=False)
+    result = pipeline.run(log=lambda *_: None, progress=False, ingest_first=False)
     assert len(result.executed) + len(result.skipped) == 34  # and the occupational-risks notebook, twice
     return config.BUILD_DIR
 

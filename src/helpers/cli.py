@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from helpers.errors import PipelineError
+from helpers.core.errors import PipelineError
 
 
 def _waves(p):
@@ -14,7 +14,7 @@ def _waves(p):
 
 
 def cmd_synth(args) -> int:
-    from helpers import synth
+    from helpers.ingest import synth
 
     synth.synth(args.waves, out_dir=args.out, scale=args.scale, seed=args.seed,
                 user_missing=args.user_missing)
@@ -22,9 +22,9 @@ def cmd_synth(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from helpers import ingest
+    from helpers.ingest import writer
 
-    ingest.ingest(args.waves, raw_dir=args.raw, out_dir=args.out, force=not args.if_needed)
+    writer.ingest(args.waves, raw_dir=args.raw, out_dir=args.out, force=not args.if_needed)
     return 0
 
 
@@ -41,31 +41,26 @@ def _grid_args(p):
 
 
 def cmd_run(args) -> int:
-    from helpers import runner
+    from helpers import pipeline
 
-    runner.run(args.waves, args.langs, args.themes, jobs=args.jobs, force=args.force)
+    pipeline.run(args.waves, args.langs, args.themes, jobs=args.jobs, force=args.force)
     return 0
 
 
-QUARTO_MISSING = ("the notebooks are built, but the `quarto` command is not installed, so the website and "
-                  "PDFs were not rendered; install Quarto (`pip install quarto-cli`, or https://quarto.org) "
-                  "and run `python -m helpers build` again, or pass --no-render to stop here on purpose")
-
-
 def cmd_prepare(args) -> int:
-    from helpers.render import PREPARED
+    from helpers.publish.render import PREPARED
 
     if os.environ.get(PREPARED) == "1":
         print("prepare: already done by `python -m helpers build`")
         return 0
-    from helpers import prerender
+    from helpers import pipeline
 
-    prerender.prepare(jobs=args.jobs)
+    pipeline.prepare(jobs=args.jobs)
     return 0
 
 
 def cmd_check(args) -> int:
-    from helpers import check
+    from helpers.publish import check
 
     problems, stats = check.check()
     for p in problems:
@@ -80,7 +75,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_postrender(args) -> int:
-    from helpers import postrender
+    from helpers.publish import postrender
 
     pages = postrender.from_environment()
     print(f"postrender: linked {pages} pages to the other language")
@@ -88,29 +83,9 @@ def cmd_postrender(args) -> int:
 
 
 def cmd_build(args) -> int:
-    import shutil
-    import subprocess
+    from helpers import pipeline
 
-    from helpers import config, i18n, render
-
-    # The pipeline (synthetic default when data/raw/ is empty, ingest, estimates, notebooks, book
-    # inputs) runs in a process of its own: what it imports and holds (pandas, the data, the
-    # estimates, about 250 MB) is given back before the two Quarto renders start, instead of staying
-    # beside them in this one.
-    prepare = [sys.executable, "-m", "helpers", "prepare", *(["--jobs", str(args.jobs)] if args.jobs is not None else [])]
-    code = subprocess.run(prepare, env={k: v for k, v in os.environ.items() if k != render.PREPARED}).returncode
-    if code != 0:
-        return code  # the pipeline's own message is above
-    if args.no_render:
-        print("build: stopped after the notebooks (--no-render)")
-        return 0
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        raise PipelineError(QUARTO_MISSING)
-    rendered = render.render(quarto, i18n.languages(), force=args.force, jobs=args.jobs)
-    state = f"rendered {', '.join(rendered)}" if rendered else "nothing to render"
-    print(f"build: report in {config.ROOT / '_site'} ({state})")
-    return 0
+    return pipeline.build(no_render=args.no_render, force=args.force, jobs=args.jobs)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,108 @@
+"""Quarto's pre-render step: what the chapters take their numbers and figures from.
+
+``write_book_inputs`` assembles the estimates store from the notebooks' cubes (helpers.book.store),
+then writes from the store, the executed notebooks and the metadata only:
+
+* ``_variables.yml``: numbers quoted in prose, per language (helpers.book.prose);
+* ``build/quarto/<lang>/figures/<figure>.qmd``: one block per figure of the edition's wave, with
+  the earlier waves in tabs (website only) and a link to the CSV behind each figure (helpers.book.blocks);
+* ``build/quarto/<lang>/{keyfigures,samples,breaks,quality,notice,rises,sources}.qmd``: generated
+  tables (helpers.book.tables);
+* ``build/quarto/<lang>/explorer.qmd``: the data explorer's page body (helpers.book.explorer);
+* ``build/quarto/<lang>/{cover,colophon}.typ`` and ``build/quarto/provenance.json`` (helpers.book.edition).
+
+Nothing here opens ``data/processed/`` or imports matplotlib: a test holds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+
+from helpers.book import blocks, edition, explorer, prose, provenance, tables
+from helpers.book import store as store_mod
+from helpers.book.store import Store
+from helpers.core import config, i18n, layout, stages, workdir
+from helpers.metadata import codebook as codebook_mod
+from helpers.metadata import sources
+
+
+def _figures_by_wave(build_dir: Path, lang: str, theme: str) -> dict[int, list[str]]:
+    """The figures each wave's executed notebook of ``theme`` holds (the grid's stamps)."""
+    out = {}
+    for stamp in sorted((build_dir / "executed").glob(f"*/{lang}/{theme}.json")):
+        out[int(stamp.parts[-3])] = json.loads(stamp.read_text(encoding="utf-8"))["figures"]
+    return out
+
+
+def _inputs_key(build_dir: Path) -> str:
+    """What the book's inputs are made from: the notebooks' outputs (stamps, cubes, sample facts),
+    configuration and the code that writes them (the book stage and every stage it may import,
+    helpers.core.stages). Never the processed data."""
+    h = hashlib.sha256()
+    conf = [*config.CODEBOOK_DIR.glob("*.yaml"), *(config.DATA / "i18n").glob("*.yaml"), config.DATA / "settings.yaml"]
+    tables = build_dir / "tables"
+    outputs = [*(build_dir / "executed").glob("*/*/*.json"), *tables.glob("*/*/*/estimates-*.csv"),
+               *tables.glob("*/*/*/sample-*.json"), *tables.glob("*/*/*/changes-*.csv")]
+    # the reference tables: the colophon, the sources table and the quoted values read them
+    for f in [*stages.code_files("book"), *sorted(conf), *sorted(outputs), *sources.files()]:
+        h.update(str(f.relative_to(build_dir) if f.is_relative_to(build_dir) else workdir.project_name(f)).encode())
+        h.update(f.read_bytes())
+    h.update(provenance.code_version().encode())  # the colophon and footer name it
+    return h.hexdigest()
+
+
+def write_book_inputs(build_dir: Path, log=print) -> None:
+    """The store, _variables.yml and build/quarto/<lang>/ (atomically per file; content-stable).
+
+    Skipped when nothing they are made from changed (Quarto runs the pre-render once per profile)."""
+    build_dir = Path(build_dir)
+    variables_file = layout.variables_path(build_dir)
+    stamp = layout.inputs_stamp(build_dir)
+    key = _inputs_key(build_dir)
+    try:
+        done = json.loads(stamp.read_text(encoding="utf-8")).get("key") == key
+    except (FileNotFoundError, json.JSONDecodeError):
+        done = False
+    if done and variables_file.exists() and all(layout.store_path(build_dir, x).exists() for x in i18n.languages()):
+        log("book: store, numbers and figure blocks up to date")
+        return
+    store_mod.assemble(build_dir, log=log)
+    cb, wave = codebook_mod.load(), config.edition_wave()
+    values = {}
+    prov = None
+    for lang in i18n.languages():
+        store = Store(build_dir, lang)
+        if prov is None:
+            prov = provenance.provenance(store.samples)
+            workdir.write_text(layout.provenance_path(build_dir), json.dumps(prov, indent=1, ensure_ascii=False) + "\n")
+        values[lang] = prose.variables(store, wave)
+        values[lang]["ref"] = prose.reference_variables(lang)
+        out = layout.quarto_dir(build_dir, lang)
+        # the other sources' values, labelled once: the explorer's download and its series
+        others = sources.all_labelled(lang)
+        workdir.write_text(layout.sources_path(build_dir, lang), others.to_csv(index=False, lineterminator="\n"))
+        files = {"keyfigures.qmd": tables.key_figures(store, wave), "samples.qmd": tables.samples(store),
+                 "breaks.qmd": tables.breaks(lang), "quality.qmd": tables.quality(store),
+                 "notice.qmd": tables.notice(store),
+                 "explorer.qmd": explorer.page(store) + explorer.sources_section(lang, others),
+                 "rises.qmd": tables.rises(store, wave), "sources.qmd": tables.sources_table(lang),
+                 "cover.typ": edition.cover(lang, prov), "colophon.typ": edition.colophon(lang, prov)}
+        for theme in [*cb.themes, *config.source_notebooks()]:
+            by_wave = _figures_by_wave(build_dir, lang, theme)
+            for figure in by_wave.get(wave, []):
+                waves = [wave] + sorted((w for w, fs in by_wave.items() if w != wave and figure in fs), reverse=True)
+                files[f"figures/{figure}.qmd"] = blocks.figure_block(build_dir, lang, theme, figure, waves)
+        for name, text in files.items():
+            workdir.write_text(out / name, text)
+        for old in (out / "figures").glob("*.qmd"):  # a figure the notebooks no longer make
+            if f"figures/{old.name}" not in files:
+                old.unlink()
+    workdir.write_text(variables_file,
+                     "# Written by python -m helpers prepare: numbers quoted in the chapters. Do not edit.\n"
+                     + yaml.safe_dump(values, allow_unicode=True, sort_keys=True))
+    workdir.write_text(stamp, json.dumps({"key": key}) + "\n")
+    log(f"book: wrote {variables_file.name} and {layout.quarto_dir(build_dir, '<lang>')}")

@@ -1,0 +1,85 @@
+"""Where things are, and the project's configuration files (YAML under data/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from pathlib import Path
+
+import yaml
+
+from helpers.core.errors import PipelineError
+
+
+def _find_root() -> Path:
+    env = os.environ.get("EWCS_REPORT_ROOT")
+    if env:
+        return Path(env).resolve()
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for p in (start, *start.parents):
+            if (p / "data" / "codebook").is_dir() and (p / "src" / "helpers").is_dir():
+                return p
+    raise PipelineError("cannot find the project root (a folder with data/codebook and src/helpers);"
+                        " run from the repository or set EWCS_REPORT_ROOT")
+
+
+ROOT = _find_root()
+DATA = ROOT / "data"
+CODEBOOK_DIR = DATA / "codebook"
+# The tests point these at temporary folders (the notebooks' kernels inherit the environment).
+RAW_DIR = Path(os.environ.get("EWCS_RAW_DIR") or DATA / "raw")
+PROCESSED_DIR = Path(os.environ.get("EWCS_PROCESSED_DIR") or DATA / "processed")
+BUILD_DIR = Path(os.environ.get("EWCS_BUILD_DIR") or ROOT / "build")
+NOTEBOOKS_DIR = ROOT / "notebooks"
+
+
+def load_yaml(path: Path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise PipelineError("configuration file is missing", file=path) from None
+    except yaml.YAMLError as exc:
+        raise PipelineError(f"not valid YAML ({exc})".replace("\n", " "), file=path) from None
+
+
+@functools.lru_cache(maxsize=None)
+def settings() -> dict:
+    return load_yaml(DATA / "settings.yaml")
+
+
+def edition_wave() -> int:
+    """The survey wave the edition reports on (``report.wave``): the one place that reads it."""
+    value = settings()["report"].get("wave")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise PipelineError(f"report.wave {value!r} is not a survey wave", file=DATA / "settings.yaml",
+                            expected="the year of a wave in data/codebook/waves.yaml, such as 2024") from None
+
+
+def source_notebooks() -> list[str]:
+    """Notebooks of chapters made of other published sources only (``report.source_notebooks``):
+    run once per language, for the edition's wave."""
+    return list(settings()["report"].get("source_notebooks") or [])
+
+
+def build_date() -> dt.datetime:
+    """The date every generated file carries: ``SOURCE_DATE_EPOCH`` when set (the reproducible-builds
+    convention), else the edition's ``report.date`` in data/settings.yaml. Never the clock's, so two
+    builds from the same inputs are byte-identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise PipelineError(f"SOURCE_DATE_EPOCH={epoch!r} is not a time",
+                                expected="whole seconds since 1970-01-01 UTC") from None
+    value = settings()["report"].get("date")
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise PipelineError(f"report.date {value!r} is not a date", file=DATA / "settings.yaml",
+                            expected="a date such as 2026-12-01") from None
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)

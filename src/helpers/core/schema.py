@@ -1,0 +1,36 @@
+"""The files one stage writes and another reads: their names, columns and codes.
+
+The notebooks write a theme's cube, changes and sample facts for each wave; the book assembles
+them into the estimates store; the grid reads the figure cells' output metadata. These names are
+the contract between those stages, kept here so that no stage imports another to learn them (the
+book's pre-render step never loads matplotlib to read a column name).
+"""
+
+from __future__ import annotations
+
+# the group of all workers: breakdown and group of an estimate for everyone
+TOTAL = "total"
+# an estimate's disclosure flag
+FLAG_OK, FLAG_LOW, FLAG_SUPPRESSED = "ok", "low_reliability", "suppressed"
+# a change's ``risk_change``: a significant change in the indicator's direction of risk, or against it
+ROSE, FELL = "rose", "fell"
+
+# in a theme's tables folder, per wave (build/tables/<wave>/<lang>/<theme>/)
+CUBE = "estimates-{wave}.csv"  # the theme's cube: every indicator by every breakdown
+SAMPLE = "sample-{wave}.json"  # the wave's sample facts, as the theme's notebook saw them
+CHANGES = "changes-{wave}.csv"  # the theme's changes since every earlier comparable wave
+
+# the estimates store's columns: codes for machines, labels in the edition's language for readers
+STORE_COLUMNS = [
+    "wave", "theme", "indicator", "indicator_label", "kind", "unit", "breakdown", "breakdown_label",
+    "group", "group_label", "estimate", "ci_low", "ci_high", "n", "flag", "flag_label", "series", "mode_change",
+]  # fmt: skip
+CHANGE_COLUMNS = [
+    "wave_before", "wave", "theme", "indicator", "indicator_label", "kind", "unit", "breakdown",
+    "breakdown_label", "group", "group_label", "estimate_before", "estimate_after", "n_before", "n_after",
+    "change", "ci_low", "ci_high", "flag", "flag_label", "significant", "risk_change", "mode_change",
+]  # fmt: skip
+
+# a figure cell's output carries its label, caption and alt text under this metadata key; the grid
+# moves them into the cell's Quarto options (helpers.notebook.output, helpers.grid.finalise)
+OUTPUT_KEY = "helpers"

@@ -1,0 +1,112 @@
+"""One command at a time in a working folder (data/processed/, build/), and no leftovers.
+
+``exclusive(folder)`` takes an advisory lock (``flock``) on the folder itself, not on a file in it:
+it needs no write permission and ends with the process that held it, so a killed run never leaves
+a lock behind. A second command that wants the folder while another holds it stops at once with one
+message. The lock is re-entrant within a process (``build`` ingests inside ``run``).
+
+Once the lock is held, ``.staging-*`` folders in it can only be left over from a run that was
+killed: they are removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from helpers.core import config
+from helpers.core.errors import PipelineError
+
+STAGING_PREFIX = ".staging-"
+_held: dict[Path, list] = {}  # folder -> [file descriptor, depth]
+
+
+def _display(folder: Path) -> str:
+    try:
+        return str(folder.resolve().relative_to(config.ROOT)) + "/"
+    except ValueError:
+        return str(folder) + "/"
+
+
+@contextlib.contextmanager
+def exclusive(folder: Path, log=print):
+    folder = Path(folder).resolve()
+    if folder in _held:
+        _held[folder][1] += 1
+        try:
+            yield folder
+        finally:
+            _held[folder][1] -= 1
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise PipelineError("another `python -m helpers` command (run, ingest, prepare or build) is working "
+                            "in this folder; wait until it has finished, then run this one again",
+                            file=_display(folder)) from None
+    _held[folder] = [fd, 1]
+    try:
+        stale = sorted(p for p in folder.glob(STAGING_PREFIX + "*") if p.is_dir())
+        for p in stale:
+            shutil.rmtree(p)
+        if stale:
+            log(f"removed {len(stale)} unfinished staging folder(s) left in {_display(folder)} by an interrupted run")
+        yield folder
+    finally:
+        del _held[folder]
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def staging(folder: Path) -> Path:
+    """A new staging folder in ``folder`` (hold ``exclusive(folder)``); the caller removes it."""
+    try:
+        return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
+    except PermissionError:
+        raise PipelineError("cannot be written (permission denied)", file=_display(Path(folder)),
+                            expected="a folder the user running the pipeline may write to") from None
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` atomically, and only when it changed: an unchanged file keeps its time stamp
+    (Quarto's freshness checks read them) and a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def project_name(path: Path) -> str:
+    """A file's name in a cache key: its path in the project, or its name for a file elsewhere (a
+    test's temporary folder), so a key does not depend on where the project was cloned."""
+    p = Path(path).resolve()
+    return p.relative_to(config.ROOT).as_posix() if p.is_relative_to(config.ROOT) else p.name
+
+
+def hash_files(files, *, name=lambda p: Path(p).name) -> str:
+    """One SHA-256 over files, each by its ``name`` and bytes, in the order of their names: the
+    cache keys' way of saying "what these files hold"."""
+    h = hashlib.sha256()
+    for f in sorted(files, key=lambda p: str(name(p))):
+        h.update(str(name(f)).encode() + b"\0")
+        h.update(Path(f).read_bytes())
+    return h.hexdigest()

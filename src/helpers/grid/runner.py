@@ -1,0 +1,203 @@
+"""The notebook grid: every theme x wave x language executed by papermill, in parallel, cached;
+and the notebooks of chapters made of other sources only (``report.source_notebooks``), once per
+language for the edition's wave.
+
+A job is skipped when nothing it depends on changed (``helpers.grid.keys``). Each job runs into a
+staging folder; only a successful job replaces its executed notebook and tables, so a failure keeps
+the previous good outputs. Executed notebooks are finalised (``helpers.grid.finalise``). Each worker
+process keeps one kernel for all its notebooks (``helpers.grid.kernel``).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from helpers.core import config, i18n, layout, workdir
+from helpers.core.errors import PipelineError
+from helpers.grid import finalise, kernel, keys
+from helpers.grid.jobs import Job, Paths
+from helpers.metadata import codebook
+
+
+def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
+    """Run one job into ``staging`` (in a worker process). Returns a result dict, never raises."""
+    import nbformat
+    import papermill as pm
+
+    job, paths = Job(**job_d), Paths(**{k: Path(v) for k, v in paths_d.items()})
+    staging = Path(staging)
+    params = keys.parameters(job, paths)
+    params["tables_dir"] = str(staging / "tables")
+    out = staging / "executed.ipynb"
+    try:
+        # papermill injects its cell of parameters after the cell tagged "parameters" (or on top)
+        source = nbformat.read(paths.notebook(job), as_version=4)
+        tagged = [i for i, c in enumerate(source.cells) if "parameters" in c.metadata.get("tags", [])]
+        injected_at = tagged[0] + 1 if tagged else 0
+        kernel.warm_engine()
+        # no output path: papermill hands back the executed notebook, which is written once, finalised
+        nb = pm.execute_notebook(str(paths.notebook(job)), None, parameters=params, kernel_name="python3",
+                                 engine_name="helpers-warm", cwd=str(config.ROOT), progress_bar=False,
+                                 request_save_on_cell_execute=False, log_output=False)
+    except pm.PapermillExecutionError as exc:
+        # number cells as the source notebook does: the cell index counts the injected cell
+        index = exc.cell_index - (1 if injected_at < exc.cell_index else 0)
+        _, body = finalise.options(exc.source or "")
+        where = next((b for b in body if b.strip()), "")
+        return {"ok": False, "cell": index, "source": where, "error": f"{exc.ename}: {exc.evalue}"}
+    except Exception as exc:  # kernel died, notebook unreadable, ...
+        stage = "while starting its kernel" if kernel.did_not_start(exc) else "while executing"
+        return {"ok": False, "cell": None, "stage": stage, "source": "", "error": f"{type(exc).__name__}: {exc}"}
+    try:
+        figures = finalise.finalise(nb, job.wave)
+    except PipelineError as exc:
+        return {"ok": False, "cell": None, "source": "", "error": str(exc)}
+    # papermill injected the staging path: record the published one instead; and it gave that cell
+    # a random id, which would make every build differ from the last: give it a fixed one
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = "\n".join(f"{k} = {v!r}" for k, v in keys.parameters(job, paths).items())
+            cell.id = "injected-parameters"
+    nb.metadata.get("papermill", {})["parameters"] = keys.parameters(job, paths)
+    nbformat.write(nb, str(out))
+    return {"ok": True, "figures": figures}
+
+
+def _commit(job: Job, paths: Paths, staging: Path, key: str, figures: list[str]) -> None:
+    target_nb, target_tables = paths.executed(job), paths.tables(job)
+    target_nb.parent.mkdir(parents=True, exist_ok=True)
+    target_tables.parent.mkdir(parents=True, exist_ok=True)
+    (staging / "tables").mkdir(exist_ok=True)
+    old = staging / "old-tables"
+    if target_tables.exists():
+        os.replace(target_tables, old)
+    os.replace(staging / "tables", target_tables)
+    os.replace(staging / "executed.ipynb", target_nb)
+    paths.stamp(job).write_text(json.dumps({"key": key, "figures": figures}, indent=1) + "\n", encoding="utf-8")
+
+
+@dataclass
+class RunResult:
+    executed: list[Job]
+    skipped: list[Job]
+
+
+def grid(waves=None, langs=None, themes=None) -> list[Job]:
+    """The jobs: every theme x wave x language, and every source notebook x language for the
+    edition's wave (when the run covers that wave)."""
+    cb = codebook.load()
+    waves = [cb.check_wave(w) for w in (waves or cb.wave_names())]
+    langs = [i18n.check_lang(x) for x in (langs or i18n.languages())]
+    known = [*cb.themes, *config.source_notebooks()]
+    for th in themes or []:
+        if th not in known:
+            raise PipelineError(f"unknown theme {th!r}", expected="one of " + ", ".join(known))
+    edition = config.edition_wave()
+    chosen = themes or known
+    return ([Job(th, w, lang) for th in cb.themes if th in chosen for w in waves for lang in langs]
+            + [Job(n, edition, lang) for n in config.source_notebooks() if n in chosen and edition in waves for lang in langs])
+
+
+def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: bool = False,
+        notebooks_dir=None, build_dir=None, processed_dir=None, progress: bool = True,
+        before_notebooks: Callable[[], object] | None = None, log=print) -> RunResult:
+    """Execute the grid on the processed data there is (``helpers.pipeline`` ingests first).
+
+    ``before_notebooks`` runs once the workers are starting their kernels and before any notebook
+    (the pipeline computes the estimates there, while the kernels start). Only one command works
+    in a build folder at a time (``workdir.exclusive``)."""
+    if jobs is not None and not (isinstance(jobs, int) and jobs >= 1):
+        raise PipelineError(f"--jobs {jobs!r} is not a number of notebooks to run at once",
+                            expected="a whole number, 1 or more (default: the number of cores)")
+    paths = Paths(notebooks=Path(notebooks_dir or config.NOTEBOOKS_DIR), build=Path(build_dir or config.BUILD_DIR),
+                  processed=Path(processed_dir or config.PROCESSED_DIR))
+    todo_grid = grid(waves, langs, themes)
+    with workdir.exclusive(paths.build, log):
+        _check_inputs(todo_grid, paths)
+        return _run(todo_grid, paths, jobs, force, progress, before_notebooks, log)
+
+
+def _check_inputs(todo_grid: list[Job], paths: Paths) -> None:
+    """Stop before any notebook starts when one would fail for want of a notebook or of data."""
+    for job in todo_grid:
+        if not paths.notebook(job).exists():
+            raise PipelineError("notebook is missing", file=paths.notebook(job))
+    without = [w for w in sorted({j.wave for j in todo_grid})
+               if not all(p.exists() for p in layout.processed(paths.processed, w).values())]
+    if without:
+        raise PipelineError(f"no processed data for wave(s) {', '.join(map(str, without))}: data/raw/ holds no "
+                            "file for them (or `python -m helpers ingest` was not run)", file=paths.processed,
+                            expected="their .sav files in data/raw/, or --waves naming only the waves that have one")
+
+
+def _run(todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, before_notebooks, log) -> RunResult:
+    shared = keys.shared_fingerprint(paths)
+    key = {job: keys.job_key(job, paths, shared) for job in todo_grid}
+    todo = [j for j in todo_grid if force or not keys.is_current(j, paths, key[j])]
+    skipped = [j for j in todo_grid if j not in todo]
+    if not todo:
+        log(f"notebooks: all {len(todo_grid)} up to date")
+        return RunResult([], skipped)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    log(f"notebooks: executing {len(todo)} of {len(todo_grid)} on {jobs} worker(s)")
+    from tqdm import tqdm
+
+    tmp = workdir.staging(paths.build)
+    bar = tqdm(total=len(todo), unit="notebook", disable=not progress, file=sys.stderr, leave=False)
+    failure = None
+    done: list[Job] = []
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=kernel.start_worker) as pool:
+            # the workers start their kernels while this process computes the estimates
+            for _ in range(jobs):
+                pool.submit(int)
+            if before_notebooks is not None:
+                before_notebooks()
+            futures = {}
+            # later waves first: they have the most figures (changes since 2015), and the longest
+            # jobs started first leave the shortest tail on the last worker
+            for job in sorted(todo, key=lambda j: -j.wave):
+                staging = Path(tmp) / f"{job.theme}-{job.wave}-{job.lang}"
+                staging.mkdir()
+                fut = pool.submit(_execute, asdict(job), {k: str(v) for k, v in asdict(paths).items()}, str(staging))
+                futures[fut] = (job, staging)
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    if fut.cancelled():
+                        continue
+                    job, staging = futures[fut]
+                    result = fut.result()
+                    bar.update(1)
+                    if result["ok"]:
+                        _commit(job, paths, staging, key[job], result["figures"])
+                        done.append(job)
+                    elif failure is None:
+                        failure = (job, result)
+                        for other in pending:
+                            other.cancel()
+            bar.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if failure:
+        job, r = failure
+        if r["cell"] is not None:
+            where = f"in cell {r['cell']}" + (f" (`{r['source']}`)" if r["source"] else "")
+        else:
+            where = r.get("stage", "in finalising")
+        raise PipelineError(f"notebook {job.theme}.ipynb failed for wave {job.wave}, language {job.lang}, {where}: "
+                            f"{r['error']}; its previous outputs are kept",
+                            file=paths.notebook(job))
+    log(f"notebooks: executed {len(done)}, up to date {len(skipped)}")
+    return RunResult(done, skipped)
+

@@ -1,0 +1,180 @@
+"""Reading and validating survey files (.sav) against the codebook.
+
+Every problem stops with one ``PipelineError`` naming the file, the wave, the variable and what
+was expected. Files are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+
+from helpers.core.errors import PipelineError
+from helpers.metadata.codebook import Codebook
+
+SAV_EXPECTED = "an SPSS system file (.sav) as delivered by the UK Data Service"
+
+
+@dataclass
+class SurveyFile:
+    wave: int
+    path: Path
+    data: pd.DataFrame  # Belgian rows, the codebook's variables only
+    rows_total: int
+    synthetic: bool
+    file_label: str
+
+
+def locate(wave: int, codebook: Codebook, raw_dir: Path) -> Path | None:
+    """The file of ``wave`` in ``raw_dir``: the first pattern of waves.yaml that matches.
+
+    Something named like a wave's file that is not a readable file (a folder, a link to nothing,
+    a file this user may not read) stops with a message naming it, never counts as "no file"."""
+    for pattern in codebook.waves[wave]["files"]:
+        hits = _matching(raw_dir, pattern)
+        for p in hits:
+            if not p.is_file():
+                what = "a folder" if p.is_dir() else "not a regular file (a link to nothing?)"
+                raise PipelineError(f"is named like the wave's survey file but is {what}", file=p, wave=wave,
+                                    expected=SAV_EXPECTED)
+            try:
+                with open(p, "rb"):
+                    pass
+            except OSError as exc:
+                raise PipelineError(f"cannot be read ({exc.strerror})", file=p, wave=wave,
+                                    expected="a file the user running the pipeline may read") from None
+        if len(hits) > 1:
+            raise PipelineError(f"several files match {pattern!r}: " + ", ".join(p.name for p in hits),
+                                file=raw_dir, wave=wave, expected="exactly one file per wave")
+        if hits:
+            return hits[0]
+    return None
+
+
+def _matching(raw_dir: Path, pattern: str) -> list[Path]:
+    """Entries of ``raw_dir`` whose name matches ``pattern``, links to nothing included (which
+    ``Path.glob`` leaves out, so a broken link would pass for a missing file)."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        return []
+    return sorted(p for p in raw_dir.iterdir() if fnmatch.fnmatchcase(p.name, pattern))
+
+
+def unmatched(raw_dir: Path, codebook: Codebook) -> list[Path]:
+    """The .sav files in ``raw_dir`` that no wave's file patterns match (they would be ignored)."""
+    known = {p for w in codebook.wave_names() for pattern in codebook.waves[w]["files"]
+             for p in _matching(raw_dir, pattern)}
+    return [p for p in _matching(raw_dir, "*") if p.suffix.lower() == ".sav" and p not in known]
+
+
+def describe(raw_dir: Path) -> str:
+    """What a folder holds, for a message: its .sav files, or that it is empty or absent."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        return "the folder does not exist"
+    savs = sorted(p.name for p in raw_dir.iterdir() if p.suffix.lower() == ".sav")
+    return ("it holds " + ", ".join(savs)) if savs else "it holds no .sav file"
+
+
+def _metadata(path: Path, wave: int):
+    try:
+        _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError, or OSError
+        raise PipelineError(f"cannot be read as SPSS data ({exc})", file=path, wave=wave,
+                            expected=SAV_EXPECTED) from None
+    return meta
+
+
+def belgium_code(meta, wave: int, codebook: Codebook, path: Path) -> float:
+    spec = codebook.waves[wave]["country"]
+    var, wanted = spec["var"], spec["label"].strip().casefold()
+    labels = (meta.variable_value_labels or {}).get(var) or {}
+    codes = [code for code, text in labels.items() if str(text).strip().casefold() == wanted]
+    if len(codes) != 1:
+        raise PipelineError(f"no single value label {spec['label']!r} on the country variable "
+                            f"({len(labels)} labels found)", file=path, wave=wave, variable=var,
+                            expected=f"one code labelled {spec['label']!r}")
+    return float(codes[0])
+
+
+def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
+    """Read the codebook's variables of one wave, keep Belgium, validate codes and weights."""
+    path = Path(path)
+    meta = _metadata(path, wave)
+    needed = codebook.variables(wave)
+    absent = [v for v in needed if v not in meta.column_names]
+    if absent:
+        raise PipelineError("missing from the file", file=path, wave=wave, variable=", ".join(absent),
+                            expected="the variables named in data/codebook for this wave")
+    be = belgium_code(meta, wave, codebook, path)
+    try:
+        df, _ = pyreadstat.read_sav(str(path), usecols=list(needed), user_missing=True)
+    except Exception as exc:
+        raise PipelineError(f"cannot be read as SPSS data ({exc})", file=path, wave=wave,
+                            expected=SAV_EXPECTED) from None
+    country = codebook.waves[wave]["country"]["var"]
+    for var in needed:
+        if not pd.api.types.is_numeric_dtype(df[var]):
+            raise PipelineError(f"is stored as text ({df[var].dtype})", file=path, wave=wave,
+                                variable=var, expected="a numeric variable")
+    rows_total = len(df)
+    df = df.loc[df[country] == be].reset_index(drop=True)
+    if df.empty:
+        raise PipelineError(f"has no Belgian rows (code {be:g}) among {rows_total} rows", file=path,
+                            wave=wave, variable=country, expected="respondents from Belgium")
+    _check_weights(df, wave, codebook, path)
+    for var, scale_name in needed.items():
+        if scale_name:
+            _check_codes(df[var], codebook, wave, scale_name, path, var)
+    label = (meta.file_label or "").strip()
+    return SurveyFile(wave=wave, path=path, data=df, rows_total=rows_total,
+                      synthetic="SYNTHETIC" in label.upper(), file_label=label)
+
+
+def _check_weights(df: pd.DataFrame, wave: int, codebook: Codebook, path: Path) -> None:
+    weights = codebook.waves[wave]["weights"]
+    for kind, var in weights.items():
+        w = df[var]
+        if kind == "core":
+            bad = w.isna() | ~(w > 0)
+        else:  # a module weight is missing for respondents outside the module, positive otherwise
+            bad = w.notna() & ~(w > 0)
+        if bad.any():
+            examples = ", ".join(sorted({f"{x:g}" for x in w[bad].dropna().head(50)})[:5]) or "missing"
+            raise PipelineError(f"{int(bad.sum())} Belgian rows have a missing or non-positive weight "
+                                f"({examples})", file=path, wave=wave, variable=var,
+                                expected="a positive weight for every respondent")
+
+
+def _check_codes(values: pd.Series, codebook: Codebook, wave: int, scale_name: str, path: Path,
+                 var: str) -> None:
+    scale = codebook.scale(scale_name)
+    missing = codebook.missing_codes(wave, scale)
+    v = values.dropna()
+    if scale.is_numeric:
+        lo, hi = scale.numeric
+        ok = v.between(lo, hi) | v.isin(list(missing))
+        expected = f"a value from {lo:g} to {hi:g}"
+    else:
+        ok = v.isin(list(scale.valid) + list(missing))
+        expected = "one of the codes " + ", ".join(f"{c:g}" for c in scale.valid)
+    if missing:
+        expected += " or a missing code " + ", ".join(f"{c:g}" for c in missing)
+    if not ok.all():
+        bad = v[~ok]
+        counts = bad.value_counts().sort_index()
+        found = ", ".join(f"{code:g} ({n} rows)" for code, n in counts.head(5).items())
+        raise PipelineError(f"has codes outside the codebook: {found}", file=path, wave=wave,
+                            variable=var, expected=expected + f" (scale {scale_name})")
+
+
+def value_kind(values: pd.Series, codebook: Codebook, wave: int, scale_name: str) -> pd.Series:
+    """Per value: 'valid', 'nonresponse' (DK/refusal/not applicable codes) or 'not_asked' (blank)."""
+    missing = list(codebook.missing_codes(wave, scale_name))
+    kind = np.where(values.isna(), "not_asked", np.where(values.isin(missing), "nonresponse", "valid"))
+    return pd.Series(kind, index=values.index)

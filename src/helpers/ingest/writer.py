@@ -1,0 +1,111 @@
+"""The ingest stage: data/raw/*.sav -> data/processed/<wave>.parquet (+ quality table and manifest).
+
+All waves are read, validated and harmonised into a staging folder first; only when every wave
+succeeded are the processed files replaced (os.replace, atomic per file). A failure leaves the
+previous processed files as they were. Raw files are only read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from helpers.core import config, layout, stages, workdir
+from helpers.core.errors import PipelineError
+from helpers.ingest import surveyfile
+from helpers.ingest.harmonise import harmonise
+from helpers.ingest.processed import MANIFEST_VERSION, read_manifest
+from helpers.metadata import codebook as codebook_mod
+
+
+def code_fingerprint() -> str:
+    """Hash of the codebook and of the code that turns raw files into processed data: the ingest
+    stage and every stage it may import (helpers.core.stages)."""
+    return workdir.hash_files([*config.CODEBOOK_DIR.glob("*.yaml"), *stages.code_files("ingest")],
+                              name=workdir.project_name)
+
+
+def is_current(wave: int, raw: Path, out_dir: Path, fingerprint: str) -> bool:
+    m = read_manifest(out_dir, wave)
+    return bool(m and m.get("code") == fingerprint and m.get("source_sha256") == workdir.sha256(raw)
+                and layout.processed(out_dir, wave)["data"].exists())
+
+
+def ingest(waves=None, *, raw_dir: Path | None = None, out_dir: Path | None = None,
+           force: bool = True, log=print) -> dict[int, dict]:
+    """Ingest the given waves (default all). Returns the manifest of each wave written or current.
+
+    With ``force=False`` a wave whose raw file and codebook/code are unchanged is left alone. A wave
+    asked for by name must have its file. Without names, a wave without a file is skipped with a
+    notice, and if its file is gone its processed data is removed with the others' update, so no
+    report shows a wave whose source is gone. Nothing is written when everything is current.
+    """
+    cb = codebook_mod.load()
+    raw_dir = Path(raw_dir or config.RAW_DIR)
+    out_dir = Path(out_dir or config.PROCESSED_DIR)
+    named = waves is not None
+    waves = [cb.check_wave(w) for w in (waves or cb.wave_names())]
+    for path in surveyfile.unmatched(raw_dir, cb):
+        log(f"notice: {path} matches no wave's file name in data/codebook/waves.yaml; it is not read")
+    files = {w: surveyfile.locate(w, cb, raw_dir) for w in waves}
+    absent = [w for w in waves if files[w] is None]
+    if named and absent:
+        w = absent[0]
+        raise PipelineError(f"no file for wave {w} (names tried: {', '.join(cb.waves[w]['files'])}); "
+                            f"{surveyfile.describe(raw_dir)}", file=raw_dir, wave=w,
+                            expected="the wave's .sav file, or `python -m helpers synth` for the synthetic default")
+    if len(absent) == len(waves):
+        raise PipelineError(f"holds no survey file ({surveyfile.describe(raw_dir)})", file=raw_dir,
+                            expected="the licensed .sav files named as in data/codebook/waves.yaml, "
+                                     "or run `python -m helpers synth` for the synthetic default")
+    fingerprint = code_fingerprint()
+    with workdir.exclusive(out_dir, log):
+        results: dict[int, dict] = {}
+        todo = []
+        for wave in waves:
+            raw = files[wave]
+            if raw is None:
+                log(f"wave {wave}: no file in {raw_dir} matching {' or '.join(cb.waves[wave]['files'])}; skipped")
+            elif not force and is_current(wave, raw, out_dir, fingerprint):
+                results[wave] = read_manifest(out_dir, wave)
+                log(f"wave {wave}: up to date ({raw.name})")
+            else:
+                todo.append(wave)
+        gone = [w for w in absent if any(p.exists() for p in layout.processed(out_dir, w).values())]
+        if not todo and not gone:
+            return results
+        staging = workdir.staging(out_dir)
+        try:
+            staged: list[tuple[Path, Path]] = []
+            for wave in todo:
+                raw = files[wave]
+                sf = surveyfile.read(raw, wave, cb)
+                processed, quality = harmonise(sf.data, wave, cb)
+                manifest = {
+                    "version": MANIFEST_VERSION, "wave": wave, "source": raw.name,
+                    "source_sha256": workdir.sha256(raw), "synthetic": sf.synthetic,
+                    "file_label": sf.file_label, "rows_in_file": sf.rows_total,
+                    "rows_belgium": len(processed), "code": fingerprint,
+                }
+                target = layout.processed(out_dir, wave)
+                tmp = layout.processed(staging, wave)
+                processed.to_parquet(tmp["data"], index=False)
+                quality.to_csv(tmp["quality"], index=False, lineterminator="\n")
+                tmp["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+                staged += [(tmp[k], target[k]) for k in ("data", "quality", "manifest")]
+                results[wave] = manifest
+                worst = quality.sort_values("nonresponse_pct", ascending=False).iloc[0]
+                log(f"wave {wave}: {raw.name}{' (synthetic)' if sf.synthetic else ''}: "
+                    f"{len(processed)} Belgian rows of {sf.rows_total}; highest item non-response "
+                    f"{worst['nonresponse_pct']:.1f}% ({worst['name']})")
+            for src, dst in staged:  # every wave succeeded: publish them together
+                os.replace(src, dst)
+            for wave in gone:  # the manifest first: without it the wave counts as not ingested
+                for path in (layout.processed(out_dir, wave)[k] for k in ("manifest", "data", "quality")):
+                    path.unlink(missing_ok=True)
+                log(f"wave {wave}: its raw file is gone from {raw_dir}; its processed data was removed")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return results

@@ -1,0 +1,492 @@
+"""Figures in the report's house style (seaborn/matplotlib), one function per kind of figure.
+
+The functions take tidy estimate tables (helpers.estimate) whose labels are already translated
+and return a matplotlib Figure; they never compute statistics. Suppressed estimates are absent,
+low-reliability ones are hatched and starred. Colours come from the Okabe-Ito colour-blind-safe
+set, restricted to those with at least 3:1 contrast on white.
+
+Figures are published as SVG with their text kept as text, in the pages' typeface (Source Sans 3,
+vendored as TTF in assets/vendor/): sharp at any zoom, searchable, and the same letters as the
+page. An SVG shown by an ``<img>`` cannot use the page's fonts, so each figure carries the glyphs
+it uses as a small embedded font subset (:func:`to_svg`); Typst, which draws the PDF's figures,
+finds the same family in the TTFs (``font-paths`` in _quarto.yml).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import io
+import math
+import re
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.rcParams["svg.hashsalt"] = "ewcs-report"  # the same ids in every build
+matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from fontTools import subset as ft_subset  # noqa: E402
+from fontTools.ttLib import TTFont  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.textpath import text_to_path  # noqa: E402
+
+from helpers.core import config  # noqa: E402
+
+# Okabe & Ito (2008), restricted to colours with >= 3:1 contrast on white (WCAG 2.1, 1.4.11).
+BLUE, VERMILLION, GREEN, INK, GREY = "#0072B2", "#D55E00", "#007A5E", "#1A1A1A", "#6E6E6E"
+SERIES = [BLUE, VERMILLION, GREEN, INK]
+RISK_CMAP = "rocket_r"  # perceptually uniform, readable with colour-vision deficiencies
+DPI = 150
+WIDTH = 6.5  # inches: the text width of the PDF (A4, 2.2 cm margins); the web page shows it unscaled
+MAX_HEIGHT = 8.2  # inches: a figure and its notes (about 1 in more) fit the PDF's text area (A4, 2.4 cm margins)
+FONT = "Source Sans 3"
+LABEL_WRAP = 36  # characters of a group name on one line where two panels share the width
+FONT_DIR = config.ROOT / "assets" / "vendor" / "source-sans-3-ttf-0.4.1"
+# the TTF of each (weight, style) a figure can use
+FONT_FILES = {("normal", "normal"): "SourceSans3_400Regular.ttf", ("normal", "italic"): "SourceSans3_400Regular_Italic.ttf",
+              ("bold", "normal"): "SourceSans3_700Bold.ttf", ("bold", "italic"): "SourceSans3_700Bold_Italic.ttf"}
+
+
+def contrast_ratio(colour: str, background: str = "#FFFFFF") -> float:
+    """WCAG 2.1 contrast ratio between two colours."""
+
+    def luminance(c):
+        rgb = np.array(matplotlib.colors.to_rgb(c))
+        lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        return float(lin @ [0.2126, 0.7152, 0.0722])
+
+    a, b = sorted([luminance(colour), luminance(background)], reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def register_fonts() -> None:
+    """Make the vendored Source Sans 3 known to matplotlib (it lays text out with its metrics)."""
+    known = {Path(f.fname).name for f in font_manager.fontManager.ttflist}
+    for name in FONT_FILES.values():
+        if name not in known:
+            font_manager.fontManager.addfont(str(FONT_DIR / name))
+
+
+def style() -> None:
+    register_fonts()
+    sns.set_theme(context="notebook", style="whitegrid", palette=SERIES, font=FONT,
+                  rc={"axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 12,
+                      "axes.titleweight": "bold", "axes.labelsize": 11, "xtick.labelsize": 10.5,
+                      "ytick.labelsize": 10.5, "legend.fontsize": 10, "figure.dpi": DPI,
+                      "axes.edgecolor": GREY, "grid.color": "#DDDDDD", "text.color": INK,
+                      "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
+                      "svg.fonttype": "none", "svg.hashsalt": "ewcs-report",
+                      # labels, titles and legends inside the figure's width: a long group name
+                      # must not widen the figure (the page and the PDF would shrink it, text and all)
+                      "figure.constrained_layout.use": True})
+
+
+SVG_TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
+
+
+LAYOUT_TABLES = ("GPOS", "GSUB", "GDEF", "BASE")
+
+
+@functools.lru_cache(maxsize=None)
+def _without_layout(weight: str, slant: str) -> bytes:
+    """The font file of one weight and style without its layout tables, once per process: the
+    subsetter reads the layout tables it is asked to drop (about two thirds of its time), so they
+    are dropped before. Saved with the file's own timestamp, so the subsets are the same bytes."""
+    font = TTFont(FONT_DIR / FONT_FILES[(weight, slant)], recalcTimestamp=False)
+    for tag in LAYOUT_TABLES:
+        if tag in font:
+            del font[tag]
+    buf = io.BytesIO()
+    font.save(buf)
+    font.close()
+    return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=512)
+def _woff(weight: str, slant: str, chars: str) -> str:
+    """Base64 WOFF of Source Sans 3 in one weight and style, with just ``chars``. Without its
+    layout tables: matplotlib placed the text without kerning (the font has no legacy kern table),
+    so the browser, without them too, sets each line at the width the layout measured. Cached: a
+    worker's kernel draws the same labels for many figures."""
+    options = ft_subset.Options()
+    options.flavor = "woff"
+    options.layout_features = []
+    options.drop_tables += list(LAYOUT_TABLES)
+    options.name_IDs = [0, 1, 2]  # copyright, family, style: the OFL asks the notice to stay
+    font = ft_subset.load_font(io.BytesIO(_without_layout(weight, slant)), options)
+    sub = ft_subset.Subsetter(options)
+    sub.populate(text=chars)
+    sub.subset(font)
+    buf = io.BytesIO()
+    ft_subset.save_font(font, buf, options)
+    font.close()
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _font_face(svg: str) -> str:
+    """@font-face rules carrying, for each weight and style the SVG's text uses, a subset of
+    Source Sans 3 with just its characters (WOFF, a few kB each)."""
+    used: dict[tuple[str, str], set[str]] = {}
+    for attrs, text in SVG_TEXT.findall(svg):
+        weight = "bold" if re.search(r"font-weight:\s*(bold|[6-9]00)", attrs) else "normal"
+        slant = "italic" if re.search(r"font-style:\s*(italic|oblique)", attrs) else "normal"
+        used.setdefault((weight, slant), set()).update(html.unescape(text))
+    return "".join(f"@font-face{{font-family:'{FONT}';font-weight:{700 if weight == 'bold' else 400};"
+                   f"font-style:{slant};src:url(data:font/woff;base64,{_woff(weight, slant, ''.join(sorted(chars | {' '})))}) "
+                   "format('woff')}" for (weight, slant), chars in sorted(used.items()))
+
+
+def to_svg(fig) -> str:
+    """The figure as SVG text: text as text, its glyphs embedded, no date (reproducible)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.08, metadata={"Date": None})
+    plt.close(fig)
+    svg = buf.getvalue()
+    faces = _font_face(svg)
+    if faces:
+        svg = svg.replace("<defs>", f"<defs>\n  <style>{faces}</style>", 1) if "<defs>" in svg else \
+            re.sub(r"(<svg\b[^>]*>)", rf"\1\n <defs><style>{faces}</style></defs>", svg, count=1)
+    return svg
+
+
+def wrap(text: str, prop, width: float) -> str:
+    """``text`` broken into lines no wider than ``width`` points, as matplotlib's ``wrap=True`` breaks
+    a text that starts at the figure's left edge: greedily, between words, each line measured as
+    the SVG is written (Source Sans 3's metrics, in points). Done once here, because matplotlib
+    wraps again at every draw and every measure of the figure, measuring the line anew for each
+    word; for the notes under a figure that was a quarter of the time spent writing its SVG. The
+    notes repeat from figure to figure: each paragraph is wrapped once per process."""
+    return "\n".join(_wrap_paragraph(paragraph, prop.copy(), width) for paragraph in text.split("\n"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _wrap_paragraph(paragraph: str, prop, width: float) -> str:
+    measure = lambda line: math.ceil(text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0])  # noqa: E731
+    words = paragraph.split(" ")
+    lines, line = [], words[0]
+    for word in words[1:]:
+        longer = f"{line} {word}"
+        if measure(longer) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = longer
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _footnote(fig, lines: list[str]) -> None:
+    """Notes under the figure, below everything already drawn (tick labels, axis titles, legends),
+    so they never run into them; wrapped to the figure's width."""
+    text = "\n".join(x for x in lines if x)
+    if not text:
+        return
+    renderer = fig.canvas.get_renderer()
+    if fig.get_layout_engine() is not None:
+        fig.get_layout_engine().execute(fig)  # place the axes first, then measure below them
+    bottom = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans).y0  # pixels
+    y = (bottom - 0.08 * fig.dpi) / (fig.get_figheight() * fig.dpi)
+    note = fig.text(0.0, y, text, ha="left", va="top", fontsize=9, color=GREY, transform=fig.transFigure)
+    note.set_text(wrap(text, note.get_fontproperties(), fig.get_figwidth() * 72))
+    # Keep the layout the note was measured against: laid out again while saving (twice, for
+    # bbox_inches="tight", with another renderer's metrics) the axes could move off the note's
+    # reference, and every pass measures every text again.
+    fig.set_layout_engine("none")
+
+
+def _star(label: str, flag: str) -> str:
+    return f"{label} *" if flag == "low_reliability" else label
+
+
+def dot_plot(t: pd.DataFrame, *, xlabel: str, notes: list[str], xmax: float = 100) -> plt.Figure:
+    """Estimates (rows of ``t`` with label, estimate, ci_low, ci_high, flag) as dots with CIs."""
+    t = t.dropna(subset=["estimate"]).sort_values("estimate", ascending=True)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(t) + 1.2))
+    y = np.arange(len(t))
+    low = (t["flag"] == "low_reliability").to_numpy()
+    ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+                fmt="none", ecolor=GREY, elinewidth=1.2, capsize=3)
+    ax.scatter(t["estimate"][~low], y[~low], s=60, color=BLUE, zorder=3)
+    ax.scatter(t["estimate"][low], y[low], s=60, facecolor="white", edgecolor=BLUE, linewidth=1.5, zorder=3)
+    ax.set_yticks(y, [_star(a, f) for a, f in zip(t["label"], t["flag"])])
+    ax.set_xlim(0, max(xmax, float(t["ci_high"].max() if len(t) else 0) * 1.05))
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    _footnote(fig, notes)
+    return fig
+
+
+def bar_plot(t: pd.DataFrame, *, total: float | None, total_label: str, xlabel: str,
+             notes: list[str]) -> plt.Figure:
+    """Groups as horizontal bars, highest first, with CIs and the whole-sample value as a line."""
+    t = t.dropna(subset=["estimate"]).sort_values("estimate", ascending=True)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.38 * len(t) + 1.3))
+    y = np.arange(len(t))
+    low = (t["flag"] == "low_reliability").to_numpy()
+    bars = ax.barh(y, t["estimate"], color=BLUE, height=0.65)
+    for bar, is_low in zip(bars, low):
+        if is_low:
+            bar.set_facecolor("white")
+            bar.set_edgecolor(BLUE)
+            bar.set_hatch("///")
+    ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+                fmt="none", ecolor=INK, elinewidth=1, capsize=2.5)
+    if total is not None and not np.isnan(total):
+        ax.axvline(total, color=VERMILLION, linestyle="--", linewidth=1.5, label=total_label)
+        ax.legend(loc="lower right", frameon=True)
+    ax.set_yticks(y, [_star(a, f) for a, f in zip(t["label"], t["flag"])])
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    _footnote(fig, notes)
+    return fig
+
+
+def risk_map(values: pd.DataFrame, risk_sign: pd.Series, text: pd.DataFrame, notes: list[str]) -> plt.Figure:
+    """Indicators (rows) by groups (columns): the printed value, coloured by relative risk.
+
+    Colour is each row's values scaled to its own range (reversed where a high value is good),
+    so a dark cell is a group at more risk than the others on that indicator.
+    """
+    keep = values.notna().any(axis=0)  # groups suppressed on every indicator are left out
+    values, text = values.loc[:, keep], text.loc[:, keep]
+    lo, hi = values.min(axis=1), values.max(axis=1)
+    rel = values.sub(lo, axis=0).div((hi - lo).replace(0, np.nan), axis=0)
+    high_is_risk = np.broadcast_to((risk_sign.reindex(values.index).fillna(1).to_numpy() > 0)[:, None], rel.shape)
+    rel = rel.where(high_is_risk, 1 - rel)
+    # the PDF's text width, whatever the number of groups (a wider figure would be shrunk, text and all)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(values) + 2.6))
+    _heatmap(ax, rel.astype(float), text.to_numpy(), fontsize=10 if values.shape[1] <= 7 else 9)
+    ax.xaxis.tick_top()
+    # group names upright over their column, on two lines where long: slanted ones reach over
+    # the next column and squeeze the map
+    ax.set_xticklabels([textwrap.fill(str(x), LABEL_WRAP) for x in rel.columns], rotation=90,
+                       ha="center", va="bottom", linespacing=0.95, fontsize=9.5)
+    ax.set_yticklabels([str(y) for y in rel.index], rotation=0, va="center")
+    ax.tick_params(length=0)
+    ax.grid(False)
+    _footnote(fig, notes)
+    return fig
+
+
+def _heatmap(ax, rel: pd.DataFrame, text, fontsize: float) -> None:
+    """``rel`` as coloured cells with ``text`` printed in them: seaborn's heatmap as the risk map
+    uses it (white lines between cells, no cell or text where ``rel`` is missing, dark text on light
+    cells and white on dark ones), without the draw of the whole figure seaborn makes to see whether
+    tick labels overlap, which the risk map then sets itself (that draw was about 6% of a worker's time)."""
+    data = np.ma.masked_invalid(rel.to_numpy())
+    mesh = ax.pcolormesh(data, cmap=RISK_CMAP, vmin=0, vmax=1, linewidths=1, edgecolor="white")
+    ax.set(xlim=(0, data.shape[1]), ylim=(0, data.shape[0]))
+    ax.invert_yaxis()
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set(xticks=np.arange(data.shape[1]) + 0.5, yticks=np.arange(data.shape[0]) + 0.5)
+    mesh.update_scalarmappable()
+    ys, xs = np.meshgrid(np.arange(data.shape[0]) + 0.5, np.arange(data.shape[1]) + 0.5, indexing="ij")
+    for x, y, m, colour, label in zip(xs.flat, ys.flat, data.flat, mesh.get_facecolors(), np.asarray(text).flat):
+        if m is not np.ma.masked:
+            ink = ".15" if sns.utils.relative_luminance(colour) > 0.408 else "w"
+            ax.text(x, y, f"{label}", color=ink, ha="center", va="center", fontsize=fontsize)
+
+
+def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> plt.Figure:
+    """Small multiples, one per indicator: estimates over comparable waves with CIs.
+
+    Each panel: title, ylabel, frame with wave, estimate, ci_low, ci_high, mode_change. Segments
+    touching a mode-change wave are dashed and its marker hollow.
+    """
+    # two panels a row, three when there are many (the figure must fit a PDF page); the wave
+    # labels of 2021 and 2024 stay apart at 10 pt in both
+    cols = min(2 if len(panels) <= 6 else 3, max(1, len(panels)))
+    rows = int(np.ceil(len(panels) / cols))
+    panel_height = min(2.3, (MAX_HEIGHT - 1.0) / rows)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, panel_height * rows + 0.6), squeeze=False, sharex=True)
+    for i_panel, (ax, p) in enumerate(zip(axes.flat, panels)):
+        d = p["data"].dropna(subset=["estimate"]).sort_values("wave")
+        x, e = d["wave"].to_numpy(), d["estimate"].to_numpy()
+        mode = d["mode_change"].to_numpy(dtype=bool)
+        ax.fill_between(x, d["ci_low"], d["ci_high"], color=BLUE, alpha=0.15, linewidth=0)
+        for i in range(len(x) - 1):
+            ax.plot(x[i:i + 2], e[i:i + 2], color=BLUE, linewidth=2,
+                    linestyle="--" if (mode[i] or mode[i + 1]) else "-")
+        ax.scatter(x[~mode], e[~mode], color=BLUE, s=30, zorder=3)
+        ax.scatter(x[mode], e[mode], facecolor="white", edgecolor=VERMILLION, s=45, linewidth=1.8, zorder=3)
+        # a title wider than its panel would run into the next one's
+        ax.set_title(textwrap.fill(p["title"], 24 if cols == 3 else 40), loc="left", fontsize=10.5)
+        # the unit once a row, and again where it changes (a score beside shares)
+        if i_panel % cols == 0 or panels[i_panel - 1]["ylabel"] != p["ylabel"]:
+            ax.set_ylabel(p["ylabel"], fontsize=9.5)
+        top = float(np.nanmax(d["ci_high"])) if len(d) else 1
+        ax.set_ylim(0, max(10.0, top * 1.15))
+        ax.set_xticks(waves, [str(w) for w in waves], fontsize=10)
+        ax.set_xlim(min(waves) - 0.8, max(waves) + 0.8)
+    for i_panel, ax in enumerate(axes.flat):
+        if i_panel >= len(panels):
+            ax.set_visible(False)
+        elif i_panel + cols >= len(panels):  # nothing drawn below it: it carries the waves
+            ax.xaxis.set_tick_params(labelbottom=True)
+    _footnote(fig, notes)
+    return fig
+
+
+def grouped_bars(t: pd.DataFrame, *, hue_order: list[str], xlabel: str, notes: list[str],
+                 highlight: str | None = None) -> plt.Figure:
+    """Indicators (rows, label) by wave (hue, column `hue`) as grouped horizontal bars."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * t["label"].nunique() * max(1, len(hue_order)) / 2 + 1.5))
+    palette = {h: (VERMILLION if h == highlight else c) for h, c in zip(hue_order, [GREY, BLUE, GREEN, INK])}
+    sns.barplot(t, y="label", x="estimate", hue="hue", hue_order=hue_order, palette=palette, ax=ax,
+                errorbar=None, orient="h")
+    for container, h in zip(ax.containers, hue_order):
+        sub = t[t["hue"] == h].set_index("label")
+        for bar, label in zip(container, [tl.get_text() for tl in ax.get_yticklabels()]):
+            if label in sub.index and sub.loc[label, "flag"] == "low_reliability":
+                bar.set_hatch("///")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    ax.legend(title="", loc="lower right")
+    ax.grid(axis="y", visible=False)
+    _footnote(fig, notes)
+    return fig
+
+
+# markers of a change: shape and fill carry the meaning, colour only repeats it
+CHANGE_MARKS = {"rose": ("^", VERMILLION, True), "fell": ("v", BLUE, True), "": ("o", GREY, False)}
+
+
+def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
+    """Groups ranked by their change between two waves, one panel per indicator, with intervals.
+
+    Each panel: title, xlabel, frame with label, change, ci_low, ci_high, flag, risk_change
+    ("rose", "fell" or ""). Groups are ranked by the change in the direction of risk (the
+    largest rise in risk on top); a significant rise is a filled triangle pointing up and its
+    label is bold, a significant fall a filled triangle pointing down, no significant change an
+    open circle; a low-reliability change is starred."""
+    cols = 1 if len(panels) == 1 else 2
+    rows = int(np.ceil(len(panels) / cols))
+    height = min(max(len(p["data"]) for p in panels) * 0.36 + 1.2, (MAX_HEIGHT - 0.4) / rows)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, height * rows + 0.5), squeeze=False)
+    for ax, p in zip(axes.flat, panels):
+        d = p["data"].dropna(subset=["change"]).sort_values("rank", ascending=True)
+        y = np.arange(len(d))
+        ax.axvline(0, color=INK, linewidth=1)
+        ax.hlines(y, d["ci_low"], d["ci_high"], color=GREY, linewidth=1.4)
+        for key, (marker, colour, filled) in CHANGE_MARKS.items():
+            sel = (d["risk_change"] == key).to_numpy()
+            ax.scatter(d["change"][sel], y[sel], marker=marker, s=48, zorder=3, linewidth=1.5,
+                       facecolor=colour if filled else "white", edgecolor=colour)
+        # two panels side by side leave a long group name ("Métiers qualifiés de l'industrie et
+        # de l'artisanat") a third of the width: it goes on two lines
+        labels = [textwrap.fill(_star(a, f), LABEL_WRAP) for a, f in zip(d["label"], d["flag"])]
+        wrapped = any("\n" in x for x in labels)
+        ax.set_yticks(y, labels, fontsize=8.5 if wrapped else 10, linespacing=0.85)
+        for tick, key in zip(ax.get_yticklabels(), d["risk_change"]):
+            if key == "rose":
+                tick.set_fontweight("bold")
+        ax.set_title(textwrap.fill(p["title"], 40), loc="left", fontsize=11)
+        ax.set_xlabel(p["xlabel"], fontsize=10)
+        ax.grid(axis="y", visible=False)
+        span = float(np.nanmax(np.abs(d[["ci_low", "ci_high"]].to_numpy()))) if len(d) else 1.0
+        ax.set_xlim(-span * 1.1, span * 1.1)
+        ax.set_ylim(-0.7, max(len(d), 1) - 0.3)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    _footnote(fig, notes)
+    return fig
+
+
+# ---------------------------------------------------------------------- published figures of other sources
+BAND = "#E3EEF7"  # the survey's years behind a yearly series
+
+
+def segment_style(x0, x1, m0, m1, breaks) -> str | None:
+    """How two neighbouring points of a series are joined: not at all across a break or a change of
+    measure, dotted across years without a published value, solid between consecutive years."""
+    if m0 != m1 or any(x0 < b <= x1 for b in breaks):
+        return None
+    return "-" if x1 - x0 == 1 else ":"
+
+
+def source_lines(lines: list[dict], *, ylabel: str, yformat, notes: list[str], breaks: list[int] = (),
+                 bands: list[int] = (), band_label: str | None = None) -> plt.Figure:
+    """Published yearly values (other sources), one line each: ``lines`` holds label and data
+    (year, value, measure, third_party). A value taken from a third party is an open marker; a
+    break is a vertical line, and no line joins its two sides; a line across years without a value
+    is dotted (nothing is interpolated: only the published points carry values). ``bands`` marks the
+    survey's years behind the series."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
+    years = [y for ln in lines for y in ln["data"]["year"]]
+    for w in bands:
+        if min(years) - 1 <= w <= max(years) + 1:
+            ax.axvspan(w - 0.4, w + 0.4, color=BAND, linewidth=0, zorder=0)
+    for b in breaks:
+        ax.axvline(b - 0.5, color=GREY, linewidth=1.2, linestyle=(0, (4, 3)), zorder=1)
+    markers = ["o", "s", "D", "^"]
+    for i, ln in enumerate(lines):
+        d = ln["data"].sort_values("year")
+        colour, marker = SERIES[i % len(SERIES)], markers[i % len(markers)]
+        x, v, m = d["year"].to_numpy(), d["value"].to_numpy(), d["measure"].to_numpy()
+        third = d["third_party"].to_numpy(dtype=bool)
+        for j in range(len(x) - 1):
+            style = segment_style(x[j], x[j + 1], m[j], m[j + 1], breaks)
+            if style:
+                ax.plot(x[j:j + 2], v[j:j + 2], color=colour, linewidth=2 if style == "-" else 1.4,
+                        linestyle=style, zorder=2)
+        ax.scatter(x[~third], v[~third], color=colour, marker=marker, s=36, zorder=3)
+        ax.scatter(x[third], v[third], facecolor="white", edgecolor=colour, marker=marker, s=40, linewidth=1.6,
+                   zorder=3)
+        ax.plot([], [], color=colour, marker=marker, linewidth=2, label=ln["label"])
+    handles, labels = ax.get_legend_handles_labels()
+    if band_label and bands:
+        handles.append(matplotlib.patches.Patch(color=BAND, label=band_label))
+        labels.append(band_label)
+    ax.legend(handles, [textwrap.fill(x, 60) for x in labels], loc="upper left", frameon=True, fontsize=9.5)
+    top = max(float(ln["data"]["value"].max()) for ln in lines)
+    ax.set_ylim(0, top * (1.25 + 0.12 * len(labels)))
+    ax.yaxis.set_major_formatter(lambda y, _: yformat(y))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=10))
+    shown = [*years, *(w for w in bands if min(years) - 1 <= w <= max(years) + 1)]
+    ax.set_xlim(min(shown) - 0.8, max(shown) + 0.8)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="x", visible=False)
+    _footnote(fig, notes)
+    return fig
+
+
+def source_bars(t: pd.DataFrame, *, hue_order: list[str], xlabel: str, xformat, notes: list[str]) -> plt.Figure:
+    """Published values (other sources) as horizontal bars: rows ``label``, bars ``hue`` (a year or
+    a measure), values written at the end of each bar; a value taken from a third party is a
+    hatched bar."""
+    labels = list(dict.fromkeys(t["label"]))
+    n_hue = max(1, len(hue_order))
+    height = 0.8 / n_hue
+    fig, ax = plt.subplots(figsize=(WIDTH, min(MAX_HEIGHT - 1.2, 0.3 * len(labels) * n_hue + 0.35 * len(labels) + 1.4)))
+    top = float(t["value"].max())
+    handles = []
+    for k, h in enumerate(hue_order):
+        colour = SERIES[k % len(SERIES)]
+        sub = t[t["hue"] == h].set_index("label")
+        for i, lab in enumerate(labels):
+            if lab not in sub.index:
+                continue
+            row = sub.loc[lab]
+            y = i + (k - (n_hue - 1) / 2) * height
+            third = bool(row["third_party"])
+            ax.barh(y, row["value"], height=height * 0.9, color="white" if third else colour, edgecolor=colour,
+                    hatch="///" if third else None, linewidth=1.2)
+            ax.text(row["value"] + top * 0.01, y, xformat(row["value"]), va="center", fontsize=9, color=INK)
+        handles.append(matplotlib.patches.Patch(facecolor=colour, edgecolor=colour, label=h))
+    ax.set_yticks(range(len(labels)), [textwrap.fill(x, 34) for x in labels], fontsize=9.5, linespacing=0.9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.18)
+    ax.xaxis.set_major_formatter(lambda x, _: xformat(x))
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    if n_hue > 1:
+        ax.legend(handles=handles, loc="lower right", frameon=True, fontsize=9.5)
+    _footnote(fig, notes)
+    return fig

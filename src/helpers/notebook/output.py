@@ -1,0 +1,51 @@
+"""How a figure cell's output reaches the book: the protocol between a notebook and the grid.
+
+A figure method displays its figure (SVG) or table (Markdown) as the cell's only output, with its
+label, caption and alt text in the output's metadata under ``schema.OUTPUT_KEY``, and writes the
+numbers behind it to ``<tables_dir>/<label>-<wave>.csv`` (``helpers.core.layout.figure_csv``). The
+grid (``helpers.grid.finalise``) moves label, caption and alt text into the cell's Quarto options
+of the executed copy, so a notebook writes a figure's label once: as the method's argument.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.core.schema import OUTPUT_KEY
+
+
+def resolve(path, default: Path | None) -> Path | None:
+    """A notebook's path parameter: relative paths run from the repository root; None is ``default``."""
+    from helpers.core import config
+
+    if path is None:
+        return default
+    p = Path(path)
+    return p if p.is_absolute() else config.ROOT / p
+
+
+def publish(label: str, wave: int, tables_dir: Path | None, *, svg: str | None = None,
+            markdown: str | None = None, cap: str, alt: str | None, table: pd.DataFrame | None) -> None:
+    """Display a figure or table as the cell's only output, with its label, caption and alt text in
+    the output's metadata (the grid moves them into the cell's options); write its CSV. Without a
+    table the output is a note that the figure does not apply to this wave: the grid leaves it
+    out of the wave's figures (nothing embeds it)."""
+    if tables_dir is not None and table is not None:
+        tables_dir.mkdir(parents=True, exist_ok=True)
+        table.to_csv(tables_dir / f"{label}-{wave}.csv", index=False, encoding="utf-8", lineterminator="\n")
+    meta = {OUTPUT_KEY: {"label": label, "cap": cap, "alt": alt, "absent": table is None}}
+    from IPython.display import SVG, Markdown, display
+
+    if svg is not None:
+        display(SVG(data=svg), metadata=meta)
+    else:
+        display(Markdown(markdown), metadata=meta)
+
+
+def metadata_of(output: dict) -> dict | None:
+    """The label, caption and alt text a figure cell's output carries."""
+    m = (output.get("metadata") or {}).get(OUTPUT_KEY)
+    return json.loads(json.dumps(m)) if m else None

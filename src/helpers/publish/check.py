@@ -1,0 +1,265 @@
+"""The structural check of the Quarto book (``python -m helpers check``), without Quarto.
+
+It verifies the profiles, chapters in both languages, every embed target with an output, unique
+labels, cross-references, quoted numbers (``_variables.yml``), CSV links, catalogue keys in both
+languages, and words left over from the other language.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import yaml
+
+from helpers.core import config, i18n, layout
+from helpers.publish import check_site, words
+
+EMBED = re.compile(r"\{\{<\s*embed\s+(\S+?)#([\w-]+)\s*>\}\}")
+INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
+VAR = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
+REF = re.compile(r"(?<![\w.@])@((?:fig|tbl|sec)-[\w-]*\w)")
+ANCHOR = re.compile(r"\{#((?:fig|tbl|sec)-[\w-]+)[\s}]")
+CSV_LINK = re.compile(r"\]\(([^)\s]+\.csv)\)")
+# a span marked as written in a language, [text]{lang=fr} (a cited page's title): not the chapter's words
+OTHER_LANGUAGE = re.compile(r"\[[^\]]*\]\{[^}]*\blang=\"?([\w-]+)\"?[^}]*\}")
+WEB_ADDRESS = re.compile(r"https?://[^\s>)\]]+")
+OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$", re.M)
+
+
+class Checker:
+    def __init__(self, build_dir: Path | None = None, root: Path | None = None):
+        self.build_dir = Path(build_dir or config.BUILD_DIR)
+        self.root = Path(root or config.ROOT)  # the tests check damaged copies of the project
+        self.problems: list[str] = []
+        self.stats = {"embeds": 0, "references": 0, "variables": 0, "downloads": 0, "pages": 0}
+
+    def problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    def _map(self, path: Path) -> Path:
+        """Chapters name <root>/build/...; the tests build elsewhere (EWCS_BUILD_DIR)."""
+        path = Path(os.path.normpath(path))
+        default = self.root / "build"
+        if self.build_dir != default and path.is_relative_to(default):
+            return self.build_dir / path.relative_to(default)
+        return path
+
+    def text_of(self, path: Path, lang: str, base: Path | None = None, seen=()) -> str:
+        """A source file with its includes resolved (relative to ``base``, default its folder)."""
+        path = self._map(path)
+        if not path.exists():
+            self.problem(f"{lang}: included file {path} does not exist (run `python -m helpers prepare`)")
+            return ""
+        if path in seen:
+            self.problem(f"{lang}: {path} includes itself")
+            return ""
+        text = _profile_blocks(path.read_text(encoding="utf-8"), lang)
+        base = base or path.parent
+
+        def include(m):
+            return self.text_of(base / m.group(1), lang, base=base, seen=(*seen, path))
+
+        return INCLUDE.sub(include, text)
+
+    def profile(self, lang: str) -> dict:
+        p = self.root / f"_quarto-{lang}.yml"
+        if not p.exists():
+            self.problem(f"profile file {p.name} is missing")
+            return {}
+        conf = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        if conf.get("lang") != lang:
+            self.problem(f"{p.name}: lang must be {lang!r} at the top level (found {conf.get('lang')!r})")
+        book = conf.get("book") or {}
+        if not book.get("author"):
+            self.problem(f"{p.name}: book.author is required by the Typst book template")
+        if (conf.get("project") or {}).get("output-dir") != f"_site/{lang}":
+            self.problem(f"{p.name}: project.output-dir must be _site/{lang}")
+        for glob in (conf.get("project") or {}).get("resources") or []:
+            if not str(glob).startswith(("/", "!")):
+                self.problem(f"{p.name}: resource {glob!r} must start with / (Quarto matches `{glob}` as "
+                             f"`**/{glob}`, which copies the site's own copies into it again at every build)")
+        return conf
+
+    def run(self) -> list[str]:
+        main = yaml.safe_load((self.root / "_quarto.yml").read_text(encoding="utf-8")) or {}
+        langs = i18n.languages()
+        groups = [sorted(g) for g in (main.get("profile") or {}).get("group", [])]
+        if sorted(langs) not in groups:
+            self.problem(f"_quarto.yml: profile.group must hold the languages {langs} as one group")
+        if (main.get("execute") or {}).get("enabled") is not False:
+            self.problem("_quarto.yml: execute.enabled must be false (the pipeline executes the notebooks)")
+        if "pdf" not in ((main.get("book") or {}).get("downloads") or []):
+            self.problem("_quarto.yml: book.downloads must offer the pdf")
+        if main.get("notebook-links") is not False or main.get("notebook-view") is not False:
+            self.problem("_quarto.yml: notebook-links and notebook-view must be false")
+        profiles = {lang: self.profile(lang) for lang in langs}
+        lists = {}
+        for lang, conf in profiles.items():
+            book = conf.get("book") or {}
+            chapters = book_files(book)
+            if not conf.get("home-title"):
+                self.problem(f"_quarto-{lang}.yml: home-title is required (the home page's heading and the PDF's first chapter)")
+            lists[lang] = [c.replace(f"chapters/{lang}/", "chapters/<lang>/") for c in chapters]
+            for c in chapters:
+                if not (self.root / c).exists():
+                    self.problem(f"_quarto-{lang}.yml lists {c}, which does not exist")
+                elif c.startswith("chapters/") and not c.startswith(f"chapters/{lang}/"):
+                    self.problem(f"_quarto-{lang}.yml lists {c} from another language")
+        first = langs[0]
+        for lang in langs[1:]:
+            if lists[lang] != lists[first]:
+                self.problem(f"the profiles list different chapters: {first} {lists[first]} vs {lang} {lists[lang]}")
+        names = {lang: sorted(p.name for p in (self.root / "chapters" / lang).glob("*.qmd")) for lang in langs}
+        for lang in langs[1:]:
+            if names[lang] != names[first]:
+                self.problem(f"chapters/{first}/ and chapters/{lang}/ hold different files: "
+                             f"{sorted(set(names[first]) ^ set(names[lang]))}")
+        keys = {lang: _keys(i18n.catalogue(lang)) for lang in langs}
+        for lang in langs[1:]:
+            for missing_in, extra in ((lang, keys[first] - keys[lang]), (first, keys[lang] - keys[first])):
+                for key in sorted(extra):
+                    self.problem(f"data/i18n/{missing_in}.yaml has no translation for {key}")
+        variables_file = layout.variables_path(self.build_dir)
+        values = yaml.safe_load(variables_file.read_text(encoding="utf-8")) if variables_file.exists() else None
+        if values is None:
+            self.problem(f"{variables_file} is missing (run `python -m helpers prepare`)")
+        for lang in langs:
+            self.check_language(lang, profiles[lang], values)
+            # the rendered site is made from the project's own build folder (not a test's)
+            if (self.root / "_site" / lang).is_dir() and self.build_dir.resolve() == (self.root / "build").resolve():
+                check_site.check_rendered(self, lang, profiles[lang])
+        return self.problems
+
+    def check_language(self, lang: str, conf: dict, values) -> None:
+        book = conf.get("book") or {}
+        texts = {}
+        for c in book_files(book):
+            path = self.root / c
+            if path.exists():
+                texts[c] = self.text_of(path, lang)
+        labels: dict[str, str] = {}
+        captions = []
+        for c, text in texts.items():
+            for m in ANCHOR.finditer(text):
+                self._label(labels, m.group(1), c, lang)
+            for m in EMBED.finditer(text):
+                self.stats["embeds"] += 1
+                nb_path = self._map((self.root / c).parent / m.group(1))
+                cell = _cell_with_label(nb_path, m.group(2))
+                if cell is None:
+                    self.problem(f"{lang}: {c} embeds {m.group(1)}#{m.group(2)}: "
+                                 + ("no such notebook" if not nb_path.exists() else "no cell with that label"))
+                    continue
+                if not any({"image/png", "text/markdown", "text/html", "image/svg+xml"} & set(o.get("data", {}))
+                           for o in cell.get("outputs", [])):
+                    self.problem(f"{lang}: {c} embeds {m.group(2)}, which has no figure or table output")
+                opts = dict(OPTION.findall("".join(cell["source"])))
+                captions += [opts.get(k, "") for k in ("fig-cap", "fig-alt", "tbl-cap")]
+                self._label(labels, m.group(2), c, lang)
+                if f"/{_csv_name(m.group(1), m.group(2))})" not in text:
+                    self.problem(f"{lang}: {c} embeds {m.group(2)} without a link to its CSV")
+            for m in CSV_LINK.finditer(text):
+                self.stats["downloads"] += 1
+                if not self._map((self.root / c).parent / m.group(1)).exists():
+                    self.problem(f"{lang}: {c} links to {m.group(1)}, which does not exist")
+        for c, text in texts.items():
+            for m in REF.finditer(text):
+                self.stats["references"] += 1
+                if m.group(1) not in labels:
+                    self.problem(f"{lang}: {c} refers to @{m.group(1)}, which no chapter defines or embeds")
+            for m in VAR.finditer(text):
+                self.stats["variables"] += 1
+                key = m.group(1)
+                if not key.startswith(f"{lang}."):
+                    self.problem(f"{lang}: {c} uses {{{{< var {key} >}}}} from another language")
+                elif values is not None and _lookup(values, key) is None:
+                    self.problem(f"{lang}: {c} uses {{{{< var {key} >}}}}, which _variables.yml does not define")
+        foreign = words.foreign_pattern(lang)  # one pattern of every phrase: a search per phrase took seconds
+        for where, text in [*texts.items(), ("figure captions", "\n".join(captions))]:
+            body = OTHER_LANGUAGE.sub(lambda m: m.group(0) if m.group(1) == lang else " ", VAR.sub(" ", EMBED.sub(" ", text)))
+            body = WEB_ADDRESS.sub(" ", body)  # an address is not prose ("…/thuiswerken" in a French page)
+            for phrase in dict.fromkeys(m.group(0) for m in foreign.finditer(body)) if foreign else ():
+                self.problem(f"{lang}: {where} contains {phrase!r} from the other language's catalogue")
+
+    def _label(self, labels: dict, label: str, where: str, lang: str) -> None:
+        if label in labels:
+            self.problem(f"{lang}: label {label} occurs twice ({labels[label]} and {where})")
+        labels[label] = where
+
+
+FENCE = re.compile(r"^(:{3,})\s*(.*)$")
+PROFILE = re.compile(r'when-profile="([\w-]+)"')
+
+
+def book_files(book: dict) -> list[str]:
+    """The files a profile's book lists, chapters then appendices (an entry may be {href, text})."""
+    entries = list(book.get("chapters") or []) + list(book.get("appendices") or [])
+    return [e["href"] if isinstance(e, dict) else e for e in entries]
+
+
+def _profile_blocks(text: str, lang: str) -> str:
+    """Keep what the ``lang`` profile shows: drop ``.content-visible when-profile`` divs of other
+    profiles and ``.content-hidden when-profile`` divs of this one (nested divs are followed)."""
+    out, stack = [], []  # stack: one bool per open div, True when it hides its content
+    for line in text.splitlines(keepends=True):
+        m = FENCE.match(line.strip())
+        hidden = any(stack)
+        if m and m.group(2):  # opening fence
+            prof = PROFILE.search(m.group(2))
+            hide = bool(prof) and ((".content-visible" in m.group(2)) != (prof.group(1) == lang)) \
+                if prof and (".content-visible" in m.group(2) or ".content-hidden" in m.group(2)) else False
+            stack.append(hide)
+            if not hidden and not hide:
+                out.append(line)
+        elif m and stack:  # closing fence
+            hide = stack.pop()
+            if not hidden and not hide:
+                out.append(line)
+        elif not hidden:
+            out.append(line)
+    return "".join(out)
+
+
+def _csv_name(notebook: str, label: str) -> str:
+    """The CSV behind an embedded figure: ``<figure>-<wave>.csv`` in every wave, the wave read from
+    the executed notebook's folder (the edition's figures are labelled without it)."""
+    m = re.search(r"executed/(\d+)/", notebook)
+    if m is None:
+        return f"{label}.csv"
+    wave = m.group(1)
+    return f"{label}.csv" if label.endswith(f"-{wave}") else f"{label}-{wave}.csv"
+
+
+def _cell_with_label(nb_path: Path, label: str):
+    if not nb_path.exists():
+        return None
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            opts = dict(OPTION.findall("".join(cell.get("source", ""))))
+            if opts.get("label") == label:
+                return cell
+    return None
+
+
+def _lookup(values: dict, key: str):
+    node = values
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _keys(node, prefix="") -> set[str]:
+    if isinstance(node, dict):
+        return set().union(*(_keys(v, f"{prefix}{k}.") for k, v in node.items())) if node else {prefix[:-1]}
+    return {prefix[:-1]}
+
+
+def check(build_dir: Path | None = None, root: Path | None = None) -> tuple[list[str], dict]:
+    c = Checker(build_dir, root)
+    return c.run(), c.stats
