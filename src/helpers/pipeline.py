@@ -39,6 +39,8 @@ def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: 
         progress: bool = True, log=print) -> runner.RunResult:
     """Ingest (with ``ingest_first``: the command line's way), then every notebook job that is not
     up to date. Only one command works in a build folder at a time (``workdir.exclusive``)."""
+    runner.check_jobs(jobs)
+    runner.grid(waves, langs, themes)  # unknown waves, languages or themes stop before anything is written
     build = Path(build_dir or config.BUILD_DIR)
     out = Path(processed_dir or config.PROCESSED_DIR)
     with workdir.exclusive(build, log):

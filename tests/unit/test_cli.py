@@ -183,7 +183,7 @@ def test_sav_matching_no_wave_gets_a_notice(raw_copy, tmp_path):
 def test_second_run_in_the_same_build_folder_stops_with_a_message(tmp_path):
     build = tmp_path / "build"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time\nfrom helpers import workdir\n"
+        "import sys, time\nfrom helpers.core import workdir\n"
         f"with workdir.exclusive({str(build)!r}):\n    print('held', flush=True)\n    time.sleep(60)\n")],
         stdout=subprocess.PIPE, text=True)
     try:

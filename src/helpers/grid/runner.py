@@ -114,15 +114,19 @@ def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: 
     ``before_notebooks`` runs once the workers are starting their kernels and before any notebook
     (the pipeline computes the estimates there, while the kernels start). Only one command works
     in a build folder at a time (``workdir.exclusive``)."""
-    if jobs is not None and not (isinstance(jobs, int) and jobs >= 1):
-        raise PipelineError(f"--jobs {jobs!r} is not a number of notebooks to run at once",
-                            expected="a whole number, 1 or more (default: the number of cores)")
+    check_jobs(jobs)
     paths = Paths(notebooks=Path(notebooks_dir or config.NOTEBOOKS_DIR), build=Path(build_dir or config.BUILD_DIR),
                   processed=Path(processed_dir or config.PROCESSED_DIR))
     todo_grid = grid(waves, langs, themes)
     with workdir.exclusive(paths.build, log):
         _check_inputs(todo_grid, paths)
         return _run(todo_grid, paths, jobs, force, progress, before_notebooks, log)
+
+
+def check_jobs(jobs) -> None:
+    if jobs is not None and not (isinstance(jobs, int) and jobs >= 1):
+        raise PipelineError(f"--jobs {jobs!r} is not a number of notebooks to run at once",
+                            expected="a whole number, 1 or more (default: the number of cores)")
 
 
 def _check_inputs(todo_grid: list[Job], paths: Paths) -> None:

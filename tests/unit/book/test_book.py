@@ -24,6 +24,7 @@ from helpers.estimate import weighted as estimate
 from helpers.ingest import processed
 from helpers.metadata import codebook
 from helpers.publish import check as bookcheck
+from helpers.publish import words
 from helpers.publish import postrender
 
 PROJECT_FILES = ["_quarto.yml", "_quarto-nl.yml", "_quarto-fr.yml", "index.qmd", "chapters"]
@@ -106,8 +107,10 @@ def test_quoted_numbers_come_from_the_estimates(prepared):
 def test_figure_blocks_put_the_report_wave_first_and_earlier_waves_in_tabs(prepared):
     wave = config.edition_wave()
     text = (layout.quarto_dir(prepared, "fr") / "figures" / "fig-burnout-exhaustion-sector.qmd").read_text()
+    # the edition's figure first, cited without its wave; the earlier waves with theirs, latest first
+    assert text.index("#fig-burnout-exhaustion-sector >") < text.index(".panel-tabset")
     embeds = re.findall(r"#fig-burnout-exhaustion-sector-(\d{4}) >", text)
-    assert embeds[0] == str(wave)
+    assert str(wave) not in embeds
     assert embeds == sorted(embeds, reverse=True) and len(embeds) > 1
     tabs = text.split(".panel-tabset", 1)
     assert str(wave) not in re.findall(r"^## (\d{4})$", tabs[1], re.M)  # the report wave is not repeated
@@ -153,14 +156,14 @@ def test_the_check_knows_the_occupational_risks_chapter(project, prepared):
     p = project / "_quarto-fr.yml"
     p.write_text(p.read_text().replace("    - chapters/fr/occupational_risks.qmd\n", ""))
     add(project, "chapters/nl/occupational_risks.qmd",
-        "{{< var nl.ref.accidents_accepted.y1999.BE.place.workplace >}} en @fig-occ-nope-2024.\n\n"
-        "{{< embed ../../build/executed/2024/nl/occupational_risks.ipynb#fig-occ-accidents-2024 >}}\n\n"
+        "{{< var nl.ref.accidents_accepted.y1999.BE.place.workplace >}} en @fig-occ-nope.\n\n"
+        "{{< embed ../../build/executed/2024/nl/occupational_risks.ipynb#fig-occ-accidents >}}\n\n"
         "Accidents du travail en 2015.")
     found = problems(project, prepared)
     assert any("profiles list different chapters" in x for x in found)
     assert any("nl.ref.accidents_accepted.y1999.BE.place.workplace" in x and "does not define" in x for x in found)
-    assert any("@fig-occ-nope-2024" in x for x in found)
-    assert any("label fig-occ-accidents-2024 occurs twice" in x for x in found)
+    assert any("@fig-occ-nope" in x for x in found)
+    assert any("label fig-occ-accidents occurs twice" in x for x in found)
     assert any("occupational_risks.qmd contains" in x and "other language" in x for x in found)
 
 
@@ -207,7 +210,7 @@ def test_variables_of_the_other_language_or_undefined(project, prepared):
 
 def test_words_left_from_the_other_language(project, prepared):
     phrase = i18n.t("fr", "book.keyfigures.caption", wave=2024).split(",")[0]
-    assert phrase in bookcheck._foreign_phrases("nl") or any(p in phrase for p in bookcheck._foreign_phrases("nl"))
+    assert phrase in words._foreign_phrases("nl") or any(p in phrase for p in words._foreign_phrases("nl"))
     add(project, "chapters/nl/methodology.qmd", phrase)
     assert any("from the other language's catalogue" in p and "methodology" in p for p in problems(project, prepared))
 
@@ -345,17 +348,27 @@ def test_label_translated_in_one_language_only(project, prepared, monkeypatch):
     assert "data/i18n/fr.yaml has no translation for book.csv" in problems(project, prepared)
 
 
-def test_change_is_called_significant_only_beyond_the_intervals():
+def test_prose_calls_a_change_what_the_stores_test_of_it_says():
+    """The prose quotes the store's test of a change (helpers.estimate.change), not a test of its own."""
     from types import SimpleNamespace as Row
 
-    def row(est, half):
-        return Row(estimate=est, ci_low=est - half, ci_high=est + half)
+    import pandas as pd
 
-    # z for two equal standard errors s: (a - b) / (s * sqrt 2); half-width 1.96 s
-    assert prose.change("nl", row(30, 2.0), row(26, 2.0)) == i18n.t("nl", "book.change.up")      # z = 2.83
-    assert prose.change("fr", row(26, 2.0), row(30, 2.0)) == i18n.t("fr", "book.change.down")
-    assert prose.change("nl", row(30, 2.0), row(27.5, 2.0)) == i18n.t("nl", "book.change.same")  # z = 1.77
-    assert prose.change("nl", row(30, 2.0), None) == i18n.t("nl", "book.change.none")
+    now, before = Row(indicator="stress", wave=2024, estimate=30.0), Row(indicator="stress", wave=2015, estimate=26.0)
+
+    def store(lang, change, significant):
+        changes = pd.DataFrame({"indicator": ["stress"], "wave_before": [2015], "wave": [2024], "breakdown": ["total"],
+                                "change": [change], "significant": [significant]})
+        return Row(lang=lang, changes=changes)
+
+    assert prose.change(store("nl", 4.0, True), now, before) == i18n.t("nl", "book.change.up")
+    assert prose.change(store("fr", -4.0, True), now, before) == i18n.t("fr", "book.change.down")
+    assert prose.change(store("nl", 4.0, False), now, before) == i18n.t("nl", "book.change.same")
+    assert prose.change(store("nl", float("nan"), False), now, before) == i18n.t("nl", "book.change.none")
+    assert prose.change(store("nl", 4.0, True), now, None) == i18n.t("nl", "book.change.none")
+    # a pair of waves the store did not test (another series) is no change to speak of
+    assert prose.change(store("nl", 4.0, True), now, Row(indicator="stress", wave=2010, estimate=20.0)) == \
+        i18n.t("nl", "book.change.none")
 
 
 def test_prose_never_quotes_a_group_of_low_reliability(prepared):
@@ -377,3 +390,15 @@ def test_breaks_table_compares_with_the_latest_waves_series():
     assert rows["Slaapproblemen"] == ["2015", "2010"]
     assert rows["Thuiswerk"] == ["2024", "2015, 2021"]
     assert rows["Piekeren over werk"] == ["2015, 2024", "2021"]
+
+
+def test_the_pre_render_step_loads_neither_matplotlib_nor_seaborn_nor_papermill(prepared):
+    """Quarto's pre-render (`python -m helpers prepare`, here with every notebook up to date) reads
+    files: it needs the store's column names, not the notebooks' plotting stack."""
+    code = ("import json, sys\nfrom helpers import pipeline\npipeline.prepare(log=lambda *_: None)\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=config.ROOT)
+    loaded = set(__import__("json").loads(out.stdout.strip().splitlines()[-1]))
+    assert "helpers.book.inputs" in loaded and "helpers.grid.runner" in loaded  # it did run the pre-render
+    for heavy in ("matplotlib", "seaborn", "papermill", "helpers.notebook.figures"):
+        assert heavy not in loaded, heavy

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from helpers.book import inputs, prose
-from helpers.core import config, i18n, layout
+from helpers.core import config, i18n, layout, layout
 from helpers.core.errors import PipelineError
 from helpers.metadata import sources
 from helpers.notebook import figures
@@ -191,7 +191,8 @@ def test_every_reference_figure_cites_its_source_in_both_languages(published):
             merged = d.merge(table, on=["year", "geo", "measure", "breakdown", "group"], suffixes=("", "_data"))
             assert len(merged) == len(d) and (merged["value"].astype(float) == merged["value_data"]).all(), csv
             nb = nbformat.read(published / "executed" / str(wave) / lang / f"{theme}.ipynb", as_version=4)
-            cell = next(c for c in nb.cells if c.cell_type == "code" and f"#| label: {label}\n" in c.source + "\n")
+            anchor = layout.anchor(label.removesuffix(f"-{wave}"), wave)
+            cell = next(c for c in nb.cells if c.cell_type == "code" and f"#| label: {anchor}\n" in c.source + "\n")
             svg = html_text(cell.outputs[0]["data"]["image/svg+xml"])
             line = i18n.t(lang, "sources.notes.source", name=i18n.t(lang, f"sources.names.{src.name}"),
                           address=sources.short_address(src.meta["address"]))
