@@ -69,8 +69,14 @@ def _tree_memory(pid: int) -> tuple[int, int]:
 def measured(cmd, cwd: Path) -> tuple[float, tuple[float, float], str]:
     """Seconds, peak memory (PSS, RSS; MB) of the process tree, and the output."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={k: v for k, v in os.environ.items() if not k.startswith("EWCS_")})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("EWCS_")},
+    )
     peak = [0, 0]
 
     def sample():
@@ -105,8 +111,14 @@ def main() -> None:
         if scale != 1:
             t_synth, m_synth, _ = measured([*py, "synth", "--scale", f"{scale:g}"], clone)
         secs, mem, out = measured([*py, "build"], clone)
-        rows.append((scale, "clean build (synth, ingest, estimates, 34 notebooks, 2 languages + PDF)",
-                     secs + t_synth, tuple(map(max, mem, m_synth))))
+        rows.append(
+            (
+                scale,
+                "clean build (synth, ingest, estimates, 34 notebooks, 2 languages + PDF)",
+                secs + t_synth,
+                tuple(map(max, mem, m_synth)),
+            )
+        )
         secs, mem, out = measured([*py, "build"], clone)
         assert "nothing to render" in out, out[-2000:]
         rows.append((scale, "build, nothing changed", secs, mem))

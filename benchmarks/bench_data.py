@@ -40,8 +40,12 @@ def child(stage: str, scale: float) -> None:
 
 
 def measure(stage: str, scale: float) -> dict:
-    r = subprocess.run([sys.executable, __file__, "--child", stage, "--scale", str(scale)],
-                       capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [sys.executable, __file__, "--child", stage, "--scale", str(scale)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
@@ -56,7 +60,7 @@ def main() -> None:
         return child(args.child, args.scale)
     WORK.mkdir(exist_ok=True)
     print(f"{dt.date.today()} · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
-    print("| stage | scale | rows in the four files | median s (of %d) | peak memory MB |" % args.repeat)
+    print(f"| stage | scale | rows in the four files | median s (of {args.repeat}) | peak memory MB |")
     print("|---|---|---|---|---|")
     for scale in args.scales:
         rows = None

@@ -26,7 +26,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_site"
-SCRIPTS = ["assets/vendor/d3-7.9.2/d3.min.js", "assets/vendor/plot-0.6.17/plot.umd.min.js", "assets/explorer/explorer.js"]
+SCRIPTS = [
+    "assets/vendor/d3-7.9.2/d3.min.js",
+    "assets/vendor/plot-0.6.17/plot.umd.min.js",
+    "assets/explorer/explorer.js",
+]
 
 CHANGE = """async ([control, value]) => {
   const s = document.getElementById('ex-' + control);
@@ -47,9 +51,16 @@ def main() -> None:
 
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
     if not (SITE / "nl" / "chapters" / "nl" / "explorer.html").exists() or chromium is None:
-        sys.exit("needs the rendered site (python -m helpers build) and a Chromium (apt-get install chromium)")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
-        type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}), directory=str(SITE)))
+        sys.exit(
+            "needs the rendered site (python -m helpers build) and a Chromium (apt-get install chromium)"
+        )
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0),
+        functools.partial(
+            type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}),
+            directory=str(SITE),
+        ),
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     script_bytes = sum((ROOT / s).stat().st_size for s in SCRIPTS)
@@ -75,21 +86,45 @@ def main() -> None:
                 ind = inds[k % len(inds)]
                 page.evaluate(CHANGE, ["theme", ind["theme"]])
                 answers.append(page.evaluate(CHANGE, ["indicator", ind["code"]]))
-                answers.append(page.evaluate(CHANGE, ["breakdown", conf["breakdowns"][k % len(conf["breakdowns"])]["code"]]))
+                answers.append(
+                    page.evaluate(
+                        CHANGE, ["breakdown", conf["breakdowns"][k % len(conf["breakdowns"])]["code"]]
+                    )
+                )
                 answers.append(page.evaluate(CHANGE, ["wave", str(ind["waves"][k % len(ind["waves"])])]))
             page.close()
-            rows.append((lang, raw.count(b"\n") - 1, changes.count(b"\n") - 1, len(raw) + len(changes),
-                         len(gzip.compress(raw, 6)) + len(gzip.compress(changes, 6)), statistics.median(loads),
-                         statistics.median(answers), max(answers), len(answers)))
+            rows.append(
+                (
+                    lang,
+                    raw.count(b"\n") - 1,
+                    changes.count(b"\n") - 1,
+                    len(raw) + len(changes),
+                    len(gzip.compress(raw, 6)) + len(gzip.compress(changes, 6)),
+                    statistics.median(loads),
+                    statistics.median(answers),
+                    max(answers),
+                    len(answers),
+                )
+            )
         browser.close()
     server.shutdown()
-    print(f"### bench_explorer.py — {dt.date.today()} · {os.cpu_count()} cores · Python {sys.version.split()[0]}\n")
-    print(f"Scripts the page loads (d3, Plot, explorer.js): {kb(script_bytes)} KB, {kb(script_gz)} KB gzip-compressed.\n")
-    print("| language | estimates | changes | store KB | store KB gzip | page ready ms (median of 5) "
-          "| answer to a changed selection ms, median | max | selections |")
+    print(
+        f"### bench_explorer.py — {dt.date.today()} · {os.cpu_count()} cores · Python "
+        f"{sys.version.split()[0]}\n"
+    )
+    print(
+        f"Scripts the page loads (d3, Plot, explorer.js): {kb(script_bytes)} KB, {kb(script_gz)} KB "
+        f"gzip-compressed.\n"
+    )
+    print(
+        "| language | estimates | changes | store KB | store KB gzip | page ready ms (median of 5) "
+        "| answer to a changed selection ms, median | max | selections |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for lang, n, nc, size, gz, load, med, top, count in rows:
-        print(f"| {lang} | {n} | {nc} | {kb(size)} | {kb(gz)} | {load:.0f} | {med:.1f} | {top:.1f} | {count} |")
+        print(
+            f"| {lang} | {n} | {nc} | {kb(size)} | {kb(gz)} | {load:.0f} | {med:.1f} | {top:.1f} | {count} |"
+        )
 
 
 if __name__ == "__main__":

@@ -54,10 +54,30 @@ def main() -> None:
     for job in jobs:  # the same notebooks as the runner's
         out = WORK / "serial" / str(job.wave) / job.lang
         out.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["papermill", f"notebooks/{job.theme}.ipynb", str(out / f"{job.theme}.ipynb"),
-                        "-p", "wave", str(job.wave), "-p", "lang", job.lang, "-p", "tables_dir", str(out / job.theme),
-                        "-k", "python3", "--no-progress-bar"],
-                       cwd=ROOT, env=serial_env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                "papermill",
+                f"notebooks/{job.theme}.ipynb",
+                str(out / f"{job.theme}.ipynb"),
+                "-p",
+                "wave",
+                str(job.wave),
+                "-p",
+                "lang",
+                job.lang,
+                "-p",
+                "tables_dir",
+                str(out / job.theme),
+                "-k",
+                "python3",
+                "--no-progress-bar",
+            ],
+            cwd=ROOT,
+            env=serial_env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     serial = time.perf_counter() - t0
     rows.append((f"serial papermill CLI loop ({len(jobs)} jobs)", serial))
     print(f"{dt.date.today()} · {os.cpu_count()} cores · Python {sys.version.split()[0]}")

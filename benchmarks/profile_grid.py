@@ -38,16 +38,24 @@ def main() -> None:
 
     shell = InteractiveShell.instance()
     shell.run_cell("from helpers import report", silent=True)
-    cells = {theme: [c for c in json.loads((ROOT / "notebooks" / f"{theme}.ipynb").read_text(encoding="utf-8"))["cells"]
-                     if c["cell_type"] == "code" and "parameters" not in c["metadata"].get("tags", [])]
-             for theme in THEMES}
+    cells = {
+        theme: [
+            c
+            for c in json.loads((ROOT / "notebooks" / f"{theme}.ipynb").read_text(encoding="utf-8"))["cells"]
+            if c["cell_type"] == "code" and "parameters" not in c["metadata"].get("tags", [])
+        ]
+        for theme in THEMES
+    }
 
     def run_all() -> float:
         t0 = time.perf_counter()
         for theme in THEMES:
             tables = ROOT / "benchmarks" / "_work" / "profile" / theme
-            shell.run_cell(f"wave = {args.wave}; lang = {args.lang!r}; processed_dir = None; "
-                           f"tables_dir = {str(tables)!r}; estimates_dir = None", silent=True)
+            shell.run_cell(
+                f"wave = {args.wave}; lang = {args.lang!r}; processed_dir = None; "
+                f"tables_dir = {str(tables)!r}; estimates_dir = None",
+                silent=True,
+            )
             for cell in cells[theme]:
                 r = shell.run_cell("".join(cell["source"]), silent=True)
                 if not r.success:
@@ -59,8 +67,10 @@ def main() -> None:
     profile.enable()
     second = run_all()
     profile.disable()
-    print(f"four theme notebooks, {args.wave} {args.lang}: {first:.1f} s cold caches, "
-          f"{second:.1f} s warm under the profiler")
+    print(
+        f"four theme notebooks, {args.wave} {args.lang}: {first:.1f} s cold caches, "
+        f"{second:.1f} s warm under the profiler"
+    )
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
     print(out.getvalue())

@@ -51,9 +51,13 @@ def rewrite_sav(path: Path, modify=None, meta_modify=None) -> None:
     labels = {k: dict(v) for k, v in meta.variable_value_labels.items() if k in df.columns}
     if meta_modify is not None:
         labels = meta_modify(labels)
-    pyreadstat.write_sav(df, str(path), file_label=meta.file_label, variable_value_labels=labels,
-                         column_labels={k: v for k, v in meta.column_names_to_labels.items()
-                                        if k in df.columns and v})
+    pyreadstat.write_sav(
+        df,
+        str(path),
+        file_label=meta.file_label,
+        variable_value_labels=labels,
+        column_labels={k: v for k, v in meta.column_names_to_labels.items() if k in df.columns and v},
+    )
 
 
 @pytest.fixture(scope="session")
@@ -69,13 +73,19 @@ def published() -> Path:
 needs_quarto = pytest.mark.skipif(
     shutil.which("quarto") is None,
     reason="the quarto binary is not on PATH (pip install quarto-cli, or quarto.org; here "
-           "../shared/tools/quarto/bin): the real render of both profiles is not tested here")
+    "../shared/tools/quarto/bin): the real render of both profiles is not tested here",
+)
 
 
 def project_copy(dest: Path) -> Path:
     """The repository's files (tracked and new, not ignored) in ``dest``: a clean clone, locally."""
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                           cwd=config.ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=config.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
     for rel in filter(None, files):
         src = config.ROOT / rel
         if src.is_file():
@@ -87,8 +97,9 @@ def project_copy(dest: Path) -> Path:
 def clean_build(root: Path) -> subprocess.CompletedProcess:
     """`python -m helpers build` in a clean copy: its own data and build folders, no EWCS_* overrides."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EWCS_") and k != "SOURCE_DATE_EPOCH"}
-    return subprocess.run([sys.executable, "-m", "helpers", "build"], cwd=root, capture_output=True, text=True,
-                          env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", "build"], cwd=root, capture_output=True, text=True, env=env
+    )
 
 
 @pytest.fixture(scope="session")
@@ -104,8 +115,6 @@ def rendered(tmp_path_factory) -> Path:
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     (root / "build.log").write_text(r.stdout + r.stderr)
     return root
-
-
 
 
 # ---------------------------------------------------------------------- the rendered site in a browser
@@ -127,11 +136,28 @@ def site(rendered):
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium driven by Playwright (the tests that use it skip without them)."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -r requirements.txt)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (pip install -r requirements.txt)"
+    )
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
-        pytest.skip("no Chromium on this machine (apt-get install chromium): the site is not tested in a browser here")
+        pytest.skip(
+            "no Chromium on this machine (apt-get install chromium): the site is not tested in a browser here"
+        )
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         yield b
         b.close()
+
+
+# ---------------------------------------------------------------------- tiers
+INTEGRATION = Path(__file__).resolve().parent / "integration"
+
+
+def pytest_collection_modifyitems(config, items):
+    """tests/integration/ (renders, browsers, double builds, the grid) and the notebooks run by
+    nbval are the slow tier: `python -m pytest -m "not slow"` leaves them out."""
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        if path.is_relative_to(INTEGRATION) or path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)

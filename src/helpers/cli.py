@@ -16,8 +16,9 @@ def _waves(p):
 def cmd_synth(args) -> int:
     from helpers.ingest import synth
 
-    synth.synth(args.waves, out_dir=args.out, scale=args.scale, seed=args.seed,
-                user_missing=args.user_missing)
+    synth.synth(
+        args.waves, out_dir=args.out, scale=args.scale, seed=args.seed, user_missing=args.user_missing
+    )
     return 0
 
 
@@ -69,8 +70,10 @@ def cmd_check(args) -> int:
         print(f"check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
     rendered = f"; {stats['pages']} rendered pages and both PDFs" if stats["pages"] else ""
-    print(f"check: OK ({stats['embeds']} embeds, {stats['references']} cross-references, "
-          f"{stats['variables']} quoted numbers, {stats['downloads']} CSV links in both languages{rendered})")
+    print(
+        f"check: OK ({stats['embeds']} embeds, {stats['references']} cross-references, "
+        f"{stats['variables']} quoted numbers, {stats['downloads']} CSV links in both languages{rendered})"
+    )
     return 0
 
 
@@ -101,12 +104,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synth", help="write synthetic .sav files into data/raw/")
     _waves(p)
-    p.add_argument("--scale", type=float, default=1.0,
-                   help="multiply the Belgian sample sizes (16 gives files of EU size)")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply the Belgian sample sizes (16 gives files of EU size)",
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed (default: data/synth/story.yaml)")
     p.add_argument("--out", default=None, help="output folder (default data/raw)")
-    p.add_argument("--user-missing", dest="user_missing", action=argparse.BooleanOptionalAction, default=None,
-                   help="declare missing codes as SPSS user-missing (default: as waves.yaml says)")
+    p.add_argument(
+        "--user-missing",
+        dest="user_missing",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="declare missing codes as SPSS user-missing (default: as waves.yaml says)",
+    )
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("ingest", help="validate and harmonise data/raw/*.sav into data/processed/")
@@ -120,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     _grid_args(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("prepare", help="Quarto's pre-render: pipeline (cached), then the book's numbers and figure blocks")
+    p = sub.add_parser(
+        "prepare", help="Quarto's pre-render: pipeline (cached), then the book's numbers and figure blocks"
+    )
     _jobs(p)
     p.set_defaults(func=cmd_prepare)
 
@@ -132,8 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="everything: synthetic data if needed, ingest, notebooks, report")
     p.add_argument("--no-render", action="store_true", help="stop after the notebooks (no Quarto needed)")
-    p.add_argument("--force", action="store_true",
-                   help="render both languages even when nothing they are made from changed")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="render both languages even when nothing they are made from changed",
+    )
     _jobs(p, "notebooks executed, and languages rendered, at once")
     p.set_defaults(func=cmd_build)
     return parser

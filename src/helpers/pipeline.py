@@ -29,14 +29,28 @@ from helpers.ingest import processed, synth, writer
 from helpers.metadata import codebook, sources
 from helpers.publish import render
 
-QUARTO_MISSING = ("the notebooks are built, but the `quarto` command is not installed, so the website and "
-                  "PDFs were not rendered; install Quarto (`pip install quarto-cli`, or https://quarto.org) "
-                  "and run `python -m helpers build` again, or pass --no-render to stop here on purpose")
+QUARTO_MISSING = (
+    "the notebooks are built, but the `quarto` command is not installed, so the website and "
+    "PDFs were not rendered; install Quarto (`pip install quarto-cli`, or https://quarto.org) "
+    "and run `python -m helpers build` again, or pass --no-render to stop here on purpose"
+)
 
 
-def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: bool = False,
-        notebooks_dir=None, build_dir=None, processed_dir=None, raw_dir=None, ingest_first: bool = True,
-        progress: bool = True, log=print) -> runner.RunResult:
+def run(
+    waves=None,
+    langs=None,
+    themes=None,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    notebooks_dir=None,
+    build_dir=None,
+    processed_dir=None,
+    raw_dir=None,
+    ingest_first: bool = True,
+    progress: bool = True,
+    log=print,
+) -> runner.RunResult:
     """Ingest (with ``ingest_first``: the command line's way), then every notebook job that is not
     up to date. Only one command works in a build folder at a time (``workdir.exclusive``)."""
     runner.check_jobs(jobs)
@@ -55,8 +69,19 @@ def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: 
             waves_with_data = processed.available(out, cb.wave_names())
             precompute.precompute(waves_with_data, out, layout.estimates(build), cb, log=log)
 
-        return runner.run(waves, langs, themes, jobs=jobs, force=force, notebooks_dir=notebooks_dir,
-                          build_dir=build, processed_dir=out, progress=progress, before_notebooks=estimates, log=log)
+        return runner.run(
+            waves,
+            langs,
+            themes,
+            jobs=jobs,
+            force=force,
+            notebooks_dir=notebooks_dir,
+            build_dir=build,
+            processed_dir=out,
+            progress=progress,
+            before_notebooks=estimates,
+            log=log,
+        )
 
 
 def prepare(*, jobs=None, log=print) -> None:
@@ -72,8 +97,16 @@ def build(*, no_render: bool = False, force: bool = False, jobs: int | None = No
     # inputs) runs in a process of its own: what it imports and holds (pandas, the data, the
     # estimates, about 250 MB) is given back before the two Quarto renders start, instead of staying
     # beside them in this one.
-    command = [sys.executable, "-m", "helpers", "prepare", *(["--jobs", str(jobs)] if jobs is not None else [])]
-    code = subprocess.run(command, env={k: v for k, v in os.environ.items() if k != render.PREPARED}).returncode
+    command = [
+        sys.executable,
+        "-m",
+        "helpers",
+        "prepare",
+        *(["--jobs", str(jobs)] if jobs is not None else []),
+    ]
+    code = subprocess.run(
+        command, env={k: v for k, v in os.environ.items() if k != render.PREPARED}
+    ).returncode
     if code != 0:
         return code  # the pipeline's own message is above
     if no_render:

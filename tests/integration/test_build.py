@@ -11,7 +11,9 @@ def build(*args, path=None):
     env = dict(os.environ)
     if path is not None:
         env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "helpers", "build", *args], capture_output=True, text=True, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", "build", *args], capture_output=True, text=True, env=env
+    )
 
 
 def test_no_render_stops_after_the_notebooks(published):

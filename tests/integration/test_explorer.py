@@ -21,12 +21,17 @@ from helpers.core import config, i18n
 from helpers.core.i18n import lower_first, t
 from helpers.metadata import codebook
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -r requirements.txt)")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (pip install -r requirements.txt)"
+)
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = config.ROOT / "tests" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium): "
-                                                        "the explorer is not tested in a browser here")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium on this machine (apt-get install chromium): "
+    "the explorer is not tested in a browser here",
+)
 
 # (theme, indicator, breakdown, wave, group, compare): a suppressed group (agriculture, 2024), a
 # trend and a change across the 2021 telephone survey; a share by education; a mean by occupation
@@ -58,10 +63,16 @@ def expected_changes(changes: pd.DataFrame, indicator, before, wave, breakdown, 
         what = word.get(r.risk_change) or (t(lang, "explorer.significant") if r.significant == "True" else "")
         f = lambda x: "–" if x == "" else i18n.value(float(x), r.kind, lang)  # noqa: E731
         s = lambda x: i18n.signed(float(x), lang)  # noqa: E731
-        cells.append([r.group_label, f(r.estimate_before), f(r.estimate_after),
-                      "–" if r.change == "" else f"{s(r.change)} ({s(r.ci_low)} – {s(r.ci_high)})",
-                      f"{i18n.number(int(r.n_before), lang, 0)} / {i18n.number(int(r.n_after), lang, 0)}",
-                      "; ".join(x for x in (what, r.flag_label) if x)])
+        cells.append(
+            [
+                r.group_label,
+                f(r.estimate_before),
+                f(r.estimate_after),
+                "–" if r.change == "" else f"{s(r.change)} ({s(r.ci_low)} – {s(r.ci_high)})",
+                f"{i18n.number(int(r.n_before), lang, 0)} / {i18n.number(int(r.n_after), lang, 0)}",
+                "; ".join(x for x in (what, r.flag_label) if x),
+            ]
+        )
     return rows, cells
 
 
@@ -99,8 +110,10 @@ class Visit:
         """Select ``value`` in a control with the keyboard: Tab to it, then arrow keys."""
         sid = f"ex-{control}"
         self.tab_to(sid)
-        style = self.page.evaluate("(() => { const s = getComputedStyle(document.activeElement);"
-                                   " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()")
+        style = self.page.evaluate(
+            "(() => { const s = getComputedStyle(document.activeElement);"
+            " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+        )
         assert style[0] != "none" and style[1] >= 2, f"#{sid} shows no focus ring: {style}"
         values = self.page.eval_on_selector(f"#{sid}", "s => [...s.options].map(o => o.value)")
         assert value in values, f"{value} is not offered by #{sid}: {values}"
@@ -114,21 +127,29 @@ class Visit:
 
     def select(self, theme, indicator, breakdown, wave, group, compare) -> None:
         self.page.keyboard.press("Home")  # the focus stays where it is; Tab goes on from there
-        for control, value in (("theme", theme), ("indicator", indicator), ("breakdown", breakdown),
-                               ("wave", wave), ("group", group), ("compare", compare)):
+        for control, value in (
+            ("theme", theme),
+            ("indicator", indicator),
+            ("breakdown", breakdown),
+            ("wave", wave),
+            ("group", group),
+            ("compare", compare),
+        ):
             if value is not None:
                 self.choose(control, value)
 
     def table(self, node: str) -> list[list[str]]:
         return self.page.eval_on_selector(
-            node, "n => [...n.querySelectorAll('tbody tr')].map(r => [...r.children].map(c => c.textContent))")
+            node, "n => [...n.querySelectorAll('tbody tr')].map(r => [...r.children].map(c => c.textContent))"
+        )
 
     def download(self, button: str) -> pd.DataFrame:
         self.tab_to(button)
         with self.page.expect_download() as d:
             self.page.keyboard.press("Enter")
-        return pd.read_csv(io.StringIO(Path(d.value.path()).read_text(encoding="utf-8")), dtype=str,
-                           keep_default_na=False)
+        return pd.read_csv(
+            io.StringIO(Path(d.value.path()).read_text(encoding="utf-8")), dtype=str, keep_default_na=False
+        )
 
 
 def fmt(r, lang) -> str:
@@ -146,13 +167,24 @@ def expected_summary(rows: pd.DataFrame, total, lang: str) -> str:
     groups = rows[rows.breakdown != "total"]
     shown = groups[groups.estimate != ""]
     reliable = shown[shown.flag == "ok"].assign(x=lambda f: f.estimate.astype(float))
-    values = {"indicator": total.indicator_label, "breakdown": lower_first(groups.breakdown_label.iloc[0]),
-              "wave": total.wave, "total": fmt(total, lang)}
+    values = {
+        "indicator": total.indicator_label,
+        "breakdown": lower_first(groups.breakdown_label.iloc[0]),
+        "wave": total.wave,
+        "total": fmt(total, lang),
+    }
     if reliable.empty:
         return t(lang, "explorer.summary_unreliable", low_n=d["low_reliability_n"], **values)
     top, bottom = reliable.loc[reliable.x.idxmax()], reliable.loc[reliable.x.idxmin()]
-    text = t(lang, "explorer.summary", top=lower_first(top.group_label), top_value=fmt(top, lang),
-             bottom=lower_first(bottom.group_label), bottom_value=fmt(bottom, lang), **values)
+    text = t(
+        lang,
+        "explorer.summary",
+        top=lower_first(top.group_label),
+        top_value=fmt(top, lang),
+        bottom=lower_first(bottom.group_label),
+        bottom_value=fmt(bottom, lang),
+        **values,
+    )
     flagged = len(shown) - len(reliable)
     return text + (" " + t(lang, "explorer.flagged", count=flagged) if flagged else "")
 
@@ -175,8 +207,10 @@ def test_explorer_with_the_keyboard_shows_and_downloads_the_stores_numbers(site,
             assert total.breakdown == "total"
 
             # the table under the chart: every group, the suppressed ones as not shown
-            expected = [[r.group_label, fmt(r, lang), interval(r, lang), i18n.number(int(r.n), lang, 0), r.flag_label]
-                        for r in rows.itertuples()]
+            expected = [
+                [r.group_label, fmt(r, lang), interval(r, lang), i18n.number(int(r.n), lang, 0), r.flag_label]
+                for r in rows.itertuples()
+            ]
             assert v.table("#ex-groups-table") == expected
             # the sentence that is the chart's text alternative
             summary = v.page.text_content("#ex-groups-summary")
@@ -187,9 +221,13 @@ def test_explorer_with_the_keyboard_shows_and_downloads_the_stores_numbers(site,
             text = v.page.text_content("#ex-suppressed")
             if len(hidden):
                 seen["suppressed"] = True
-                names = ", ".join(t(lang, "explorer.hidden_group", group=r.group_label, n=i18n.number(int(r.n), lang, 0))
-                                  for r in hidden.itertuples())
-                assert text == t(lang, "explorer.suppressed", min_n=config.settings()["disclosure"]["min_n"], groups=names)
+                names = ", ".join(
+                    t(lang, "explorer.hidden_group", group=r.group_label, n=i18n.number(int(r.n), lang, 0))
+                    for r in hidden.itertuples()
+                )
+                assert text == t(
+                    lang, "explorer.suppressed", min_n=config.settings()["disclosure"]["min_n"], groups=names
+                )
                 # a suppressed group has no mark in the chart
                 labels = v.page.eval_on_selector("#ex-groups-chart svg", "s => s.textContent")
                 assert all(r.group_label not in labels for r in hidden.itertuples())
@@ -197,7 +235,9 @@ def test_explorer_with_the_keyboard_shows_and_downloads_the_stores_numbers(site,
                 assert text == ""
             # low reliability visibly marked in the chart (an asterisk by the name, an open dot)
             for r in rows[rows.flag == "low_reliability"].itertuples():
-                assert f"{r.group_label} *" in v.page.eval_on_selector("#ex-groups-chart svg", "s => s.textContent")
+                assert f"{r.group_label} *" in v.page.eval_on_selector(
+                    "#ex-groups-chart svg", "s => s.textContent"
+                )
 
             # the download is exactly these rows of the store
             got = v.download("ex-download")
@@ -205,12 +245,32 @@ def test_explorer_with_the_keyboard_shows_and_downloads_the_stores_numbers(site,
 
             # the trend: the waves of the same series, all workers and the chosen group
             series = total.series
-            same = store[(store.indicator == indicator) & (store.series == series)
-                         & (((store.breakdown == "total")) | ((store.breakdown == breakdown) & (store.group == group)))]
-            same = same.assign(w=same.wave.astype(int)).sort_values(["w", "breakdown"], key=lambda c: c if c.name == "w" else c != "total")
-            trend = [[r.wave, r.group_label, fmt(r, lang), interval(r, lang), i18n.number(int(r.n), lang, 0),
-                      "; ".join(x for x in (r.flag_label, t(lang, "explorer.telephone") if r.mode_change == "True" else "") if x)]
-                     for r in same.itertuples()]
+            same = store[
+                (store.indicator == indicator)
+                & (store.series == series)
+                & ((store.breakdown == "total") | ((store.breakdown == breakdown) & (store.group == group)))
+            ]
+            same = same.assign(w=same.wave.astype(int)).sort_values(
+                ["w", "breakdown"], key=lambda c: c if c.name == "w" else c != "total"
+            )
+            trend = [
+                [
+                    r.wave,
+                    r.group_label,
+                    fmt(r, lang),
+                    interval(r, lang),
+                    i18n.number(int(r.n), lang, 0),
+                    "; ".join(
+                        x
+                        for x in (
+                            r.flag_label,
+                            t(lang, "explorer.telephone") if r.mode_change == "True" else "",
+                        )
+                        if x
+                    ),
+                ]
+                for r in same.itertuples()
+            ]
             assert v.table("#ex-trend-table") == trend
             if "2021" in set(same.wave) and len(set(same.wave)) > 1:
                 seen["telephone_in_trend"] = True
@@ -219,7 +279,9 @@ def test_explorer_with_the_keyboard_shows_and_downloads_the_stores_numbers(site,
             pd.testing.assert_frame_equal(got, same.drop(columns="w").reset_index(drop=True))
 
             # the change since an earlier comparable wave, ranked; its download is the store's rows
-            crows, ccells = expected_changes(changes, indicator, compare, wave, breakdown, lang, risks[indicator])
+            crows, ccells = expected_changes(
+                changes, indicator, compare, wave, breakdown, lang, risks[indicator]
+            )
             assert len(crows) > 1
             assert v.table("#ex-change-table") == ccells
             if "True" in set(crows.mode_change):
@@ -250,10 +312,12 @@ def test_explorer_with_the_keyboard_shows_and_downloads_the_stores_numbers(site,
 
 def _contrast(colour: str) -> float:
     """Contrast of an #rrggbb colour against white (WCAG 2.1)."""
+
     def channel(c):
         c /= 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     lum = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
     return 1.05 / (lum + 0.05)
 
@@ -263,23 +327,33 @@ def _contrast(colour: str) -> float:
 def test_explorer_page_is_accessible(site, browser, lang, width):
     """axe-core finds no serious or critical violation; every control has a visible label; the
     marks keep 3:1 against white; nothing scrolls sideways on a phone."""
-    v = Visit(browser, f"{site}/{lang}/chapters/{lang}/explorer.html?t=mental_health&i=who5_index&b=sector&w=2024",
-              width=width)
+    v = Visit(
+        browser,
+        f"{site}/{lang}/chapters/{lang}/explorer.html?t=mental_health&i=who5_index&b=sector&w=2024",
+        width=width,
+    )
     try:
         for c in ("theme", "indicator", "breakdown", "wave", "group", "compare"):
             box = v.page.locator(f"label[for=ex-{c}]").bounding_box()
             assert box and box["width"] > 0 and box["height"] > 0, f"the label of #ex-{c} is not visible"
             assert v.page.locator(f"label[for=ex-{c}]").text_content() == t(lang, f"explorer.{c}")
         strokes = v.page.eval_on_selector_all(
-            "#explorer svg g[data-mark=dot] *, #explorer svg g[data-mark=rule] *, #explorer svg g[data-mark=line] *",
-            "ns => [...new Set(ns.map(n => n.getAttribute('stroke') || n.parentNode.getAttribute('stroke')))]")
+            "#explorer svg g[data-mark=dot] *, #explorer svg g[data-mark=rule] *, #explorer svg "
+            "g[data-mark=line] *",
+            "ns => [...new Set(ns.map(n => n.getAttribute('stroke') || "
+            "n.parentNode.getAttribute('stroke')))]",
+        )
         strokes = [s for s in strokes if s and s.startswith("#")]
-        assert strokes and all(_contrast(s) >= 3 for s in strokes), {s: round(_contrast(s), 2) for s in strokes}
+        assert strokes and all(_contrast(s) >= 3 for s in strokes), {
+            s: round(_contrast(s), 2) for s in strokes
+        }
         assert v.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         v.page.add_script_tag(path=str(AXE))
         violations = v.page.evaluate(
             "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-            ".map(x => ({id: x.id, impact: x.impact, targets: x.nodes.slice(0, 5).map(n => n.target.join(' '))}))")
+            ".map(x => ({id: x.id, impact: x.impact, targets: x.nodes.slice(0, 5).map(n => n.target.join(' "
+            "'))}))"
+        )
         bad = [x for x in violations if x["impact"] in ("serious", "critical")]
         assert not bad, bad
     finally:
@@ -295,17 +369,25 @@ def test_explorer_shows_every_value_of_another_source_with_its_page(site, browse
     v = Visit(browser, f"{site}/{lang}/chapters/{lang}/explorer.html")
     try:
         v.page.select_option("#src-source", "invalidity_mental_health_riziv")
-        v.page.select_option("#src-series", "invalidity_mental_health_riziv|invalidity_persons_depression_or_burnout|total")
+        v.page.select_option(
+            "#src-series", "invalidity_mental_health_riziv|invalidity_persons_depression_or_burnout|total"
+        )
         rows = v.page.locator("#src-table tbody tr")
         src = sources.get("invalidity_mental_health_riziv")
-        want = src.published.query("measure == 'invalidity_persons_depression_or_burnout' and breakdown == 'total'")
+        want = src.published.query(
+            "measure == 'invalidity_persons_depression_or_burnout' and breakdown == 'total'"
+        )
         assert rows.count() == len(want)
-        cells = [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()] for i in range(rows.count())]
-        assert [(c[0], c[3]) for c in cells] == [(str(r.year), sources.fmt(r.value, r.unit, lang))
-                                                 for r in want.sort_values("year").itertuples()]
+        cells = [
+            [c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()] for i in range(rows.count())
+        ]
+        assert [(c[0], c[3]) for c in cells] == [
+            (str(r.year), sources.fmt(r.value, r.unit, lang)) for r in want.sort_values("year").itertuples()
+        ]
         links = v.page.locator("#src-table tbody a")
-        assert {links.nth(i).get_attribute("href") for i in range(links.count())} == \
-            {src.citation(k)["url"] for k in want["source"]}
+        assert {links.nth(i).get_attribute("href") for i in range(links.count())} == {
+            src.citation(k)["url"] for k in want["source"]
+        }
         assert v.page.locator('#src-chart svg[role="img"][aria-labelledby="src-summary"]').count() == 1
         assert str(len(want)) in v.page.locator("#src-summary").inner_text()
         assert not v.errors and not v.failures

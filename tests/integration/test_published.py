@@ -26,12 +26,18 @@ def test_grid_is_complete(published):
     assert len(nbs) == 4 * 4 * 2 + len(config.source_notebooks()) * 2  # source notebooks: once per language
     for path in nbs:
         wave, lang, theme = path.parts[-3], path.parts[-2], path.stem
-        labels = json.loads(path.with_suffix(".json").read_text())["labels"]
+        shown = json.loads(path.with_suffix(".json").read_text())["figures"]
         tables = published / "tables" / wave / lang / theme
-        figures = [p.stem for p in tables.glob("*.csv") if p.name.startswith(("fig-", "tbl-"))]
-        assert sorted(figures) == sorted(labels), path
+        figures = [
+            p.stem.removesuffix(f"-{wave}")
+            for p in tables.glob("*.csv")
+            if p.name.startswith(("fig-", "tbl-"))
+        ]
+        assert sorted(figures) == sorted(shown), path
         others = sorted(p.name for p in tables.iterdir() if not p.name.startswith(("fig-", "tbl-")))
-        if theme in config.source_notebooks():  # a chapter of other sources: its figures only, for the edition's wave
+        if (
+            theme in config.source_notebooks()
+        ):  # a chapter of other sources: its figures only, for the edition's wave
             assert others == [] and int(wave) == int(config.settings()["report"]["wave"]), path
             continue
         # and the theme's whole cube, its changes and sample facts, for the estimates store
@@ -72,7 +78,10 @@ def test_executed_notebooks_hold_figures_only(published):
                 assert len(out["data"].get("text/plain", "")) < 200  # a repr, never a data frame
 
 
-def test_labels_unique_per_book_and_carry_the_wave(published):
+def test_labels_unique_per_book_earlier_waves_carry_theirs(published):
+    """The edition's figures are labelled as the chapters cite them (@fig-burnout-trend), every
+    earlier wave's with its wave: one book embeds them all, and the next edition edits no chapter."""
+    edition = str(config.edition_wave())
     for lang in ("nl", "fr"):
         seen = {}
         for path in executed_notebooks(published):
@@ -85,7 +94,7 @@ def test_labels_unique_per_book_and_carry_the_wave(published):
                 if "label" not in opts:
                     continue
                 label = opts["label"]
-                assert label.endswith(f"-{wave}")
+                assert label.endswith(f"-{wave}") != (wave == edition), (label, path)
                 assert label not in seen, (label, path, seen.get(label))
                 seen[label] = path
                 cap = opts.get("fig-cap") or opts.get("tbl-cap")
@@ -99,21 +108,32 @@ def test_no_timestamps_and_identical_reruns(published, tmp_path):
     """Two builds from the same inputs give byte-identical executed notebooks and tables."""
     for path in executed_notebooks(published):
         text = path.read_text(encoding="utf-8")
-        for word in ("start_time", "end_time", "iopub.status", "\"duration\""):
+        for word in ("start_time", "end_time", "iopub.status", '"duration"'):
             assert word not in text, (path, word)
     again = tmp_path / "build"
-    pipeline.run(themes=["covid_impact", "burnout"], waves=[2021], build_dir=again, force=True, log=lambda *_: None,
-               progress=False, ingest_first=False)
+    pipeline.run(
+        themes=["covid_impact", "burnout"],
+        waves=[2021],
+        build_dir=again,
+        force=True,
+        log=lambda *_: None,
+        progress=False,
+        ingest_first=False,
+    )
     for theme in ("covid_impact", "burnout"):
         for lang in ("nl", "fr"):
             a = published / "executed" / "2021" / lang / f"{theme}.ipynb"
             b = again / "executed" / "2021" / lang / f"{theme}.ipynb"
+
             # the injected parameters name each build's own tables and estimates folders: the rest is
             # identical, byte for byte
             def own(text, d):
-                return (text.replace(str(keys._relative(d / "tables" / "2021" / lang / theme)), "TABLES")
-                        .replace(str(keys._relative(d / "estimates")), "ESTIMATES"))
-            assert own(a.read_text(encoding="utf-8"), published) == own(b.read_text(encoding="utf-8"), again), \
-                (theme, lang)
+                return text.replace(
+                    str(keys._relative(d / "tables" / "2021" / lang / theme)), "TABLES"
+                ).replace(str(keys._relative(d / "estimates")), "ESTIMATES")
+
+            assert own(a.read_text(encoding="utf-8"), published) == own(
+                b.read_text(encoding="utf-8"), again
+            ), (theme, lang)
             for csv in (published / "tables" / "2021" / lang / theme).glob("*.csv"):
                 assert csv.read_bytes() == (again / "tables" / "2021" / lang / theme / csv.name).read_bytes()

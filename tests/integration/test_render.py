@@ -41,7 +41,8 @@ for page in pages:
     base = Path(".") if page.name == "index.qmd" else page.parent
     for rel in re.findall(r"\{\{< include (\S+) >\}\}", page.read_text()):
         if not (base / rel).exists():
-            print(f"ERROR: Include directive failed. in file {page}, could not find file {base / rel}", file=sys.stderr)
+            print(f"ERROR: Include directive failed. in file {page}, could not find file {base / rel}",
+                  file=sys.stderr)
             sys.exit(1)
 time.sleep(float(os.environ.get("FAKE_QUARTO_SLEEP", "0")))
 with open(os.environ.get("FAKE_QUARTO_LOG", os.devnull), "a") as log:
@@ -70,8 +71,9 @@ def fake_quarto(tmp_path) -> Path:
 
 def build(root: Path, bin_dir: Path, *args, **env):
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", **env)
-    return subprocess.run([sys.executable, "-m", "helpers", "build", *args], cwd=root, capture_output=True,
-                          text=True, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", "build", *args], cwd=root, capture_output=True, text=True, env=env
+    )
 
 
 def test_build_renders_both_languages_and_the_site_index(published, fake_quarto, tmp_path):
@@ -108,7 +110,10 @@ def test_when_one_language_fails_no_edition_changes(published, fake_quarto, tmp_
     assert "`quarto render --profile fr` failed" in r.stderr and "build/render/fr.log" in r.stderr
     assert "burnout.qmd failed" in r.stdout  # Quarto's own words are shown
     assert "the edition as published" in page.read_text()  # nl rendered fine, but was not published alone
-    assert not (config.BUILD_DIR / "render" / "nl").exists() and not (config.BUILD_DIR / "render" / "fr").exists()
+    assert (
+        not (config.BUILD_DIR / "render" / "nl").exists()
+        and not (config.BUILD_DIR / "render" / "fr").exists()
+    )
     log = tmp_path / "quarto.log"
     assert build(root, fake_quarto, FAKE_QUARTO_LOG=str(log)).returncode == 0
     assert sorted(line.split()[2] for line in log.read_text().splitlines()) == ["fr", "nl"]
@@ -141,7 +146,10 @@ def test_languages_render_at_the_same_time_in_folders_of_their_own(published, fa
     (nl_start, nl_end, nl_dir), (fr_start, fr_end, fr_dir) = runs["nl"], runs["fr"]
     overlap = min(float(nl_end), float(fr_end)) - max(float(nl_start), float(fr_start))
     assert (overlap > 1.0) if jobs == 2 else (overlap < 0), overlap
-    assert {Path(nl_dir), Path(fr_dir)} == {config.BUILD_DIR / "render" / "nl", config.BUILD_DIR / "render" / "fr"}
+    assert {Path(nl_dir), Path(fr_dir)} == {
+        config.BUILD_DIR / "render" / "nl",
+        config.BUILD_DIR / "render" / "fr",
+    }
     assert not (config.BUILD_DIR / "render" / "nl").exists()  # the render folders are removed
     assert (root / "_site" / "nl" / "index.html").exists() and (root / "_site" / "fr" / "index.html").exists()
     assert "render: nl done" in r.stdout and "render: fr done" in r.stdout
@@ -207,9 +215,13 @@ def test_quarto_renders_the_report(rendered):
 
 def _outputs(root: Path) -> dict[str, bytes]:
     """Everything a build writes that a reader or the next stage sees."""
-    files = [*(root / "data" / "raw").glob("*.sav"), root / "_variables.yml",
-             *(root / "build" / "executed").rglob("*.ipynb"), *(root / "build" / "tables").rglob("*.csv"),
-             *(p for p in (root / "_site").rglob("*") if p.is_file())]
+    files = [
+        *(root / "data" / "raw").glob("*.sav"),
+        root / "_variables.yml",
+        *(root / "build" / "executed").rglob("*.ipynb"),
+        *(root / "build" / "tables").rglob("*.csv"),
+        *(p for p in (root / "_site").rglob("*") if p.is_file()),
+    ]
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
 
 

@@ -97,7 +97,7 @@ def test_every_page_is_titled_and_its_footer_names_the_colophons_versions(render
         assert f'<code class="code-version">{prov["code_version"]}</code>' in footer.group(1), page
         assert i18n.t(lang, "book.footer.edition", edition=prov["edition"]) in footer.group(1), page
     home = (rendered / "_site" / lang / "index.html").read_text(encoding="utf-8")
-    assert re.search(rf'<h1[^>]*>.*?{re.escape(_home_title(lang))}.*?</h1>', home, re.S)
+    assert re.search(rf"<h1[^>]*>.*?{re.escape(_home_title(lang))}.*?</h1>", home, re.S)
 
 
 def _home_title(lang: str) -> str:
@@ -112,13 +112,17 @@ def test_every_figure_has_its_numbers_as_a_table_and_a_csv(rendered, lang):
         parser.feed(page.read_text(encoding="utf-8"))
         for block in parser.blocks:
             figures += 1
-            assert block["img"] is not None and block["img"].get("alt"), f"{page}: a figure without its image or alt text"
+            assert block["img"] is not None and block["img"].get("alt"), (
+                f"{page}: a figure without its image or alt text"
+            )
             assert block["img"]["src"].endswith(".svg"), block["img"]["src"]
             assert block["details"], f"{page}: {block['img']['src']} has no table of its numbers"
             assert block["csv"], f"{page}: {block['img']['src']} has no CSV link"
             csv = (page.parent / block["csv"]).resolve()
             assert csv.exists(), csv
-            assert block["rows"] == len(pd.read_csv(csv)), f"{page}: the table of {csv.name} is not the whole CSV"
+            assert block["rows"] == len(pd.read_csv(csv)), (
+                f"{page}: the table of {csv.name} is not the whole CSV"
+            )
     assert figures > 100
 
 
@@ -132,11 +136,14 @@ def test_the_landing_page_offers_both_editions_each_in_its_language(rendered):
         assert (rendered / "_site" / lang / "index.html").exists()
 
 
-@pytest.mark.parametrize("locale, stored, expected", [
-    ("fr-BE", None, "fr/index.html"),      # the browser's language
-    ("de-DE", None, "nl/index.html"),      # none of ours: the first that the browser lists... or the default
-    ("fr-BE", "nl", "nl/index.html"),      # a returning visitor: the edition they read last
-])
+@pytest.mark.parametrize(
+    "locale, stored, expected",
+    [
+        ("fr-BE", None, "fr/index.html"),  # the browser's language
+        ("de-DE", None, "nl/index.html"),  # none of ours: the first that the browser lists... or the default
+        ("fr-BE", "nl", "nl/index.html"),  # a returning visitor: the edition they read last
+    ],
+)
 def test_the_landing_page_sends_a_visitor_on_and_never_traps_them(site, browser, locale, stored, expected):
     context = browser.new_context(locale=locale)
     try:
@@ -164,7 +171,8 @@ def test_the_landing_page_sends_a_visitor_on_and_never_traps_them(site, browser,
 def test_axe_finds_no_serious_violation_on_any_page(rendered, site, browser, width):
     """axe-core 4 over every page of both editions and the landing page."""
     urls = ["/index.html?choose"] + [
-        "/" + p.relative_to(rendered / "_site").as_posix() for lang in LANGS for p in pages(rendered, lang)]
+        "/" + p.relative_to(rendered / "_site").as_posix() for lang in LANGS for p in pages(rendered, lang)
+    ]
     page = browser.new_page(viewport={"width": width, "height": 900})
     problems = {}
     try:
@@ -176,7 +184,8 @@ def test_axe_finds_no_serious_violation_on_any_page(rendered, site, browser, wid
                 "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                 ".filter(x => x.impact === 'serious' || x.impact === 'critical')"
                 ".map(x => ({id: x.id, impact: x.impact, n: x.nodes.length,"
-                " targets: x.nodes.slice(0, 3).map(n => n.target.join(' '))}))")
+                " targets: x.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+            )
             if violations:
                 problems[url] = violations
     finally:
@@ -198,13 +207,15 @@ OVERLAPS = """() => {
   const axes = q => q.pts.map((p, i) => { const n = q.pts[(i + 1) % 4]; return [p[1] - n[1], n[0] - p[0]]; });
   const apart = (a, b) => [...axes(a), ...axes(b)].some(([ax, ay]) => {
     const len = Math.hypot(ax, ay) || 1;
-    const pa = a.pts.map(p => (p[0] * ax + p[1] * ay) / len), pb = b.pts.map(p => (p[0] * ax + p[1] * ay) / len);
+    const pa = a.pts.map(p => (p[0] * ax + p[1] * ay) / len), pb = b.pts.map(p => (p[0] * ax + p[1] * ay) / \
+len);
     return Math.min(...pa) >= Math.max(...pb) - 0.5 || Math.min(...pb) >= Math.max(...pa) - 0.5;
   });
   const out = [];
   for (let i = 0; i < quads.length; i++)
     for (let j = i + 1; j < quads.length; j++)
-      if (quads[i].owner !== quads[j].owner && !apart(quads[i], quads[j])) out.push([quads[i].text, quads[j].text]);
+      if (quads[i].owner !== quads[j].owner && !apart(quads[i], quads[j])) out.push([quads[i].text, \
+quads[j].text]);
   return out;
 }"""
 
@@ -238,7 +249,8 @@ def test_figures_keep_a_readable_size_on_a_phone(site, browser):
         page.wait_for_load_state("load")
         frames = page.evaluate("""() => [...document.querySelectorAll('.figure-scroll .figure-img')]
           .filter(i => i.offsetParent).map(i => ({w: i.getBoundingClientRect().width,
-            tab: i.parentElement.getAttribute('tabindex'), label: i.parentElement.getAttribute('aria-label')}))""")
+            tab: i.parentElement.getAttribute('tabindex'), label: \
+i.parentElement.getAttribute('aria-label')}))""")
         assert frames
         for f in frames:
             assert f["w"] >= 540 and f["tab"] == "0" and f["label"], f
@@ -250,7 +262,14 @@ def test_figures_keep_a_readable_size_on_a_phone(site, browser):
 def test_the_check_reads_the_rendered_site_and_pdf(rendered):
     """`python -m helpers check` on the rendered project: the pages, the PDFs' first chapter and
     their words in the right language."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWCS_")}  # the rendered copy's own folders
-    r = subprocess.run([sys.executable, "-m", "helpers", "check"], cwd=rendered, capture_output=True, text=True,
-                       env={**env, "EWCS_REPORT_ROOT": str(rendered)})
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("EWCS_")
+    }  # the rendered copy's own folders
+    r = subprocess.run(
+        [sys.executable, "-m", "helpers", "check"],
+        cwd=rendered,
+        capture_output=True,
+        text=True,
+        env={**env, "EWCS_REPORT_ROOT": str(rendered)},
+    )
     assert r.returncode == 0, r.stderr[-3000:]

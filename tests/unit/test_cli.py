@@ -27,8 +27,14 @@ def helpers_cmd(*args, env=None, unprivileged=False, timeout=600):
         if setpriv is None:
             pytest.skip("running as root without setpriv (util-linux): a read-only folder cannot be tested")
         cmd = [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          cwd=config.ROOT, timeout=timeout)
+    return subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=config.ROOT,
+        timeout=timeout,
+    )
 
 
 def one_line_error(r, *words):
@@ -46,24 +52,31 @@ def one_line_error(r, *words):
 def dirs(tmp_path):
     """Empty raw, processed and build folders for a command run as on a fresh clone."""
     d = {k: tmp_path / k for k in ("raw", "processed", "build")}
-    env = {"EWCS_RAW_DIR": str(d["raw"]), "EWCS_PROCESSED_DIR": str(d["processed"]), "EWCS_BUILD_DIR": str(d["build"])}
+    env = {
+        "EWCS_RAW_DIR": str(d["raw"]),
+        "EWCS_PROCESSED_DIR": str(d["processed"]),
+        "EWCS_BUILD_DIR": str(d["build"]),
+    }
     return d, env
 
 
 # ---------------------------------------------------------------------- arguments
-@pytest.mark.parametrize("args,words", [
-    (["synth", "--scale", "-1"], ["scale -1.0", "above 0"]),
-    (["synth", "--scale", "nan"], ["scale nan"]),
-    (["synth", "--scale", "0"], ["scale 0.0"]),
-    (["synth", "--seed", "-1"], ["seed -1"]),
-    (["synth", "--scale", "abc"], ["--scale", "invalid float value"]),
-    (["run", "--jobs", "0"], ["--jobs 0", "1 or more"]),
-    (["run", "--jobs", "-1"], ["--jobs -1"]),
-    (["build", "--jobs", "0", "--no-render"], ["--jobs 0"]),
-    (["run", "--waves", "2019"], ["unknown wave '2019'"]),
-    (["run", "--langs", "en"], ["en"]),
-    (["ingest", "--nonsense"], ["unrecognized arguments: --nonsense"]),
-])
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["synth", "--scale", "-1"], ["scale -1.0", "above 0"]),
+        (["synth", "--scale", "nan"], ["scale nan"]),
+        (["synth", "--scale", "0"], ["scale 0.0"]),
+        (["synth", "--seed", "-1"], ["seed -1"]),
+        (["synth", "--scale", "abc"], ["--scale", "invalid float value"]),
+        (["run", "--jobs", "0"], ["--jobs 0", "1 or more"]),
+        (["run", "--jobs", "-1"], ["--jobs -1"]),
+        (["build", "--jobs", "0", "--no-render"], ["--jobs 0"]),
+        (["run", "--waves", "2019"], ["unknown wave '2019'"]),
+        (["run", "--langs", "en"], ["en"]),
+        (["ingest", "--nonsense"], ["unrecognized arguments: --nonsense"]),
+    ],
+)
 def test_bad_arguments_give_one_line(dirs, args, words):
     d, env = dirs
     one_line_error(helpers_cmd(*args, env=env), *words)
@@ -77,7 +90,9 @@ def test_read_only_processed_folder_gives_one_line(dirs, raw_dir):
     d["processed"].mkdir()
     d["processed"].chmod(0o555)
     try:
-        one_line_error(helpers_cmd("ingest", env=env, unprivileged=True), str(d["processed"]), "permission denied")
+        one_line_error(
+            helpers_cmd("ingest", env=env, unprivileged=True), str(d["processed"]), "permission denied"
+        )
     finally:
         d["processed"].chmod(0o755)
 
@@ -182,15 +197,31 @@ def test_sav_matching_no_wave_gets_a_notice(raw_copy, tmp_path):
 # ---------------------------------------------------------------------- one run at a time
 def test_second_run_in_the_same_build_folder_stops_with_a_message(tmp_path):
     build = tmp_path / "build"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time\nfrom helpers.core import workdir\n"
-        f"with workdir.exclusive({str(build)!r}):\n    print('held', flush=True)\n    time.sleep(60)\n")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time\nfrom helpers.core import workdir\n"
+                f"with workdir.exclusive({str(build)!r}):\n    print('held', flush=True)\n    "
+                f"time.sleep(60)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(PipelineError, match="another `python -m helpers` command"):
-            pipeline.run(themes=["burnout"], waves=[2024], langs=["nl"], build_dir=build, ingest_first=False,
-                       log=lambda *_: None, progress=False)
+            pipeline.run(
+                themes=["burnout"],
+                waves=[2024],
+                langs=["nl"],
+                build_dir=build,
+                ingest_first=False,
+                log=lambda *_: None,
+                progress=False,
+            )
     finally:
         holder.kill()
         holder.wait()

@@ -52,9 +52,12 @@ def package_copy(tmp_path):
 
 def test_a_forbidden_import_is_found_even_inside_a_function(package_copy):
     (package_copy / "book" / "sneaky.py").write_text(
-        "def f():\n    from helpers.notebook import figures\n    return figures\n", encoding="utf-8")
+        "def f():\n    from helpers.notebook import figures\n    return figures\n", encoding="utf-8"
+    )
     found = stages.violations(package_copy)
-    assert len(found) == 1 and "helpers/book/sneaky.py:2" in found[0] and "helpers.notebook.figures" in found[0]
+    assert (
+        len(found) == 1 and "helpers/book/sneaky.py:2" in found[0] and "helpers.notebook.figures" in found[0]
+    )
     assert "book may import only core, metadata" in found[0]
 
 
@@ -65,6 +68,8 @@ def test_an_import_of_the_command_line_from_a_stage_is_forbidden(package_copy):
 
 def test_a_cycle_is_found(package_copy):
     (package_copy / "book" / "a.py").write_text("from helpers.book import b\n", encoding="utf-8")
-    (package_copy / "book" / "b.py").write_text("def f():\n    from helpers.book import a\n", encoding="utf-8")
+    (package_copy / "book" / "b.py").write_text(
+        "def f():\n    from helpers.book import a\n", encoding="utf-8"
+    )
     found = stages.cycles(package_copy)
     assert any({"helpers.book.a", "helpers.book.b"} <= set(c) for c in found), found

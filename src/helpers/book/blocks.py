@@ -42,8 +42,10 @@ def figure_table(d: pd.DataFrame, lang: str) -> str:
         if d["wave"].nunique() > 1:
             cols[h("wave")] = d["wave"].astype(str)
         cols[h("estimate")] = [fmt(e, u) for e, u in zip(d["estimate"], d["unit"])]
-        cols[h("ci")] = ["–" if _cell(lo) == "" else i18n.interval(fmt(lo, u), fmt(hi, u))
-                         for lo, hi, u in zip(d["ci_low"], d["ci_high"], d["unit"])]
+        cols[h("ci")] = [
+            "–" if _cell(lo) == "" else i18n.interval(fmt(lo, u), fmt(hi, u))
+            for lo, hi, u in zip(d["ci_low"], d["ci_high"], d["unit"])
+        ]
         cols[h("n")] = [i18n.number(n, lang, 0) if _cell(n) else "–" for n in d["n"]]
         cols[h("flag")] = d["flag"].map(_cell)
         cols[h("unit")] = d["unit"]
@@ -51,13 +53,25 @@ def figure_table(d: pd.DataFrame, lang: str) -> str:
     elif {"change", "ci_low", "ci_high", "indicator_label", "group_label"} <= set(d.columns) and len(d):
         unit_share = d["kind"] == "share"
         pct = lambda x, s: fmt(x, share if s else "")  # noqa: E731
-        table = pd.DataFrame({
-            h("indicator"): d["indicator_label"], h("group_var"): d["breakdown_label"], h("group"): d["group_label"],
-            str(int(d["wave_before"].iloc[0])): [pct(x, s) for x, s in zip(d["estimate_before"], unit_share)],
-            str(int(d["wave"].iloc[0])): [pct(x, s) for x, s in zip(d["estimate_after"], unit_share)],
-            t(lang, "tables.rises.change"): [f"{fmt(c, '', True)} ({i18n.interval(fmt(lo, '', True), fmt(hi, '', True))})"
-                                             if _cell(c) else "–" for c, lo, hi in zip(d["change"], d["ci_low"], d["ci_high"])],
-            h("unit"): d["unit"], h("flag"): d["flag_label"].map(_cell)})
+        table = pd.DataFrame(
+            {
+                h("indicator"): d["indicator_label"],
+                h("group_var"): d["breakdown_label"],
+                h("group"): d["group_label"],
+                str(int(d["wave_before"].iloc[0])): [
+                    pct(x, s) for x, s in zip(d["estimate_before"], unit_share)
+                ],
+                str(int(d["wave"].iloc[0])): [pct(x, s) for x, s in zip(d["estimate_after"], unit_share)],
+                t(lang, "tables.rises.change"): [
+                    f"{fmt(c, '', True)} ({i18n.interval(fmt(lo, '', True), fmt(hi, '', True))})"
+                    if _cell(c)
+                    else "–"
+                    for c, lo, hi in zip(d["change"], d["ci_low"], d["ci_high"])
+                ],
+                h("unit"): d["unit"],
+                h("flag"): d["flag_label"].map(_cell),
+            }
+        )
     elif {"value", "unit", "origin", "address"} <= set(d.columns):  # another source's published values
         s = lambda k: t(lang, f"sources.headers.{k}")  # noqa: E731
         cols = {s("year"): d["year"].astype(str)}
@@ -72,16 +86,20 @@ def figure_table(d: pd.DataFrame, lang: str) -> str:
         table = d.map(lambda x: i18n.number(x, lang, 0) if isinstance(x, float) and x == int(x) else _cell(x))
     table = table.loc[:, [c for c in table.columns if table[c].astype(str).str.len().gt(0).any()]]
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>\n"
-                   for row in table.itertuples(index=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>\n"
+        for row in table.itertuples(index=False)
+    )
     summary = html.escape(t(lang, "book.figure_table"))
     # the comment keeps Quarto from parsing the table into its own (and, for the PDF, from running
     # a CSS inliner it fetches from the network): the table is published as written
-    return (f'```{{=html}}\n<!--| quarto-html-table-processing: none -->\n'
-            f'<details class="figure-data"><summary>{summary}</summary>\n'
-            f'<div class="table-responsive" tabindex="0" role="region" aria-label="{summary}">\n'
-            f'<table class="table table-sm">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n'
-            f'</div>\n</details>\n```\n')
+    return (
+        f"```{{=html}}\n<!--| quarto-html-table-processing: none -->\n"
+        f'<details class="figure-data"><summary>{summary}</summary>\n'
+        f'<div class="table-responsive" tabindex="0" role="region" aria-label="{summary}">\n'
+        f'<table class="table table-sm">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n'
+        f"</div>\n</details>\n```\n"
+    )
 
 
 def figure_sources(d: pd.DataFrame, lang: str) -> str:
@@ -95,16 +113,28 @@ def figure_sources(d: pd.DataFrame, lang: str) -> str:
         return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
     # a title is printed in its own language, marked so (a screen reader reads it in that language)
-    items = [md(c.publisher) + (f", [“{md(_cell(c.title))}”]{{lang={c.title_lang}}}" if _cell(c.title) else "")
-             + f", <{c.address}>"
-             + (f" ({t(lang, 'sources.third_party_mark', publisher=md(c.reproduces))})" if c.origin == "third_party" else "")
-             for c in cites.itertuples()]
+    items = [
+        md(c.publisher)
+        + (f", [“{md(_cell(c.title))}”]{{lang={c.title_lang}}}" if _cell(c.title) else "")
+        + f", <{c.address}>"
+        + (
+            f" ({t(lang, 'sources.third_party_mark', publisher=md(c.reproduces))})"
+            if c.origin == "third_party"
+            else ""
+        )
+        for c in cites.itertuples()
+    ]
     listed = "".join(f"- {x}\n" for x in items)
     summary = html.escape(t(lang, "sources.sources_summary", count=len(items)))
     # the page folds the list under the figure; the PDF prints it, small
-    return (f'\n::: {{.content-visible when-format="html"}}\n<details class="figure-sources"><summary>{summary}</summary>\n\n'
-            f'{listed}\n</details>\n:::\n\n::: {{.content-visible when-format="typst"}}\n'
-            f'::: {{.figure-sources typst:text:size="8pt"}}\n{t(lang, "sources.sources_under")}: ' + "; ".join(items) + ".\n:::\n:::\n")
+    return (
+        f'\n::: {{.content-visible when-format="html"}}\n<details '
+        f'class="figure-sources"><summary>{summary}</summary>\n\n'
+        f'{listed}\n</details>\n:::\n\n::: {{.content-visible when-format="typst"}}\n'
+        f'::: {{.figure-sources typst:text:size="8pt"}}\n{t(lang, "sources.sources_under")}: '
+        + "; ".join(items)
+        + ".\n:::\n:::\n"
+    )
 
 
 def figure_block(build_dir: Path, lang: str, theme: str, figure: str, waves: list[int]) -> str:
@@ -121,17 +151,25 @@ def figure_block(build_dir: Path, lang: str, theme: str, figure: str, waves: lis
         csv = layout.figure_csv(project, w, lang, theme, figure)
         embed = f"{{{{< embed {rel(nb, lang)}#{layout.anchor(figure, w)} >}}}}\n"
         if not figure.startswith("fig-"):  # a table is its own text
-            return embed + (f"\n::: {{.content-visible when-format=\"html\"}}\n"
-                            f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n")
-        d = pd.read_csv(layout.figure_csv(build_dir, w, lang, theme, figure), keep_default_na=False, na_values=[""])
-        return (f"::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(d, lang)}\n"
-                f"::: {{.content-visible when-format=\"html\"}}\n{figure_table(d, lang)}\n"
-                f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n")
+            return embed + (
+                f'\n::: {{.content-visible when-format="html"}}\n'
+                f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n"
+            )
+        d = pd.read_csv(
+            layout.figure_csv(build_dir, w, lang, theme, figure), keep_default_na=False, na_values=[""]
+        )
+        return (
+            f"::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(d, lang)}\n"
+            f'::: {{.content-visible when-format="html"}}\n{figure_table(d, lang)}\n'
+            f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n"
+        )
 
     latest, earlier = waves[0], waves[1:]
     text = one(latest)
     if earlier:
         tabs = "".join(f"\n## {w}\n\n{one(w)}" for w in earlier)
-        text += (f"\n::: {{.content-visible when-format=\"html\"}}\n{t(lang, 'book.earlier_waves')}\n\n"
-                 f"::: {{.panel-tabset}}\n{tabs}\n:::\n:::\n")
+        text += (
+            f'\n::: {{.content-visible when-format="html"}}\n{t(lang, "book.earlier_waves")}\n\n'
+            f"::: {{.panel-tabset}}\n{tabs}\n:::\n:::\n"
+        )
     return text

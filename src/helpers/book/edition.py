@@ -40,17 +40,23 @@ def cover(lang: str, prov: dict) -> str:
     pub = publication(lang)
     notice = ""
     if prov["synthetic"]:
-        notice = (f'#pad(x: 2cm, bottom: 0.8cm, block(width: 100%, fill: white, inset: 10pt, '
-                  f'stroke: (left: 4pt + rgb("{WARN}")), text(size: 10.5pt, fill: rgb("{INK}"), '
-                  f'{typ(t(lang, "book.cover.synthetic"))})))\n')
-    return ("// Written by python -m helpers prepare (helpers.edition). Do not edit.\n" + notice +
-            f'#block(width: 100%, fill: rgb("{BRAND}"), inset: (x: 2cm, top: 1cm, bottom: 1.4cm))[\n'
-            f'  #set text(fill: white)\n'
-            f'  #text(size: 16pt, weight: "bold", {typ(t(lang, "book.cover.edition", edition=prov["edition"]))})\n'
-            f'  #v(0.3em)\n'
-            f'  #text(size: 11pt, {typ(pub["publisher"])}) \\\n'
-            f'  #text(size: 11pt, {typ(pub["website"])})\n'
-            f']\n')
+        notice = (
+            f"#pad(x: 2cm, bottom: 0.8cm, block(width: 100%, fill: white, inset: 10pt, "
+            f'stroke: (left: 4pt + rgb("{WARN}")), text(size: 10.5pt, fill: rgb("{INK}"), '
+            f"{typ(t(lang, 'book.cover.synthetic'))})))\n"
+        )
+    return (
+        "// Written by python -m helpers prepare (helpers.edition). Do not edit.\n"
+        + notice
+        + f'#block(width: 100%, fill: rgb("{BRAND}"), inset: (x: 2cm, top: 1cm, bottom: 1.4cm))[\n'
+        f"  #set text(fill: white)\n"
+        f'  #text(size: 16pt, weight: "bold", '
+        f"{typ(t(lang, 'book.cover.edition', edition=prov['edition']))})\n"
+        f"  #v(0.3em)\n"
+        f"  #text(size: 11pt, {typ(pub['publisher'])}) \\\n"
+        f"  #text(size: 11pt, {typ(pub['website'])})\n"
+        f"]\n"
+    )
 
 
 def colophon(lang: str, prov: dict) -> str:
@@ -61,40 +67,60 @@ def colophon(lang: str, prov: dict) -> str:
     deposit = pub.get("legal_deposit") or t(lang, "book.colophon.deposit_pending")
     m = lambda text: "#" + typ(text)  # noqa: E731  (a string inside markup)
     rows = [
-        (c("publisher"), f'{m(pub["publisher"])} \\ {m(pub["address"])} \\ {m(pub["website"])}'),
-        (c("editor"), f'{m(pub["responsible_editor"])} \\ {m(pub["address"])}'),
+        (c("publisher"), f"{m(pub['publisher'])} \\ {m(pub['address'])} \\ {m(pub['website'])}"),
+        (c("editor"), f"{m(pub['responsible_editor'])} \\ {m(pub['address'])}"),
         (c("deposit"), m(deposit)),
         (c("edition"), m(prov["edition"])),
         (c("built"), m(i18n.long_date(_day(prov["date"]), lang))),
-        (c("data_version"), f'#raw({typ(prov["data_version"])})'),
-        (c("code_version"), f'#raw({typ(prov["code_version"])})'),
+        (c("data_version"), f"#raw({typ(prov['data_version'])})"),
+        (c("code_version"), f"#raw({typ(prov['code_version'])})"),
     ]
     grid = ",\n  ".join(f"[#{k}], [{v}]" for k, v in rows)
     files = []
     for f in prov["inputs"]:
-        what = t(lang, "book.colophon.survey", wave=f["wave"]) if f["kind"] == "survey" else t(lang, "book.colophon.reference")
-        files.append(f'[{m(what)} \\ #raw({typ(f["file"])})], [#text(size: 7pt, raw({typ(f["sha256"])}))]')
+        what = (
+            t(lang, "book.colophon.survey", wave=f["wave"])
+            if f["kind"] == "survey"
+            else t(lang, "book.colophon.reference")
+        )
+        files.append(f"[{m(what)} \\ #raw({typ(f['file'])})], [#text(size: 7pt, raw({typ(f['sha256'])}))]")
     notes = [t(lang, "book.colophon.web")]
     if prov["synthetic"]:
         notes.insert(0, t(lang, "book.colophon.synthetic"))
-    return ("// Written by python -m helpers prepare (helpers.edition). Do not edit.\n"
-            "#set text(size: 9pt)\n#set par(first-line-indent: 0em, justify: false)\n"
-            f'#text(size: 12pt, weight: "bold", {c("title")})\n#v(0.6em)\n'
-            f"#grid(columns: (auto, 1fr), align: top, column-gutter: 1.2em, row-gutter: 0.7em,\n  {grid},\n)\n#v(0.8em)\n"
-            f'#text(weight: "bold", {c("sources")})\n#v(0.3em)\n'
-            "#table(columns: (auto, 1fr), stroke: none, inset: (x: 0pt, y: 3pt), column-gutter: 1.2em,\n  "
-            + ",\n  ".join(files) + ",\n)\n#v(0.6em)\n"
-            + "".join(f"#par({typ(n)})\n" for n in notes))
+    return (
+        "// Written by python -m helpers prepare (helpers.edition). Do not edit.\n"
+        "#set text(size: 9pt)\n#set par(first-line-indent: 0em, justify: false)\n"
+        f'#text(size: 12pt, weight: "bold", {c("title")})\n#v(0.6em)\n'
+        f"#grid(columns: (auto, 1fr), align: top, column-gutter: 1.2em, row-gutter: 0.7em,\n  "
+        f"{grid},\n)\n#v(0.8em)\n"
+        f'#text(weight: "bold", {c("sources")})\n#v(0.3em)\n'
+        "#table(columns: (auto, 1fr), stroke: none, inset: (x: 0pt, y: 3pt), column-gutter: 1.2em,\n  "
+        + ",\n  ".join(files)
+        + ",\n)\n#v(0.6em)\n"
+        + "".join(f"#par({typ(n)})\n" for n in notes)
+    )
 
 
 def footer(lang: str, prov: dict) -> str:
     """Every web page's footer line: edition, data version, code version, build date (the
     colophon's values)."""
-    parts = [t(lang, "book.footer.edition", edition=prov["edition"]),
-             t(lang, "book.footer.data", data=f'<code class="data-version">{html.escape(prov["data_version"])}</code>'),
-             t(lang, "book.footer.code", code=f'<code class="code-version">{html.escape(prov["code_version"])}</code>'),
-             t(lang, "book.footer.date", date=html.escape(i18n.long_date(_day(prov["date"]), lang)))]
+    parts = [
+        t(lang, "book.footer.edition", edition=prov["edition"]),
+        t(
+            lang,
+            "book.footer.data",
+            data=f'<code class="data-version">{html.escape(prov["data_version"])}</code>',
+        ),
+        t(
+            lang,
+            "book.footer.code",
+            code=f'<code class="code-version">{html.escape(prov["code_version"])}</code>',
+        ),
+        t(lang, "book.footer.date", date=html.escape(i18n.long_date(_day(prov["date"]), lang))),
+    ]
     if prov["synthetic"]:
         parts.append(html.escape(t(lang, "book.footer.synthetic")))
-    return (f'<div class="edition-provenance" aria-label="{html.escape(t(lang, "book.footer.label"))}" role="note">'
-            + " · ".join(parts) + "</div>")
+    return (
+        f'<div class="edition-provenance" aria-label="{html.escape(t(lang, "book.footer.label"))}" '
+        f'role="note">' + " · ".join(parts) + "</div>"
+    )

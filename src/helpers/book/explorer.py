@@ -38,39 +38,52 @@ def settings(store: Store) -> dict:
     indicators = []
     for ind, rows in tab.groupby("indicator", sort=False):
         latest = int(rows.wave.max())
-        indicators.append({"code": ind, "theme": rows.theme.iloc[0], "kind": rows.kind.iloc[0],
-                           "risk": {"high": "high", "low": "low"}.get(cb.indicators[ind].get("risk"), ""),
-                           "label": cb.label(lang, ind, short=True, wave=latest),
-                           "waves": sorted(int(w) for w in rows.wave.unique())})
+        indicators.append(
+            {
+                "code": ind,
+                "theme": rows.theme.iloc[0],
+                "kind": rows.kind.iloc[0],
+                "risk": {"high": "high", "low": "low"}.get(cb.indicators[ind].get("risk"), ""),
+                "label": cb.label(lang, ind, short=True, wave=latest),
+                "waves": sorted(int(w) for w in rows.wave.unique()),
+            }
+        )
     breakdowns = [{"code": b, "label": cb.label(lang, breakdown=b)} for b in cb.breakdown_order]
     words = dict(i18n.catalogue(lang)["explorer"])
-    words.update({
-        "total": t(lang, "tables.total"),
-        "headers": dict(i18n.catalogue(lang)["tables"]["headers"]),
-        "flags": dict(i18n.catalogue(lang)["flags"]),
-        "ci_note": t(lang, "notes.ci"),
-        "low_note": t(lang, "notes.low_reliability", low_min=d["min_n"], low_max=d["low_reliability_n"] - 1),
-        "mode_change": t(lang, "notes.mode_change"),
-        "comparable": t(lang, "notes.trend_only_comparable"),
-        "change_independent": t(lang, "notes.change_independent"),
-        "change_hidden": t(lang, "figures.change.hidden", min_n=d["min_n"]).strip(),
-        "change_header": t(lang, "tables.rises.change"),
-        "units_short": dict(i18n.catalogue(lang)["units_change_short"]),
-        "themes": {th: t(lang, f"themes.{th}") for th in cb.themes},
-    })
+    words.update(
+        {
+            "total": t(lang, "tables.total"),
+            "headers": dict(i18n.catalogue(lang)["tables"]["headers"]),
+            "flags": dict(i18n.catalogue(lang)["flags"]),
+            "ci_note": t(lang, "notes.ci"),
+            "low_note": t(
+                lang, "notes.low_reliability", low_min=d["min_n"], low_max=d["low_reliability_n"] - 1
+            ),
+            "mode_change": t(lang, "notes.mode_change"),
+            "comparable": t(lang, "notes.trend_only_comparable"),
+            "change_independent": t(lang, "notes.change_independent"),
+            "change_hidden": t(lang, "figures.change.hidden", min_n=d["min_n"]).strip(),
+            "change_header": t(lang, "tables.rises.change"),
+            "units_short": dict(i18n.catalogue(lang)["units_change_short"]),
+            "themes": {th: t(lang, f"themes.{th}") for th in cb.themes},
+        }
+    )
     return {
         "lang": lang,
         "store": _url(layout.store_path(layout.project_build(), lang), lang),
         "changes": _url(layout.changes_path(layout.project_build(), lang), lang),
         "change_base": int(config.settings()["report"]["change"]["base_wave"]),
         "number": i18n.catalogue(lang)["number"],
-        "min_n": d["min_n"], "low_n": d["low_reliability_n"],
+        "min_n": d["min_n"],
+        "low_n": d["low_reliability_n"],
         "flags": {"ok": FLAG_OK, "low": FLAG_LOW, "suppressed": FLAG_SUPPRESSED},
         "report_wave": config.edition_wave(),
         "themes": list(cb.themes),
         "indicators": indicators,
         "breakdowns": breakdowns,
-        "waves": {str(w): {"mode_change": bool(cb.waves[w].get("mode_change", False))} for w in cb.wave_names()},
+        "waves": {
+            str(w): {"mode_change": bool(cb.waves[w].get("mode_change", False))} for w in cb.wave_names()
+        },
         "words": words,
     }
 
@@ -82,15 +95,17 @@ def _url(target: Path, lang: str) -> str:
 def _view(name: str, button: str, download: str, extra: str = "") -> str:
     """One view of the page: title, chart with its summary as caption, notes, table, download."""
     e = html.escape
-    return (f'<section class="explorer-view" aria-labelledby="ex-{name}-title">\n'
-            f'<h2 id="ex-{name}-title" class="unnumbered explorer-title"></h2>\n'
-            f'<figure class="explorer-figure"><div id="ex-{name}-chart" class="explorer-chart"></div>\n'
-            f'<figcaption id="ex-{name}-summary" class="explorer-summary"></figcaption></figure>\n'
-            f'<p id="ex-{name}-notes" class="explorer-notes"></p>\n{extra}'
-            f'<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="ex-{name}-title">'
-            f'<div id="ex-{name}-table"></div></div>\n'
-            f'<p><button type="button" id="{button}" class="explorer-download">{e(download)}</button></p>\n'
-            f'</section>')
+    return (
+        f'<section class="explorer-view" aria-labelledby="ex-{name}-title">\n'
+        f'<h2 id="ex-{name}-title" class="unnumbered explorer-title"></h2>\n'
+        f'<figure class="explorer-figure"><div id="ex-{name}-chart" class="explorer-chart"></div>\n'
+        f'<figcaption id="ex-{name}-summary" class="explorer-summary"></figcaption></figure>\n'
+        f'<p id="ex-{name}-notes" class="explorer-notes"></p>\n{extra}'
+        f'<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="ex-{name}-title">'
+        f'<div id="ex-{name}-table"></div></div>\n'
+        f'<p><button type="button" id="{button}" class="explorer-download">{e(download)}</button></p>\n'
+        f"</section>"
+    )
 
 
 def page(store: Store) -> str:
@@ -101,34 +116,46 @@ def page(store: Store) -> str:
     e = html.escape
     controls = "\n".join(
         f'<div class="explorer-control"><label for="ex-{c}">{e(w[c])}</label>'
-        f'<select id="ex-{c}" name="{c}"></select></div>' for c in CONTROLS)
+        f'<select id="ex-{c}" name="{c}"></select></div>'
+        for c in CONTROLS
+    )
     # </ in JSON inside <script> would end the element: escape it
     data = json.dumps(conf, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
-    views = "\n".join((
-        _view("groups", "ex-download", w["download"], '<p id="ex-suppressed" class="explorer-suppressed"></p>\n'),
-        _view("trend", "ex-download-trend", w["download_trend"]),
-        _view("change", "ex-download-change", w["download_change"])))
-    scripts = "\n".join(f'<script src="{e(_url(config.ROOT / s, lang))}"></script>' for s in (*VENDOR, SCRIPT))
+    views = "\n".join(
+        (
+            _view(
+                "groups",
+                "ex-download",
+                w["download"],
+                '<p id="ex-suppressed" class="explorer-suppressed"></p>\n',
+            ),
+            _view("trend", "ex-download-trend", w["download_trend"]),
+            _view("change", "ex-download-change", w["download_change"]),
+        )
+    )
+    scripts = "\n".join(
+        f'<script src="{e(_url(config.ROOT / s, lang))}"></script>' for s in (*VENDOR, SCRIPT)
+    )
     return f"""::: {{.content-visible when-format="html"}}
 ```{{=html}}
 <link rel="stylesheet" href="{e(_url(config.ROOT / STYLE, lang))}">
 <div id="explorer" class="explorer" lang="{lang}">
 <script type="application/json" id="explorer-config">{data}</script>
-<form class="explorer-controls" aria-label="{e(w['controls'])}" onsubmit="return false">
+<form class="explorer-controls" aria-label="{e(w["controls"])}" onsubmit="return false">
 {controls}
 </form>
-<p id="ex-status" class="explorer-status" role="status">{e(w['loading'])}</p>
-<noscript><p>{e(w['noscript'])}</p></noscript>
+<p id="ex-status" class="explorer-status" role="status">{e(w["loading"])}</p>
+<noscript><p>{e(w["noscript"])}</p></noscript>
 {views}
 </div>
 {scripts}
 ```
 
-[{w['all_data']}]({conf['store']}){{.csv-link}}
+[{w["all_data"]}]({conf["store"]}){{.csv-link}}
 :::
 
 ::: {{.content-visible when-format="typst"}}
-{w['pdf']}
+{w["pdf"]}
 :::
 """
 
@@ -139,8 +166,14 @@ def sources_settings(lang: str, table=None) -> dict:
     values (sources.all_labelled), when the caller has them already."""
     table = sources.all_labelled(lang) if table is None else table
     loaded = sources.load_all()
-    out_sources = [{"code": name, "label": t(lang, f"sources.names.{name}"),
-                    "address": sources.short_address(src.meta["address"])} for name, src in loaded.items()]
+    out_sources = [
+        {
+            "code": name,
+            "label": t(lang, f"sources.names.{name}"),
+            "address": sources.short_address(src.meta["address"]),
+        }
+        for name, src in loaded.items()
+    ]
     series = []
     for (name, measure, breakdown), rows in table.groupby(["source", "measure", "breakdown"], sort=False):
         rows = rows.sort_values(["group", "geo", "year"], kind="stable")
@@ -151,23 +184,44 @@ def sources_settings(lang: str, table=None) -> dict:
         if breakdown == sources.TOTAL and geos != ["BE"]:
             label += f" ({', '.join(t(lang, f'sources.geo.{g}') for g in geos)})"
         found = loaded[name].breaks([measure])
-        series.append({
-            "key": f"{name}|{measure}|{breakdown}", "source": name, "label": label,
-            "unit": rows["unit_label"].iloc[0], "breaks": [t(lang, f"sources.breaks.{b['id']}") for b in found],
-            "break_years": [int(b["year"]) for b in found if b.get("kind", "break") == "break"],
-            "rows": [{"year": int(r.year), "geo_label": r.geo_label,
-                      "group": r.group_label if breakdown != sources.TOTAL else r.geo_label,
-                      "group_label": r.group_label, "value": float(r.value),
-                      "text": sources.fmt(float(r.value), r.unit, lang), "origin_label": r.origin_label,
-                      "third_party": r.origin == sources.THIRD_PARTY, "publisher": r.publisher,
-                      "address": r.address, "title_lang": r.title_lang}
-                     for r in rows.itertuples()]})
+        series.append(
+            {
+                "key": f"{name}|{measure}|{breakdown}",
+                "source": name,
+                "label": label,
+                "unit": rows["unit_label"].iloc[0],
+                "breaks": [t(lang, f"sources.breaks.{b['id']}") for b in found],
+                "break_years": [int(b["year"]) for b in found if b.get("kind", "break") == "break"],
+                "rows": [
+                    {
+                        "year": int(r.year),
+                        "geo_label": r.geo_label,
+                        "group": r.group_label if breakdown != sources.TOTAL else r.geo_label,
+                        "group_label": r.group_label,
+                        "value": float(r.value),
+                        "text": sources.fmt(float(r.value), r.unit, lang),
+                        "origin_label": r.origin_label,
+                        "third_party": r.origin == sources.THIRD_PARTY,
+                        "publisher": r.publisher,
+                        "address": r.address,
+                        "title_lang": r.title_lang,
+                    }
+                    for r in rows.itertuples()
+                ],
+            }
+        )
     words = dict(i18n.catalogue(lang)["sources"]["explorer"])
     words["third_party"] = t(lang, "sources.notes.third_party")
-    words["headers"] = [t(lang, f"sources.headers.{k}") for k in ("year", "geo", "group", "value", "origin")] \
-        + [t(lang, "sources.explorer.page")]
+    words["headers"] = [
+        t(lang, f"sources.headers.{k}") for k in ("year", "geo", "group", "value", "origin")
+    ] + [t(lang, "sources.explorer.page")]
     # the charts' axes write numbers as the language does (1.000 / 1 000)
-    return {"sources": out_sources, "series": series, "words": words, "locale": i18n.catalogue(lang)["number"]["locale"]}
+    return {
+        "sources": out_sources,
+        "series": series,
+        "words": words,
+        "locale": i18n.catalogue(lang)["number"]["locale"],
+    }
 
 
 def sources_section(lang: str, table=None) -> str:
@@ -178,29 +232,32 @@ def sources_section(lang: str, table=None) -> str:
     data = json.dumps(conf, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
     return f"""
 ::: {{.content-visible when-format="html"}}
-## {w['title']} {{#sec-explorer-sources}}
+## {w["title"]} {{#sec-explorer-sources}}
 
-{w['intro']}
+{w["intro"]}
 
 ```{{=html}}
 <div id="sources-explorer" class="explorer" lang="{lang}">
 <script type="application/json" id="sources-config">{data}</script>
-<form class="explorer-controls" aria-label="{e(w['controls'])}" onsubmit="return false">
-<div class="explorer-control"><label for="src-source">{e(w['source'])}</label><select id="src-source" name="source"></select></div>
-<div class="explorer-control"><label for="src-series">{e(w['series'])}</label><select id="src-series" name="series"></select></div>
+<form class="explorer-controls" aria-label="{e(w["controls"])}" onsubmit="return false">
+<div class="explorer-control"><label for="src-source">{e(w["source"])}</label><select id="src-source" \
+name="source"></select></div>
+<div class="explorer-control"><label for="src-series">{e(w["series"])}</label><select id="src-series" \
+name="series"></select></div>
 </form>
-<noscript><p>{e(w['noscript'])}</p></noscript>
+<noscript><p>{e(w["noscript"])}</p></noscript>
 <section class="explorer-view" aria-labelledby="src-title">
 <h3 id="src-title" class="unnumbered explorer-title"></h3>
 <figure class="explorer-figure"><div id="src-chart" class="explorer-chart"></div>
 <figcaption id="src-summary" class="explorer-summary"></figcaption></figure>
 <p id="src-notes" class="explorer-notes"></p>
-<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="src-title"><div id="src-table"></div></div>
+<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="src-title"><div \
+id="src-table"></div></div>
 </section>
 </div>
 <script src="{e(_url(config.ROOT / SOURCES_SCRIPT, lang))}"></script>
 ```
 
-[{w['all_data']}]({_url(layout.sources_path(layout.project_build(), lang), lang)}){{.csv-link}}
+[{w["all_data"]}]({_url(layout.sources_path(layout.project_build(), lang), lang)}){{.csv-link}}
 :::
 """

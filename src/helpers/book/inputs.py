@@ -43,13 +43,23 @@ def _inputs_key(build_dir: Path) -> str:
     configuration and the code that writes them (the book stage and every stage it may import,
     helpers.core.stages). Never the processed data."""
     h = hashlib.sha256()
-    conf = [*config.CODEBOOK_DIR.glob("*.yaml"), *(config.DATA / "i18n").glob("*.yaml"), config.DATA / "settings.yaml"]
+    conf = [
+        *config.CODEBOOK_DIR.glob("*.yaml"),
+        *(config.DATA / "i18n").glob("*.yaml"),
+        config.DATA / "settings.yaml",
+    ]
     tables = build_dir / "tables"
-    outputs = [*(build_dir / "executed").glob("*/*/*.json"), *tables.glob("*/*/*/estimates-*.csv"),
-               *tables.glob("*/*/*/sample-*.json"), *tables.glob("*/*/*/changes-*.csv")]
+    outputs = [
+        *(build_dir / "executed").glob("*/*/*.json"),
+        *tables.glob("*/*/*/estimates-*.csv"),
+        *tables.glob("*/*/*/sample-*.json"),
+        *tables.glob("*/*/*/changes-*.csv"),
+    ]
     # the reference tables: the colophon, the sources table and the quoted values read them
     for f in [*stages.code_files("book"), *sorted(conf), *sorted(outputs), *sources.files()]:
-        h.update(str(f.relative_to(build_dir) if f.is_relative_to(build_dir) else workdir.project_name(f)).encode())
+        h.update(
+            str(f.relative_to(build_dir) if f.is_relative_to(build_dir) else workdir.project_name(f)).encode()
+        )
         h.update(f.read_bytes())
     h.update(provenance.code_version().encode())  # the colophon and footer name it
     return h.hexdigest()
@@ -67,7 +77,11 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
         done = json.loads(stamp.read_text(encoding="utf-8")).get("key") == key
     except (FileNotFoundError, json.JSONDecodeError):
         done = False
-    if done and variables_file.exists() and all(layout.store_path(build_dir, x).exists() for x in i18n.languages()):
+    if (
+        done
+        and variables_file.exists()
+        and all(layout.store_path(build_dir, x).exists() for x in i18n.languages())
+    ):
         log("book: store, numbers and figure blocks up to date")
         return
     store_mod.assemble(build_dir, log=log)
@@ -78,31 +92,45 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
         store = Store(build_dir, lang)
         if prov is None:
             prov = provenance.provenance(store.samples)
-            workdir.write_text(layout.provenance_path(build_dir), json.dumps(prov, indent=1, ensure_ascii=False) + "\n")
+            workdir.write_text(
+                layout.provenance_path(build_dir), json.dumps(prov, indent=1, ensure_ascii=False) + "\n"
+            )
         values[lang] = prose.variables(store, wave)
         values[lang]["ref"] = prose.reference_variables(lang)
         out = layout.quarto_dir(build_dir, lang)
         # the other sources' values, labelled once: the explorer's download and its series
         others = sources.all_labelled(lang)
-        workdir.write_text(layout.sources_path(build_dir, lang), others.to_csv(index=False, lineterminator="\n"))
-        files = {"keyfigures.qmd": tables.key_figures(store, wave), "samples.qmd": tables.samples(store),
-                 "breaks.qmd": tables.breaks(lang), "quality.qmd": tables.quality(store),
-                 "notice.qmd": tables.notice(store),
-                 "explorer.qmd": explorer.page(store) + explorer.sources_section(lang, others),
-                 "rises.qmd": tables.rises(store, wave), "sources.qmd": tables.sources_table(lang),
-                 "cover.typ": edition.cover(lang, prov), "colophon.typ": edition.colophon(lang, prov)}
+        workdir.write_text(
+            layout.sources_path(build_dir, lang), others.to_csv(index=False, lineterminator="\n")
+        )
+        files = {
+            "keyfigures.qmd": tables.key_figures(store, wave),
+            "samples.qmd": tables.samples(store),
+            "breaks.qmd": tables.breaks(lang),
+            "quality.qmd": tables.quality(store),
+            "notice.qmd": tables.notice(store),
+            "explorer.qmd": explorer.page(store) + explorer.sources_section(lang, others),
+            "rises.qmd": tables.rises(store, wave),
+            "sources.qmd": tables.sources_table(lang),
+            "cover.typ": edition.cover(lang, prov),
+            "colophon.typ": edition.colophon(lang, prov),
+        }
         for theme in [*cb.themes, *config.source_notebooks()]:
             by_wave = _figures_by_wave(build_dir, lang, theme)
             for figure in by_wave.get(wave, []):
-                waves = [wave] + sorted((w for w, fs in by_wave.items() if w != wave and figure in fs), reverse=True)
+                waves = [wave] + sorted(
+                    (w for w, fs in by_wave.items() if w != wave and figure in fs), reverse=True
+                )
                 files[f"figures/{figure}.qmd"] = blocks.figure_block(build_dir, lang, theme, figure, waves)
         for name, text in files.items():
             workdir.write_text(out / name, text)
         for old in (out / "figures").glob("*.qmd"):  # a figure the notebooks no longer make
             if f"figures/{old.name}" not in files:
                 old.unlink()
-    workdir.write_text(variables_file,
-                     "# Written by python -m helpers prepare: numbers quoted in the chapters. Do not edit.\n"
-                     + yaml.safe_dump(values, allow_unicode=True, sort_keys=True))
+    workdir.write_text(
+        variables_file,
+        "# Written by python -m helpers prepare: numbers quoted in the chapters. Do not edit.\n"
+        + yaml.safe_dump(values, allow_unicode=True, sort_keys=True),
+    )
     workdir.write_text(stamp, json.dumps({"key": key}) + "\n")
     log(f"book: wrote {variables_file.name} and {layout.quarto_dir(build_dir, '<lang>')}")

@@ -23,8 +23,12 @@ def change(store: Store, now, before) -> str:
     if before is None or now is None or math.isnan(now.estimate) or math.isnan(before.estimate):
         return t(store.lang, "book.change.none")
     ch = store.changes
-    row = ch[(ch.indicator == now.indicator) & (ch.wave_before == int(before.wave)) & (ch.wave == int(now.wave))
-             & (ch.breakdown == TOTAL)]
+    row = ch[
+        (ch.indicator == now.indicator)
+        & (ch.wave_before == int(before.wave))
+        & (ch.wave == int(now.wave))
+        & (ch.breakdown == TOTAL)
+    ]
     if row.empty or math.isnan(row.change.iloc[0]):
         return t(store.lang, "book.change.none")
     r = row.iloc[0]
@@ -88,10 +92,17 @@ def accessibility(lang: str) -> dict:
     a = config.settings()["accessibility"]
     pub = config.settings()["publication"]
     day = lambda v: i18n.long_date(v if hasattr(v, "year") else dt.date.fromisoformat(str(v)), lang)  # noqa: E731
-    return {"standard": a["standard"], "prepared": day(a["prepared"]), "reviewed": day(a["reviewed"]),
-            "email": a["contact"]["email"][lang], "days": str(a["contact"]["response_days"]),
-            "enforcement": a["enforcement"][lang]["name"], "enforcement_url": a["enforcement"][lang]["url"],
-            "publisher": pub["publisher"][lang], "address": pub["address"][lang]}
+    return {
+        "standard": a["standard"],
+        "prepared": day(a["prepared"]),
+        "reviewed": day(a["reviewed"]),
+        "email": a["contact"]["email"][lang],
+        "days": str(a["contact"]["response_days"]),
+        "enforcement": a["enforcement"][lang]["name"],
+        "enforcement_url": a["enforcement"][lang]["url"],
+        "publisher": pub["publisher"][lang],
+        "address": pub["address"][lang],
+    }
 
 
 def _change_selection(store: Store, wave: int):
@@ -116,11 +127,24 @@ def rises(store: Store, wave: int) -> list[str]:
     named = named.sort_values(["order", "size"], ascending=[True, False])
     items = []
     for ind, rows in named.groupby("indicator", sort=False):
-        groups = ", ".join(t(lang, "book.change_by_group.group", group=lower_first(r.group_label),
-                             change=i18n.signed(r.change, lang)) for r in rows.itertuples())
-        items.append(t(lang, "book.change_by_group.item", groups=groups,
-                       indicator_lower=lower_first(cb.label(lang, ind, short=True, wave=wave)),
-                       unit=t(lang, f"units_change_short.{rows.kind.iloc[0]}")))
+        groups = ", ".join(
+            t(
+                lang,
+                "book.change_by_group.group",
+                group=lower_first(r.group_label),
+                change=i18n.signed(r.change, lang),
+            )
+            for r in rows.itertuples()
+        )
+        items.append(
+            t(
+                lang,
+                "book.change_by_group.item",
+                groups=groups,
+                indicator_lower=lower_first(cb.label(lang, ind, short=True, wave=wave)),
+                unit=t(lang, f"units_change_short.{rows.kind.iloc[0]}"),
+            )
+        )
     return items
 
 
@@ -142,9 +166,10 @@ def changes(store: Store, wave: int) -> dict:
         "falls": i18n.number(int((compared.risk_change == FELL).sum()), lang, 0),
         # with no real change anywhere, each comparison has (1 - level) / 2 chance of a 'significant rise'
         "expected": i18n.number(len(compared) * (1 - level) / 2, lang, 0),
-        "rises_reliable": i18n.number(int(((rose.flag == FLAG_OK)).sum()), lang, 0),
+        "rises_reliable": i18n.number(int((rose.flag == FLAG_OK).sum()), lang, 0),
         "rises_named": "; ".join(items) if items else t(lang, "book.change_by_group.none"),
-        "not_compared": ", ".join(lower_first(cb.label(lang, i, short=True, wave=wave)) for i in apart) or "–",
+        "not_compared": ", ".join(lower_first(cb.label(lang, i, short=True, wave=wave)) for i in apart)
+        or "–",
     }
 
 
@@ -158,5 +183,7 @@ def reference_variables(lang: str) -> dict:
             node = out.setdefault(r.measure, {}).setdefault(f"y{r.year}", {}).setdefault(r.geo, {})
             if r.breakdown != sources.TOTAL:
                 node = node.setdefault(r.breakdown, {})
-            node[r.group] = sources.fmt(r.value, r.unit, lang)  # the table's key is unique: nothing is overwritten
+            node[r.group] = sources.fmt(
+                r.value, r.unit, lang
+            )  # the table's key is unique: nothing is overwritten
     return out

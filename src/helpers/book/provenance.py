@@ -26,18 +26,33 @@ from helpers.metadata import sources
 
 DATA_DIGITS = 12
 # what the code version covers: the pipeline, not the prose
-CODE_PARTS = ("src", "notebooks", "requirements.txt", "pyproject.toml", "data/codebook", "data/i18n",
-              "data/settings.yaml")
+CODE_PARTS = (
+    "src",
+    "notebooks",
+    "requirements.txt",
+    "pyproject.toml",
+    "data/codebook",
+    "data/i18n",
+    "data/settings.yaml",
+)
 
 
 def inputs(samples: dict) -> list[dict]:
     """The raw inputs: each survey wave's file (from the notebooks' sample facts) and each
     reference table and its metadata (data/reference/<source>/), with its SHA-256."""
-    out = [{"kind": "survey", "wave": int(w), "file": Path(s["source"]).name, "sha256": s["source_sha256"]}
-           for w, s in sorted(samples.items())]
+    out = [
+        {"kind": "survey", "wave": int(w), "file": Path(s["source"]).name, "sha256": s["source_sha256"]}
+        for w, s in sorted(samples.items())
+    ]
     for path in sources.files():
-        out.append({"kind": "reference", "wave": None, "file": path.relative_to(config.DATA).as_posix(),
-                    "sha256": workdir.sha256(path)})
+        out.append(
+            {
+                "kind": "reference",
+                "wave": None,
+                "file": path.relative_to(config.DATA).as_posix(),
+                "sha256": workdir.sha256(path),
+            }
+        )
     return out
 
 
@@ -52,15 +67,27 @@ def code_version(root: Path | None = None) -> str:
     root = Path(root or config.ROOT)
     git = shutil.which("git")
     if git and (root / ".git").exists():
-        head = subprocess.run([git, "rev-parse", "--short=10", "HEAD"], cwd=root, capture_output=True, text=True)
+        head = subprocess.run(
+            [git, "rev-parse", "--short=10", "HEAD"], cwd=root, capture_output=True, text=True
+        )
         if head.returncode == 0:
-            dirty = subprocess.run([git, "status", "--porcelain", "--untracked-files=no", "--", *CODE_PARTS],
-                                   cwd=root, capture_output=True, text=True).stdout.strip()
+            dirty = subprocess.run(
+                [git, "status", "--porcelain", "--untracked-files=no", "--", *CODE_PARTS],
+                cwd=root,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
             return head.stdout.strip() + ("+modified" if dirty else "")
     h = hashlib.sha256()
     for part in CODE_PARTS:
         base = root / part
-        files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base] if base.exists() else []
+        files = (
+            sorted(p for p in base.rglob("*") if p.is_file())
+            if base.is_dir()
+            else [base]
+            if base.exists()
+            else []
+        )
         for f in files:
             if "__pycache__" in f.parts:
                 continue
@@ -70,10 +97,14 @@ def code_version(root: Path | None = None) -> str:
 
 def provenance(samples: dict) -> dict:
     files = inputs(samples)
-    return {"edition": int(config.settings()["publication"]["edition"]),
-            "data_version": data_version(files), "code_version": code_version(),
-            "date": config.build_date().date().isoformat(), "inputs": files,
-            "synthetic": any(s["synthetic"] for s in samples.values())}
+    return {
+        "edition": int(config.settings()["publication"]["edition"]),
+        "data_version": data_version(files),
+        "code_version": code_version(),
+        "date": config.build_date().date().isoformat(),
+        "inputs": files,
+        "synthetic": any(s["synthetic"] for s in samples.values()),
+    }
 
 
 def read(build_dir: Path) -> dict:

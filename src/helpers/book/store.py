@@ -34,10 +34,13 @@ def _read(path: Path, columns: list[str], numeric: tuple, flags: tuple, what: st
     """A file of the store: codes and labels as text, ``numeric`` columns as numbers (empty = not
     published), ``flags`` as booleans; its columns must be ``columns``, in order."""
     text = [c for c in columns if c not in (*numeric, *flags, *COUNTS)]
-    df = pd.read_csv(path, dtype={c: "str" for c in text}, keep_default_na=False,
-                     na_values={c: [""] for c in numeric})
+    df = pd.read_csv(
+        path, dtype={c: "str" for c in text}, keep_default_na=False, na_values={c: [""] for c in numeric}
+    )
     if list(df.columns) != columns:
-        raise PipelineError(f"{what} file has other columns than the store's", file=path, expected=", ".join(columns))
+        raise PipelineError(
+            f"{what} file has other columns than the store's", file=path, expected=", ".join(columns)
+        )
     for c in flags:
         df[c] = df[c].astype(str).str.lower() == "true"
     return df
@@ -50,8 +53,13 @@ def read_table(path: Path) -> pd.DataFrame:
 
 def read_changes(path: Path) -> pd.DataFrame:
     """A store or notebook file of changes between waves."""
-    return _read(path, CHANGE_COLUMNS, ("estimate_before", "estimate_after", "change", "ci_low", "ci_high"),
-                 ("significant", "mode_change"), "changes")
+    return _read(
+        path,
+        CHANGE_COLUMNS,
+        ("estimate_before", "estimate_after", "change", "ci_low", "ci_high"),
+        ("significant", "mode_change"),
+        "changes",
+    )
 
 
 def _expected_change_keys(cb, theme: str, wave: int) -> set[tuple]:
@@ -81,20 +89,34 @@ def _order(df: pd.DataFrame, cb, first=()) -> pd.DataFrame:
     inds = {t: i for i, t in enumerate(cb.indicators)}
     bds = {b: i for i, b in enumerate([TOTAL, *cb.breakdown_order])}
     cats = {(b, str(c)): i for b in cb.breakdown_order for i, c in enumerate(cb.breakdowns[b]["categories"])}
-    key = pd.DataFrame({**{c: df[c] for c in first}, "t": df.theme.map(themes), "i": df.indicator.map(inds), "w": df.wave,
-                        "b": df.breakdown.map(bds),
-                        "c": [cats.get((b, g), -1) for b, g in zip(df.breakdown, df.group)]})
-    return df.iloc[key.sort_values(["t", "i", *first, "w", "b", "c"], kind="stable").index].reset_index(drop=True)
+    key = pd.DataFrame(
+        {
+            **{c: df[c] for c in first},
+            "t": df.theme.map(themes),
+            "i": df.indicator.map(inds),
+            "w": df.wave,
+            "b": df.breakdown.map(bds),
+            "c": [cats.get((b, g), -1) for b, g in zip(df.breakdown, df.group)],
+        }
+    )
+    return df.iloc[key.sort_values(["t", "i", *first, "w", "b", "c"], kind="stable").index].reset_index(
+        drop=True
+    )
 
 
-def _check_keys(got: set, want: set, rows: int, right_wave: bool, path: Path, what: str, expected: str) -> None:
+def _check_keys(
+    got: set, want: set, rows: int, right_wave: bool, path: Path, what: str, expected: str
+) -> None:
     """A notebook's file holds exactly the cells the codebook declares, once each."""
     if got == want and rows == len(want) and right_wave:
         return
     missing, extra = sorted(want - got), sorted(got - want)
-    raise PipelineError(f"{what} do not match the codebook (missing {missing[:3]}{'…' if len(missing) > 3 else ''}, "
-                        f"unexpected {extra[:3]}{'…' if len(extra) > 3 else ''}, {rows} rows for {len(want)})",
-                        file=path, expected=f"{expected}; rerun `python -m helpers run --force`")
+    raise PipelineError(
+        f"{what} do not match the codebook (missing {missing[:3]}{'…' if len(missing) > 3 else ''}, "
+        f"unexpected {extra[:3]}{'…' if len(extra) > 3 else ''}, {rows} rows for {len(want)})",
+        file=path,
+        expected=f"{expected}; rerun `python -m helpers run --force`",
+    )
 
 
 def assemble(build_dir: Path, log=print) -> dict[str, Path]:
@@ -113,32 +135,58 @@ def assemble(build_dir: Path, log=print) -> dict[str, Path]:
                 for f in (cube, sample, changes):
                     if not f.exists():
                         raise PipelineError(
-                            f"notebooks/{theme}.ipynb published no estimates for wave {wave}, language {lang}",
-                            file=f, expected="its last cell calls r.publish_estimates(); run `python -m helpers run`")
+                            f"notebooks/{theme}.ipynb published no estimates for wave {wave}, language "
+                            f"{lang}",
+                            file=f,
+                            expected="its last cell calls r.publish_estimates(); run `python -m helpers run`",
+                        )
                 df = read_table(cube)
-                _check_keys(set(zip(df.indicator, df.breakdown, df.group)), _expected_keys(cb, theme, wave),
-                            len(df), set(df.wave) == {wave} and set(df.theme) == {theme}, cube,
-                            f"the estimates of {theme}, wave {wave}, language {lang}",
-                            "one row per indicator of the wave and group of every breakdown")
+                _check_keys(
+                    set(zip(df.indicator, df.breakdown, df.group)),
+                    _expected_keys(cb, theme, wave),
+                    len(df),
+                    set(df.wave) == {wave} and set(df.theme) == {theme},
+                    cube,
+                    f"the estimates of {theme}, wave {wave}, language {lang}",
+                    "one row per indicator of the wave and group of every breakdown",
+                )
                 parts.append(df)
                 ch = read_changes(changes)
-                _check_keys(set(zip(ch.wave_before, ch.indicator, ch.breakdown, ch.group)),
-                            _expected_change_keys(cb, theme, wave), len(ch), not len(ch) or set(ch.wave) == {wave},
-                            changes, f"the changes of {theme} to wave {wave}, language {lang}",
-                            "one row per group of every indicator comparable with an earlier wave")
+                _check_keys(
+                    set(zip(ch.wave_before, ch.indicator, ch.breakdown, ch.group)),
+                    _expected_change_keys(cb, theme, wave),
+                    len(ch),
+                    not len(ch) or set(ch.wave) == {wave},
+                    changes,
+                    f"the changes of {theme} to wave {wave}, language {lang}",
+                    "one row per group of every indicator comparable with an earlier wave",
+                )
                 change_parts.append(ch)
                 _merge_sample(samples, json.loads(sample.read_text(encoding="utf-8")), sample)
         tables[lang] = _order(pd.concat(parts, ignore_index=True), cb)
-        change_tables[lang] = _order(pd.concat([c for c in change_parts if len(c)], ignore_index=True), cb,
-                                     first=["wave_before"])
+        change_tables[lang] = _order(
+            pd.concat([c for c in change_parts if len(c)], ignore_index=True), cb, first=["wave_before"]
+        )
     # written only once every cube of every language has been read and checked
     for lang, table in tables.items():
         out[lang] = layout.store_path(build_dir, lang)
         workdir.write_text(out[lang], table.to_csv(index=False, lineterminator="\n"))
-        workdir.write_text(layout.changes_path(build_dir, lang), change_tables[lang].to_csv(index=False, lineterminator="\n"))
-    workdir.write_text(layout.samples_path(build_dir), json.dumps(
-        {str(w): samples[w] for w in sorted(samples)}, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
-    log(f"store: {', '.join(f'{lang} {len(t)} estimates, {len(change_tables[lang])} changes' for lang, t in tables.items())}")
+        workdir.write_text(
+            layout.changes_path(build_dir, lang), change_tables[lang].to_csv(index=False, lineterminator="\n")
+        )
+    workdir.write_text(
+        layout.samples_path(build_dir),
+        json.dumps(
+            {str(w): samples[w] for w in sorted(samples)}, indent=1, ensure_ascii=False, sort_keys=True
+        )
+        + "\n",
+    )
+    log(
+        "store: "
+        + ", ".join(
+            f"{lang} {len(t)} estimates, {len(change_tables[lang])} changes" for lang, t in tables.items()
+        )
+    )
     return out
 
 
@@ -148,9 +196,12 @@ def _merge_sample(samples: dict, s: dict, where: Path) -> None:
     facts = {k: s[k] for k in ("respondents", "synthetic", "source", "source_sha256")}
     have = samples.setdefault(w, {**facts, "nonresponse_pct": {}})
     if any(have[k] != v for k, v in facts.items()):
-        raise PipelineError(f"wave {w}: the notebooks were run on different data ({have['source']} "
-                            f"{have['source_sha256'][:12]} and {facts['source']} {facts['source_sha256'][:12]})",
-                            file=where, expected="one run of the grid on one ingest: `python -m helpers run --force`")
+        raise PipelineError(
+            f"wave {w}: the notebooks were run on different data ({have['source']} "
+            f"{have['source_sha256'][:12]} and {facts['source']} {facts['source_sha256'][:12]})",
+            file=where,
+            expected="one run of the grid on one ingest: `python -m helpers run --force`",
+        )
     for q in s["nonresponse_pct"]:
         have["nonresponse_pct"][f"{q['kind']}:{q['name']}"] = q["pct"]
 
@@ -161,8 +212,11 @@ class Store:
     def __init__(self, build_dir: Path, lang: str):
         path = layout.store_path(build_dir, lang)
         if not path.exists():
-            raise PipelineError("the estimates store is missing", file=path,
-                                expected="`python -m helpers prepare` (it assembles the store after the notebooks)")
+            raise PipelineError(
+                "the estimates store is missing",
+                file=path,
+                expected="`python -m helpers prepare` (it assembles the store after the notebooks)",
+            )
         self.lang = lang
         self.table = read_table(path)
         self.changes = read_changes(layout.changes_path(build_dir, lang))
@@ -188,8 +242,13 @@ class Store:
         if now is None:
             return None
         t = self.table
-        earlier = t[(t.indicator == indicator) & (t.breakdown == TOTAL) & (t.wave < wave)
-                    & (t.series == now.series) & t.estimate.notna()].sort_values("wave")
+        earlier = t[
+            (t.indicator == indicator)
+            & (t.breakdown == TOTAL)
+            & (t.wave < wave)
+            & (t.series == now.series)
+            & t.estimate.notna()
+        ].sort_values("wave")
         return earlier.iloc[-1] if len(earlier) else None
 
     def nonresponse(self, wave: int, kind: str, name: str) -> float | None:

@@ -27,13 +27,17 @@ def key_figures(store: Store, wave: int) -> str:
             continue
         fmt = lambda x: i18n.value(x, now.kind, lang)  # noqa: E731
         prev = store.previous(ind, wave)
-        rows.append({
-            t(lang, "book.keyfigures.theme"): t(lang, f"themes.{cb.indicators[ind]['theme']}"),
-            h("indicator"): now.indicator_label,
-            str(wave): fmt(now.estimate),
-            h("ci"): "–" if math.isnan(now.ci_low) else i18n.interval(fmt(now.ci_low), fmt(now.ci_high)),
-            t(lang, "book.keyfigures.previous"): "–" if prev is None else f"{fmt(prev.estimate)} ({int(prev.wave)})",
-        })
+        rows.append(
+            {
+                t(lang, "book.keyfigures.theme"): t(lang, f"themes.{cb.indicators[ind]['theme']}"),
+                h("indicator"): now.indicator_label,
+                str(wave): fmt(now.estimate),
+                h("ci"): "–" if math.isnan(now.ci_low) else i18n.interval(fmt(now.ci_low), fmt(now.ci_high)),
+                t(lang, "book.keyfigures.previous"): "–"
+                if prev is None
+                else f"{fmt(prev.estimate)} ({int(prev.wave)})",
+            }
+        )
     caption = t(lang, "book.keyfigures.caption", wave=wave)
     return i18n.pipe_table(rows, "llrrr") + f"\n: {caption}\n"
 
@@ -45,17 +49,24 @@ def samples(store: Store) -> str:
     for w in cb.wave_names():
         m = store.samples.get(w)
         info = cb.waves[w]
-        rows.append({
-            t(lang, "tables.headers.wave"): str(w),
-            t(lang, "book.samples.survey"): info["name"],
-            t(lang, "book.samples.mode"): t(lang, f"mode.{info['mode']}"),
-            t(lang, "book.samples.fieldwork"): info["fieldwork"][lang],
-            t(lang, "book.samples.respondents"): i18n.number(m["respondents"], lang, 0) if m else "–",
-            t(lang, "book.samples.weight"): f"`{info['weights']['core']}`",
-            t(lang, "book.samples.data"): t(lang, "book.samples." + (
-                "missing" if not m else "synthetic" if m["synthetic"] else "real")),
-        })
-    return i18n.pipe_table(rows, "lllrrll", widths=[7, 24, 16, 15, 11, 16, 11]) + f"\n: {t(lang, 'book.samples.caption')}\n"
+        rows.append(
+            {
+                t(lang, "tables.headers.wave"): str(w),
+                t(lang, "book.samples.survey"): info["name"],
+                t(lang, "book.samples.mode"): t(lang, f"mode.{info['mode']}"),
+                t(lang, "book.samples.fieldwork"): info["fieldwork"][lang],
+                t(lang, "book.samples.respondents"): i18n.number(m["respondents"], lang, 0) if m else "–",
+                t(lang, "book.samples.weight"): f"`{info['weights']['core']}`",
+                t(lang, "book.samples.data"): t(
+                    lang,
+                    "book.samples." + ("missing" if not m else "synthetic" if m["synthetic"] else "real"),
+                ),
+            }
+        )
+    return (
+        i18n.pipe_table(rows, "lllrrll", widths=[7, 24, 16, 15, 11, 16, 11])
+        + f"\n: {t(lang, 'book.samples.caption')}\n"
+    )
 
 
 def breaks(lang: str) -> str:
@@ -69,11 +80,13 @@ def breaks(lang: str) -> str:
         # the reference is the series of the latest wave (what the report's trend figures join to)
         main = [w for w in waves if series[w] == series[max(waves)]]
         apart = [w for w in waves if w not in main]
-        rows.append({
-            t(lang, "tables.headers.indicator"): cb.label(lang, ind, short=True),
-            t(lang, "book.breaks.comparable"): ", ".join(map(str, main)),
-            t(lang, "book.breaks.apart"): ", ".join(map(str, apart)),
-        })
+        rows.append(
+            {
+                t(lang, "tables.headers.indicator"): cb.label(lang, ind, short=True),
+                t(lang, "book.breaks.comparable"): ", ".join(map(str, main)),
+                t(lang, "book.breaks.apart"): ", ".join(map(str, apart)),
+            }
+        )
     return i18n.pipe_table(rows, "lll") + f"\n: {t(lang, 'book.breaks.caption')}\n"
 
 
@@ -82,10 +95,14 @@ def quality(store: Store) -> str:
     cb = codebook_mod.load()
     waves = sorted(store.samples)
     rows = []
-    for kind, names in (("indicator", [i for i in cb.indicators if "derive" not in cb.indicators[i]]),
-                        ("breakdown", cb.breakdown_order)):
+    for kind, names in (
+        ("indicator", [i for i in cb.indicators if "derive" not in cb.indicators[i]]),
+        ("breakdown", cb.breakdown_order),
+    ):
         for name in names:
-            label = cb.label(lang, name, short=True) if kind == "indicator" else cb.label(lang, breakdown=name)
+            label = (
+                cb.label(lang, name, short=True) if kind == "indicator" else cb.label(lang, breakdown=name)
+            )
             row = {t(lang, "tables.headers.indicator"): label}
             for w in waves:
                 pct = store.nonresponse(w, kind, name)
@@ -98,8 +115,10 @@ def notice(store: Store) -> str:
     if not any(s["synthetic"] for s in store.samples.values()):
         return ""
     lang = store.lang
-    return (f"::: {{.callout-warning .callout-synthetic}}\n## {t(lang, 'book.notice.title')}\n\n"
-            f"{t(lang, 'book.notice.text')}\n:::\n")
+    return (
+        f"::: {{.callout-warning .callout-synthetic}}\n## {t(lang, 'book.notice.title')}\n\n"
+        f"{t(lang, 'book.notice.text')}\n:::\n"
+    )
 
 
 def rises(store: Store, wave: int) -> str:
@@ -116,13 +135,19 @@ def sources_table(lang: str) -> str:
     rows = []
     for name, src in sources.load_all().items():
         years = sorted(int(y) for y in src.published["year"].unique())
-        rows.append({
-            h("publisher"): src.meta["publisher"],
-            h("what"): f"{t(lang, f'sources.what.{name}')}. {t(lang, f'sources.population.{name}')}.",
-            h("years"): f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]),
-            # the link's text is the site: a whole address would not fit the PDF's column
-            h("address"): f"[{sources.short_address(src.meta['address']).split('/')[0]}]({src.meta['address']})",
-            h("updated"): dt.date.fromisoformat(str(src.meta["updated"])).isoformat(),
-        })
-    return (i18n.pipe_table(rows, "lllll", widths=[14, 44, 12, 16, 14])
-            + f"\n: {t(lang, 'sources.table.caption')} {{#tbl-sources}}\n")
+        rows.append(
+            {
+                h("publisher"): src.meta["publisher"],
+                h("what"): f"{t(lang, f'sources.what.{name}')}. {t(lang, f'sources.population.{name}')}.",
+                h("years"): f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]),
+                # the link's text is the site: a whole address would not fit the PDF's column
+                h(
+                    "address"
+                ): f"[{sources.short_address(src.meta['address']).split('/')[0]}]({src.meta['address']})",
+                h("updated"): dt.date.fromisoformat(str(src.meta["updated"])).isoformat(),
+            }
+        )
+    return (
+        i18n.pipe_table(rows, "lllll", widths=[14, 44, 12, 16, 14])
+        + f"\n: {t(lang, 'sources.table.caption')} {{#tbl-sources}}\n"
+    )

@@ -20,8 +20,10 @@ def _find_root() -> Path:
         for p in (start, *start.parents):
             if (p / "data" / "codebook").is_dir() and (p / "src" / "helpers").is_dir():
                 return p
-    raise PipelineError("cannot find the project root (a folder with data/codebook and src/helpers);"
-                        " run from the repository or set EWCS_REPORT_ROOT")
+    raise PipelineError(
+        "cannot find the project root (a folder with data/codebook and src/helpers);"
+        " run from the repository or set EWCS_REPORT_ROOT"
+    )
 
 
 ROOT = _find_root()
@@ -44,7 +46,7 @@ def load_yaml(path: Path):
         raise PipelineError(f"not valid YAML ({exc})".replace("\n", " "), file=path) from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def settings() -> dict:
     return load_yaml(DATA / "settings.yaml")
 
@@ -55,8 +57,11 @@ def edition_wave() -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise PipelineError(f"report.wave {value!r} is not a survey wave", file=DATA / "settings.yaml",
-                            expected="the year of a wave in data/codebook/waves.yaml, such as 2024") from None
+        raise PipelineError(
+            f"report.wave {value!r} is not a survey wave",
+            file=DATA / "settings.yaml",
+            expected="the year of a wave in data/codebook/waves.yaml, such as 2024",
+        ) from None
 
 
 def source_notebooks() -> list[str]:
@@ -72,14 +77,18 @@ def build_date() -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
         except (ValueError, OverflowError, OSError):
-            raise PipelineError(f"SOURCE_DATE_EPOCH={epoch!r} is not a time",
-                                expected="whole seconds since 1970-01-01 UTC") from None
+            raise PipelineError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a time", expected="whole seconds since 1970-01-01 UTC"
+            ) from None
     value = settings()["report"].get("date")
     try:
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     except ValueError:
-        raise PipelineError(f"report.date {value!r} is not a date", file=DATA / "settings.yaml",
-                            expected="a date such as 2026-12-01") from None
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+        raise PipelineError(
+            f"report.date {value!r} is not a date",
+            file=DATA / "settings.yaml",
+            expected="a date such as 2026-12-01",
+        ) from None
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)

@@ -27,7 +27,7 @@ class PipelineError(Exception):
             where.append(f"wave {self.wave}")
         if self.variable:
             where.append(f"variable {self.variable}")
-        text = (": ".join([", ".join(where), self.problem]) if where else self.problem)
+        text = ": ".join([", ".join(where), self.problem]) if where else self.problem
         if self.expected:
             text += f"; expected {self.expected}"
         return text

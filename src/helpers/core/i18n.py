@@ -19,7 +19,7 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue(lang: str) -> dict:
     check_lang(lang)
     return config.load_yaml(config.DATA / "i18n" / f"{lang}.yaml")
@@ -36,7 +36,9 @@ def t(lang: str, key: str, **values) -> str:
     try:
         return text.format(**values) if values else text
     except KeyError as exc:
-        raise PipelineError(f"text {key!r} needs a value for {exc}", file=config.DATA / "i18n" / f"{lang}.yaml") from None
+        raise PipelineError(
+            f"text {key!r} needs a value for {exc}", file=config.DATA / "i18n" / f"{lang}.yaml"
+        ) from None
 
 
 def number(x: float, lang: str, decimals: int = 1) -> str:
@@ -103,10 +105,15 @@ def pipe_table(rows: list[dict], align: str, widths: list[int] | None = None) ->
         return ""
     import pandas as pd
 
-    text = pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True,
-                                          colalign=tuple({"l": "left", "r": "right"}[a] for a in align))
+    text = pd.DataFrame(rows).to_markdown(
+        index=False, disable_numparse=True, colalign=tuple({"l": "left", "r": "right"}[a] for a in align)
+    )
     if widths:
         lines = text.split("\n")
-        lines[1] = "|" + "|".join((":" + "-" * w if a == "l" else "-" * w + ":") for a, w in zip(align, widths)) + "|"
+        lines[1] = (
+            "|"
+            + "|".join((":" + "-" * w if a == "l" else "-" * w + ":") for a, w in zip(align, widths))
+            + "|"
+        )
         text = "\n".join(lines)
     return text + "\n"

@@ -23,7 +23,8 @@ CHANGES = "changes-{wave}.csv"  # the theme's changes since every earlier compar
 # the estimates store's columns: codes for machines, labels in the edition's language for readers
 STORE_COLUMNS = [
     "wave", "theme", "indicator", "indicator_label", "kind", "unit", "breakdown", "breakdown_label",
-    "group", "group_label", "estimate", "ci_low", "ci_high", "n", "flag", "flag_label", "series", "mode_change",
+    "group", "group_label", "estimate", "ci_low", "ci_high", "n", "flag", "flag_label", "series",
+    "mode_change",
 ]  # fmt: skip
 CHANGE_COLUMNS = [
     "wave_before", "wave", "theme", "indicator", "indicator_label", "kind", "unit", "breakdown",

@@ -54,7 +54,9 @@ def closure(*stages: str, package: Path | None = None) -> list[str]:
 
 def code_files(*stages: str) -> list[Path]:
     """The Python files of ``stages`` and of every stage they may import: what their outputs depend on."""
-    return sorted(f for s in closure(*stages) for f in (PACKAGE / s).rglob("*.py") if "__pycache__" not in f.parts)
+    return sorted(
+        f for s in closure(*stages) for f in (PACKAGE / s).rglob("*.py") if "__pycache__" not in f.parts
+    )
 
 
 # ---------------------------------------------------------------------- the rules, checked
@@ -77,8 +79,12 @@ def imports(path: Path, known: set[str]) -> list[tuple[int, str]]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             out += [(node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "helpers"]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
-                and node.module.split(".")[0] == "helpers":
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and node.module
+            and node.module.split(".")[0] == "helpers"
+        ):
             for a in node.names:  # `from helpers.book import store` imports the module helpers.book.store
                 sub = f"{node.module}.{a.name}"
                 out.append((node.lineno, sub if sub in known else node.module))
@@ -110,23 +116,28 @@ def violations(package: Path | None = None) -> list[str]:
             elif theirs not in stages_:
                 out.append(f"{where}: {name} imports {target}, which is no stage")
             elif theirs not in ok:
-                out.append(f"{where}: {name} imports {target}; {mine} may import only "
-                           + ", ".join(sorted(ok - {mine})) if ok - {mine} else f"{where}: {name} imports {target}; "
-                           f"{mine} may import nothing of helpers but itself")
+                out.append(
+                    f"{where}: {name} imports {target}; {mine} may import only "
+                    + ", ".join(sorted(ok - {mine}))
+                    if ok - {mine}
+                    else f"{where}: {name} imports {target}; {mine} may import nothing of helpers but itself"
+                )
     return out
 
 
 def cycles(package: Path | None = None) -> list[list[str]]:
     """Import cycles between modules (top-level and function-level imports alike)."""
     mods = modules(package)
-    graph = {m: sorted({t for _, t in imports(p, set(mods)) if t in mods and t != m}) for m, p in mods.items()}
+    graph = {
+        m: sorted({t for _, t in imports(p, set(mods)) if t in mods and t != m}) for m, p in mods.items()
+    }
     found, state = [], {}  # 1: on the path, 2: done
 
     def visit(m: str, path: list[str]) -> None:
         state[m] = 1
         for t in graph[m]:
             if state.get(t) == 1:
-                found.append(path[path.index(t):] + [t] if t in path else [m, t])
+                found.append(path[path.index(t) :] + [t] if t in path else [m, t])
             elif t not in state:
                 visit(t, [*path, t])
         state[m] = 2

@@ -49,16 +49,21 @@ def exclusive(folder: Path, log=print):
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise PipelineError("another `python -m helpers` command (run, ingest, prepare or build) is working "
-                            "in this folder; wait until it has finished, then run this one again",
-                            file=_display(folder)) from None
+        raise PipelineError(
+            "another `python -m helpers` command (run, ingest, prepare or build) is working "
+            "in this folder; wait until it has finished, then run this one again",
+            file=_display(folder),
+        ) from None
     _held[folder] = [fd, 1]
     try:
         stale = sorted(p for p in folder.glob(STAGING_PREFIX + "*") if p.is_dir())
         for p in stale:
             shutil.rmtree(p)
         if stale:
-            log(f"removed {len(stale)} unfinished staging folder(s) left in {_display(folder)} by an interrupted run")
+            log(
+                f"removed {len(stale)} unfinished staging folder(s) left in {_display(folder)} by an "
+                f"interrupted run"
+            )
         yield folder
     finally:
         del _held[folder]
@@ -70,8 +75,11 @@ def staging(folder: Path) -> Path:
     try:
         return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
     except PermissionError:
-        raise PipelineError("cannot be written (permission denied)", file=_display(Path(folder)),
-                            expected="a folder the user running the pipeline may write to") from None
+        raise PipelineError(
+            "cannot be written (permission denied)",
+            file=_display(Path(folder)),
+            expected="a folder the user running the pipeline may write to",
+        ) from None
 
 
 def write_text(path: Path, text: str) -> None:

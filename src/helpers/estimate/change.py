@@ -29,9 +29,26 @@ from helpers.estimate import weighted as estimate
 from helpers.metadata.codebook import Codebook
 
 KEY = ["indicator", "group_var", "group"]
-COLUMNS = ["wave_before", "wave", "indicator", "group_var", "group", "estimate_before", "estimate_after",
-           "n_before", "n_after", "flag_before", "flag_after", "change", "ci_low", "ci_high", "flag",
-           "significant", "risk_change", "mode_change"]
+COLUMNS = [
+    "wave_before",
+    "wave",
+    "indicator",
+    "group_var",
+    "group",
+    "estimate_before",
+    "estimate_after",
+    "n_before",
+    "n_after",
+    "flag_before",
+    "flag_after",
+    "change",
+    "ci_low",
+    "ci_high",
+    "flag",
+    "significant",
+    "risk_change",
+    "mode_change",
+]
 
 
 def _se(t: pd.DataFrame, kind: pd.Series, z: float) -> pd.Series:
@@ -39,8 +56,14 @@ def _se(t: pd.DataFrame, kind: pd.Series, z: float) -> pd.Series:
     return pd.Series(np.where(kind == "share", np.fmax(t["se"], wilson), t["se"]), index=t.index)
 
 
-def changes(before: pd.DataFrame, after: pd.DataFrame, codebook: Codebook, *, decimals: int | None = None,
-            level: float | None = None) -> pd.DataFrame:
+def changes(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    decimals: int | None = None,
+    level: float | None = None,
+) -> pd.DataFrame:
     """The change of every indicator and group that both tables hold and both waves ask alike.
 
     ``before`` and ``after`` are tidy estimates of one wave each (helpers.estimate, with ``se``),
@@ -52,8 +75,9 @@ def changes(before: pd.DataFrame, after: pd.DataFrame, codebook: Codebook, *, de
     w0, w1 = int(before["wave"].iloc[0]), int(after["wave"].iloc[0])
     inds = [i for i in dict.fromkeys(after["indicator"]) if codebook.comparable(i, w0, w1)]
     z = estimate.quantile(level)
-    m = before[before.indicator.isin(inds)].merge(after[after.indicator.isin(inds)], on=KEY,
-                                                   suffixes=("_before", "_after"), validate="one_to_one")
+    m = before[before.indicator.isin(inds)].merge(
+        after[after.indicator.isin(inds)], on=KEY, suffixes=("_before", "_after"), validate="one_to_one"
+    )
     if m.empty:
         return empty()
     kind = m["indicator"].map(lambda i: codebook.indicators[i]["type"])
@@ -61,15 +85,25 @@ def changes(before: pd.DataFrame, after: pd.DataFrame, codebook: Codebook, *, de
     se1 = _se(m.filter(like="_after").rename(columns=lambda c: c[: -len("_after")]), kind, z)
     published = (m["flag_before"] != schema.FLAG_SUPPRESSED) & (m["flag_after"] != schema.FLAG_SUPPRESSED)
     diff = (m["estimate_after"] - m["estimate_before"]).where(published)
-    se = np.sqrt(se0 ** 2 + se1 ** 2).where(published)
-    out = pd.DataFrame({
-        "wave_before": w0, "wave": w1, "indicator": m["indicator"], "group_var": m["group_var"], "group": m["group"],
-        "estimate_before": m["estimate_before"], "estimate_after": m["estimate_after"],
-        "n_before": m["n_before"].astype(int), "n_after": m["n_after"].astype(int),
-        "flag_before": m["flag_before"], "flag_after": m["flag_after"],
-        "change": diff.round(decimals) + 0.0,
-        "ci_low": (diff - z * se).round(decimals) + 0.0, "ci_high": (diff + z * se).round(decimals) + 0.0,
-    })
+    se = np.sqrt(se0**2 + se1**2).where(published)
+    out = pd.DataFrame(
+        {
+            "wave_before": w0,
+            "wave": w1,
+            "indicator": m["indicator"],
+            "group_var": m["group_var"],
+            "group": m["group"],
+            "estimate_before": m["estimate_before"],
+            "estimate_after": m["estimate_after"],
+            "n_before": m["n_before"].astype(int),
+            "n_after": m["n_after"].astype(int),
+            "flag_before": m["flag_before"],
+            "flag_after": m["flag_after"],
+            "change": diff.round(decimals) + 0.0,
+            "ci_low": (diff - z * se).round(decimals) + 0.0,
+            "ci_high": (diff + z * se).round(decimals) + 0.0,
+        }
+    )
     low = (m["flag_before"] == schema.FLAG_LOW) | (m["flag_after"] == schema.FLAG_LOW)
     out["flag"] = np.where(~published, schema.FLAG_SUPPRESSED, np.where(low, schema.FLAG_LOW, schema.FLAG_OK))
     out["significant"] = published & ((out["ci_low"] > 0) | (out["ci_high"] < 0))
@@ -83,6 +117,19 @@ def changes(before: pd.DataFrame, after: pd.DataFrame, codebook: Codebook, *, de
 
 def empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS}).astype(
-        {"wave_before": "int64", "wave": "int64", "indicator": "str", "group_var": "str", "group": "str",
-         "n_before": "int64", "n_after": "int64", "flag_before": "str", "flag_after": "str", "flag": "str",
-         "significant": "bool", "risk_change": "str", "mode_change": "bool"})
+        {
+            "wave_before": "int64",
+            "wave": "int64",
+            "indicator": "str",
+            "group_var": "str",
+            "group": "str",
+            "n_before": "int64",
+            "n_after": "int64",
+            "flag_before": "str",
+            "flag_after": "str",
+            "flag": "str",
+            "significant": "bool",
+            "risk_change": "str",
+            "mode_change": "bool",
+        }
+    )

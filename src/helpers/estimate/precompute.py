@@ -28,7 +28,11 @@ from helpers.metadata.codebook import Codebook
 
 def _fingerprint() -> bytes:
     """The codebook, settings and the code of the estimate stage and of every stage it may import."""
-    files = [*config.CODEBOOK_DIR.glob("*.yaml"), config.DATA / "settings.yaml", *stages.code_files("estimate")]
+    files = [
+        *config.CODEBOOK_DIR.glob("*.yaml"),
+        config.DATA / "settings.yaml",
+        *stages.code_files("estimate"),
+    ]
     return workdir.hash_files(files, name=workdir.project_name).encode()
 
 
@@ -55,7 +59,9 @@ def _names(before: int | None, wave: int) -> str:
 
 def _current(out_dir: Path, name: str, key: str) -> bool:
     try:
-        return (out_dir / f"{name}.key").read_text(encoding="utf-8") == key and (out_dir / f"{name}.parquet").exists()
+        return (out_dir / f"{name}.key").read_text(encoding="utf-8") == key and (
+            out_dir / f"{name}.parquet"
+        ).exists()
     except FileNotFoundError:
         return False
 
@@ -99,12 +105,18 @@ def precompute(waves, processed_dir: Path, out_dir: Path, cb: Codebook, log=prin
     for w0 in waves:
         for w1 in waves:
             if w0 < w1 and not _current(out_dir, _names(w0, w1), _change_key(ks[w0], ks[w1])):
-                _write(out_dir, _names(w0, w1), _change_key(ks[w0], ks[w1]),
-                       compute_changes(wave_table(w0), wave_table(w1), cb))
+                _write(
+                    out_dir,
+                    _names(w0, w1),
+                    _change_key(ks[w0], ks[w1]),
+                    compute_changes(wave_table(w0), wave_table(w1), cb),
+                )
                 done.append((w0, w1))
     if done:
-        log(f"estimates: computed {sum(isinstance(d, int) for d in done)} wave(s) and "
-            f"{sum(isinstance(d, tuple) for d in done)} pair(s) of waves once for all notebooks")
+        log(
+            f"estimates: computed {sum(isinstance(d, int) for d in done)} wave(s) and "
+            f"{sum(isinstance(d, tuple) for d in done)} pair(s) of waves once for all notebooks"
+        )
     return len(done)
 
 
@@ -127,16 +139,19 @@ class Estimates:
             if _current(self.out_dir, name, key):
                 self._cache[name] = pd.read_parquet(self.out_dir / f"{name}.parquet")
             elif self.required:
-                raise PipelineError(f"the precomputed estimates {name}.parquet are missing or out of date",
-                                    file=self.out_dir / f"{name}.parquet",
-                                    expected="files written by `python -m helpers run` for the same processed data")
+                raise PipelineError(
+                    f"the precomputed estimates {name}.parquet are missing or out of date",
+                    file=self.out_dir / f"{name}.parquet",
+                    expected="files written by `python -m helpers run` for the same processed data",
+                )
             else:
                 self._cache[name] = compute()
         return self._cache[name]
 
     @classmethod
-    def of_available(cls, processed_dir: Path, out_dir: Path | None, cb: Codebook, *, required: bool,
-                     wave: int) -> Estimates:
+    def of_available(
+        cls, processed_dir: Path, out_dir: Path | None, cb: Codebook, *, required: bool, wave: int
+    ) -> Estimates:
         """The estimates of every wave that has processed data; ``wave`` must be one of them."""
         waves = processed.available(processed_dir, cb.wave_names())
         if wave not in waves:
@@ -152,12 +167,18 @@ class Estimates:
         return processed.quality(w, self.processed_dir)
 
     def wave(self, w: int) -> pd.DataFrame:
-        return self._read(_names(None, w), self.keys[w],
-                          lambda: compute_wave(processed.load(w, self.processed_dir), w, self.cb))
+        return self._read(
+            _names(None, w),
+            self.keys[w],
+            lambda: compute_wave(processed.load(w, self.processed_dir), w, self.cb),
+        )
 
     def changes(self, before: int, after: int) -> pd.DataFrame:
-        return self._read(_names(before, after), _change_key(self.keys[before], self.keys[after]),
-                          lambda: compute_changes(self.wave(before), self.wave(after), self.cb))
+        return self._read(
+            _names(before, after),
+            _change_key(self.keys[before], self.keys[after]),
+            lambda: compute_changes(self.wave(before), self.wave(after), self.cb),
+        )
 
 
 def select(table: pd.DataFrame, indicators) -> pd.DataFrame:

@@ -33,11 +33,18 @@ ESTIMATE_COLUMNS = [*COLUMNS, "se"]
 
 def empty() -> pd.DataFrame:
     """A tidy table with no rows but the right column types."""
-    return pd.DataFrame({"wave": pd.Series(dtype="int64"), "indicator": pd.Series(dtype="str"),
-                         "group_var": pd.Series(dtype="str"), "group": pd.Series(dtype="str"),
-                         **{c: pd.Series(dtype="float64") for c in ("estimate", "ci_low", "ci_high")},
-                         "n": pd.Series(dtype="int64"), "flag": pd.Series(dtype="str"),
-                         "se": pd.Series(dtype="float64")})
+    return pd.DataFrame(
+        {
+            "wave": pd.Series(dtype="int64"),
+            "indicator": pd.Series(dtype="str"),
+            "group_var": pd.Series(dtype="str"),
+            "group": pd.Series(dtype="str"),
+            **{c: pd.Series(dtype="float64") for c in ("estimate", "ci_low", "ci_high")},
+            "n": pd.Series(dtype="int64"),
+            "flag": pd.Series(dtype="str"),
+            "se": pd.Series(dtype="float64"),
+        }
+    )
 
 
 def quantile(level: float) -> float:
@@ -52,18 +59,18 @@ def summarise(sums: pd.DataFrame, kind: str, level: float, bounds: tuple | None 
     n, sw = sums["n"].astype(float), sums["sw"]
     with np.errstate(divide="ignore", invalid="ignore"):
         m = sums["swy"] / sw
-        n_eff = sw ** 2 / sums["sw2"]
-        s2 = (sums["swy2"] / sw - m ** 2).clip(lower=0)  # weighted population variance of y
-        lin = n / (n - 1) * (sums["sw2y2"] - 2 * m * sums["sw2y"] + m ** 2 * sums["sw2"]) / sw ** 2
+        n_eff = sw**2 / sums["sw2"]
+        s2 = (sums["swy2"] / sw - m**2).clip(lower=0)  # weighted population variance of y
+        lin = n / (n - 1) * (sums["sw2y2"] - 2 * m * sums["sw2y"] + m**2 * sums["sw2"]) / sw**2
         var = np.maximum(lin.clip(lower=0), s2 / n_eff)
         z = quantile(level)
         if kind == "share":
             # Wilson interval at the effective size whose binomial variance equals `var`
             n_star = np.where(var > 0, m * (1 - m) / var, n_eff)
             n_star = np.where((m <= 0) | (m >= 1), n_eff, n_star)
-            denom = 1 + z ** 2 / n_star
-            centre = (m + z ** 2 / (2 * n_star)) / denom
-            half = z * np.sqrt(m * (1 - m) / n_star + z ** 2 / (4 * n_star ** 2)) / denom
+            denom = 1 + z**2 / n_star
+            centre = (m + z**2 / (2 * n_star)) / denom
+            half = z * np.sqrt(m * (1 - m) / n_star + z**2 / (4 * n_star**2)) / denom
             est, lo, hi = 100 * m, 100 * (centre - half), 100 * (centre + half)
             se = 100 * np.sqrt(var)
         else:
@@ -72,8 +79,9 @@ def summarise(sums: pd.DataFrame, kind: str, level: float, bounds: tuple | None 
     low, high = (0.0, 100.0) if kind == "share" else (bounds or (-np.inf, np.inf))
     # + 0.0 turns -0.0 (a Wilson bound at p = 0 computed as a tiny negative) into 0.0
     lo, hi = np.clip(lo, low, high) + 0.0, np.clip(hi, low, high) + 0.0
-    return pd.DataFrame({"estimate": est, "ci_low": lo, "ci_high": hi, "n": sums["n"].astype(int), "se": se},
-                        index=sums.index)
+    return pd.DataFrame(
+        {"estimate": est, "ci_low": lo, "ci_high": hi, "n": sums["n"].astype(int), "se": se}, index=sums.index
+    )
 
 
 def rounded(table: pd.DataFrame, decimals: int) -> pd.DataFrame:
@@ -91,7 +99,9 @@ def disclosure(table: pd.DataFrame, min_n: int | None = None, low_n: int | None 
     low_n = d["low_reliability_n"] if low_n is None else low_n
     t = table.copy()
     t["flag"] = np.where(t["n"] < min_n, FLAG_SUPPRESSED, np.where(t["n"] < low_n, FLAG_LOW, FLAG_OK))
-    t.loc[t["flag"] == FLAG_SUPPRESSED, [c for c in ("estimate", "ci_low", "ci_high", "se") if c in t]] = np.nan
+    t.loc[t["flag"] == FLAG_SUPPRESSED, [c for c in ("estimate", "ci_low", "ci_high", "se") if c in t]] = (
+        np.nan
+    )
     return t
 
 
@@ -112,8 +122,16 @@ def _groups(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, list[tuple[str
     return np.column_stack(columns), keys
 
 
-def estimates(df: pd.DataFrame, indicators, codebook: Codebook, *, by=None, wave: int | None = None,
-              min_n: int | None = None, low_n: int | None = None) -> pd.DataFrame:
+def estimates(
+    df: pd.DataFrame,
+    indicators,
+    codebook: Codebook,
+    *,
+    by=None,
+    wave: int | None = None,
+    min_n: int | None = None,
+    low_n: int | None = None,
+) -> pd.DataFrame:
     """Tidy estimates of ``indicators`` for the whole sample and by each breakdown in ``by``.
 
     ``by`` defaults to every breakdown of the codebook present in ``df``; every category of a
@@ -139,10 +157,12 @@ def estimates(df: pd.DataFrame, indicators, codebook: Codebook, *, by=None, wave
     w2y = w2 * y
     terms = np.concatenate([valid.astype(float), w, wy, wy * y, w2, w2y, w2y * y], axis=1)  # respondents x 7k
     member, keys = _groups(df, by)
-    sums = member.T @ terms                                                        # groups x 7k
+    sums = member.T @ terms  # groups x 7k
     k, g = len(inds), len(keys)
     # one row per indicator and group, in the order the loop of small computations gave them
-    long = pd.DataFrame(sums.reshape(g, len(SUMS), k).transpose(2, 0, 1).reshape(k * g, len(SUMS)), columns=SUMS)
+    long = pd.DataFrame(
+        sums.reshape(g, len(SUMS), k).transpose(2, 0, 1).reshape(k * g, len(SUMS)), columns=SUMS
+    )
     long.insert(0, "group", [key[1] for key in keys] * k)
     long.insert(0, "group_var", [key[0] for key in keys] * k)
     long.insert(0, "indicator", np.repeat(inds, g))

@@ -21,8 +21,15 @@ OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
 FIGURE_LABEL = re.compile(r"^(fig|tbl)-[a-z0-9-]*[a-z0-9]$")
 # written from the figure's output: a notebook that writes them as well says it twice
 WRITTEN_HERE = ("label", "fig-cap", "fig-alt", "tbl-cap")
-PAPERMILL_RUN = ("start_time", "end_time", "duration", "exception", "input_path", "output_path",
-                 "environment_variables")
+PAPERMILL_RUN = (
+    "start_time",
+    "end_time",
+    "duration",
+    "exception",
+    "input_path",
+    "output_path",
+    "environment_variables",
+)
 
 
 def options(source: str) -> tuple[list[tuple[str, str]], list[str]]:
@@ -37,8 +44,12 @@ def options(source: str) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def _describe(outputs: list) -> str:
-    return ", ".join(o.get("output_type", "?") + (f" ({o.get('name')})" if o.get("name") else "")
-                     for o in outputs) or "none"
+    return (
+        ", ".join(
+            o.get("output_type", "?") + (f" ({o.get('name')})" if o.get("name") else "") for o in outputs
+        )
+        or "none"
+    )
 
 
 def _figure_cell(cell, index: int, wave: int) -> str | None:
@@ -48,18 +59,24 @@ def _figure_cell(cell, index: int, wave: int) -> str | None:
     info = [o.get("metadata", {}).get(OUTPUT_KEY) for o in outs]
     figure = next(i["label"] for i in info if i)
     if len(outs) != 1:
-        raise PipelineError(f"cell {index} ({figure}) must output its figure or table and nothing else; "
-                            f"it has these outputs: {_describe(outs)}")
+        raise PipelineError(
+            f"cell {index} ({figure}) must output its figure or table and nothing else; "
+            f"it has these outputs: {_describe(outs)}"
+        )
     meta = info[0]
     if not FIGURE_LABEL.match(figure):
-        raise PipelineError(f"cell {index} draws a figure labelled {figure!r}",
-                            expected="a label fig-<name> or tbl-<name> in lower case, digits and dashes")
+        raise PipelineError(
+            f"cell {index} draws a figure labelled {figure!r}",
+            expected="a label fig-<name> or tbl-<name> in lower case, digits and dashes",
+        )
     opts, body = options(cell.source)
     written = [k for k, _ in opts if k in WRITTEN_HERE]
     if written:
-        raise PipelineError(f"cell {index} ({figure}) sets {', '.join(written)} itself",
-                            expected="only the call r.<figure>(\"" + figure + "\", …): the label, caption and "
-                                     "alt text are written from the figure's output")
+        raise PipelineError(
+            f"cell {index} ({figure}) sets {', '.join(written)} itself",
+            expected='only the call r.<figure>("' + figure + '", …): the label, caption and '
+            "alt text are written from the figure's output",
+        )
     outs[0]["metadata"].pop(OUTPUT_KEY)
     kind = figure.split("-", 1)[0]
     new = {"label": layout.anchor(figure, wave), f"{kind}-cap": json.dumps(meta["cap"], ensure_ascii=False)}
@@ -82,12 +99,18 @@ def finalise(nb, wave: int) -> list[str]:
             # papermill gives every cell an empty tag list; Quarto turns it into an HTML attribute
             # whose place among the others varies from render to render
             cell.metadata.pop("tags", None)
-        if cell.cell_type != "code" or not any(o.get("metadata", {}).get(OUTPUT_KEY) for o in cell.get("outputs", [])):
+        if cell.cell_type != "code" or not any(
+            o.get("metadata", {}).get(OUTPUT_KEY) for o in cell.get("outputs", [])
+        ):
             continue
-        figure = next(o["metadata"][OUTPUT_KEY]["label"] for o in cell.outputs if o.get("metadata", {}).get(OUTPUT_KEY))
+        figure = next(
+            o["metadata"][OUTPUT_KEY]["label"] for o in cell.outputs if o.get("metadata", {}).get(OUTPUT_KEY)
+        )
         if figure in seen:
-            raise PipelineError(f"cells {seen[figure]} and {index} both draw {figure}",
-                                expected="one cell per figure, each with its own label")
+            raise PipelineError(
+                f"cells {seen[figure]} and {index} both draw {figure}",
+                expected="one cell per figure, each with its own label",
+            )
         seen[figure] = index
         if (shown := _figure_cell(cell, index, wave)) is not None:
             figures.append(shown)

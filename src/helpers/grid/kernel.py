@@ -23,7 +23,10 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enable
 # count, so every executed notebook numbers its cells from 1 whichever worker ran it.
 RESET = "get_ipython().run_line_magic('reset', '-f')\nget_ipython().execution_count = 1"
 # what every notebook imports and sets up first, done when the kernel starts (%reset keeps modules)
-WARM_UP = "import pyarrow.parquet, helpers.notebook.report, helpers.notebook.figures\nhelpers.notebook.figures.style()"
+WARM_UP = (
+    "import pyarrow.parquet, helpers.notebook.report, helpers.notebook.figures\n"
+    "helpers.notebook.figures.style()"
+)
 
 
 def did_not_start(exc: BaseException) -> bool:
@@ -103,13 +106,30 @@ def warm_engine() -> None:
 
     class Engine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            **kwargs,
+        ):
             import logging
 
-            client = Client(nb_man, km=Worker.kernel(), kernel_name=kernel_name, timeout=execution_timeout,
-                            startup_timeout=start_timeout, log=logging.getLogger("papermill"),
-                            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            client = Client(
+                nb_man,
+                km=Worker.kernel(),
+                kernel_name=kernel_name,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                log=logging.getLogger("papermill"),
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
             try:
                 return client.execute()
             finally:

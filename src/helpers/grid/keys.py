@@ -30,11 +30,19 @@ def code_files() -> list[Path]:
 
 def shared_fingerprint(paths: Paths) -> str:
     """What every job depends on: code, configuration, data, pinned requirements."""
-    conf = [*config.CODEBOOK_DIR.glob("*.yaml"), *(config.DATA / "i18n").glob("*.yaml"),
-            config.DATA / "settings.yaml", *sources.files(), config.ROOT / "requirements.txt"]
+    conf = [
+        *config.CODEBOOK_DIR.glob("*.yaml"),
+        *(config.DATA / "i18n").glob("*.yaml"),
+        config.DATA / "settings.yaml",
+        *sources.files(),
+        config.ROOT / "requirements.txt",
+    ]
     data = [*paths.processed.glob("*.parquet"), *paths.processed.glob("*.json")]
-    parts = [workdir.hash_files(code_files(), name=workdir.project_name), workdir.hash_files(conf, name=workdir.project_name),
-             workdir.hash_files(data)]
+    parts = [
+        workdir.hash_files(code_files(), name=workdir.project_name),
+        workdir.hash_files(conf, name=workdir.project_name),
+        workdir.hash_files(data),
+    ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -47,8 +55,13 @@ def _relative(p: Path) -> str:
 
 def parameters(job: Job, paths: Paths) -> dict:
     """The parameters papermill gives a job's notebook (paths relative to the project root)."""
-    return {"wave": job.wave, "lang": job.lang, "processed_dir": _relative(paths.processed),
-            "tables_dir": _relative(paths.tables(job)), "estimates_dir": _relative(paths.estimates)}
+    return {
+        "wave": job.wave,
+        "lang": job.lang,
+        "processed_dir": _relative(paths.processed),
+        "tables_dir": _relative(paths.tables(job)),
+        "estimates_dir": _relative(paths.estimates),
+    }
 
 
 def job_key(job: Job, paths: Paths, shared: str) -> str:

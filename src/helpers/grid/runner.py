@@ -44,9 +44,17 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
         injected_at = tagged[0] + 1 if tagged else 0
         kernel.warm_engine()
         # no output path: papermill hands back the executed notebook, which is written once, finalised
-        nb = pm.execute_notebook(str(paths.notebook(job)), None, parameters=params, kernel_name="python3",
-                                 engine_name="helpers-warm", cwd=str(config.ROOT), progress_bar=False,
-                                 request_save_on_cell_execute=False, log_output=False)
+        nb = pm.execute_notebook(
+            str(paths.notebook(job)),
+            None,
+            parameters=params,
+            kernel_name="python3",
+            engine_name="helpers-warm",
+            cwd=str(config.ROOT),
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            log_output=False,
+        )
     except pm.PapermillExecutionError as exc:
         # number cells as the source notebook does: the cell index counts the injected cell
         index = exc.cell_index - (1 if injected_at < exc.cell_index else 0)
@@ -55,7 +63,13 @@ def _execute(job_d: dict, paths_d: dict, staging: str) -> dict:
         return {"ok": False, "cell": index, "source": where, "error": f"{exc.ename}: {exc.evalue}"}
     except Exception as exc:  # kernel died, notebook unreadable, ...
         stage = "while starting its kernel" if kernel.did_not_start(exc) else "while executing"
-        return {"ok": False, "cell": None, "stage": stage, "source": "", "error": f"{type(exc).__name__}: {exc}"}
+        return {
+            "ok": False,
+            "cell": None,
+            "stage": stage,
+            "source": "",
+            "error": f"{type(exc).__name__}: {exc}",
+        }
     try:
         figures = finalise.finalise(nb, job.wave)
     except PipelineError as exc:
@@ -81,7 +95,9 @@ def _commit(job: Job, paths: Paths, staging: Path, key: str, figures: list[str])
         os.replace(target_tables, old)
     os.replace(staging / "tables", target_tables)
     os.replace(staging / "executed.ipynb", target_nb)
-    paths.stamp(job).write_text(json.dumps({"key": key, "figures": figures}, indent=1) + "\n", encoding="utf-8")
+    paths.stamp(job).write_text(
+        json.dumps({"key": key, "figures": figures}, indent=1) + "\n", encoding="utf-8"
+    )
 
 
 @dataclass
@@ -102,31 +118,64 @@ def grid(waves=None, langs=None, themes=None) -> list[Job]:
             raise PipelineError(f"unknown theme {th!r}", expected="one of " + ", ".join(known))
     edition = config.edition_wave()
     chosen = themes or known
-    return ([Job(th, w, lang) for th in cb.themes if th in chosen for w in waves for lang in langs]
-            + [Job(n, edition, lang) for n in config.source_notebooks() if n in chosen and edition in waves for lang in langs])
+    return [Job(th, w, lang) for th in cb.themes if th in chosen for w in waves for lang in langs] + [
+        Job(n, edition, lang)
+        for n in config.source_notebooks()
+        if n in chosen and edition in waves
+        for lang in langs
+    ]
 
 
-def run(waves=None, langs=None, themes=None, *, jobs: int | None = None, force: bool = False,
-        notebooks_dir=None, build_dir=None, processed_dir=None, progress: bool = True,
-        before_notebooks: Callable[[], object] | None = None, log=print) -> RunResult:
+def run(
+    waves=None,
+    langs=None,
+    themes=None,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    notebooks_dir=None,
+    build_dir=None,
+    processed_dir=None,
+    progress: bool = True,
+    before_notebooks: Callable[[], object] | None = None,
+    log=print,
+) -> RunResult:
     """Execute the grid on the processed data there is (``helpers.pipeline`` ingests first).
 
     ``before_notebooks`` runs once the workers are starting their kernels and before any notebook
     (the pipeline computes the estimates there, while the kernels start). Only one command works
     in a build folder at a time (``workdir.exclusive``)."""
     check_jobs(jobs)
-    paths = Paths(notebooks=Path(notebooks_dir or config.NOTEBOOKS_DIR), build=Path(build_dir or config.BUILD_DIR),
-                  processed=Path(processed_dir or config.PROCESSED_DIR))
+    paths = Paths(
+        notebooks=Path(notebooks_dir or config.NOTEBOOKS_DIR),
+        build=Path(build_dir or config.BUILD_DIR),
+        processed=Path(processed_dir or config.PROCESSED_DIR),
+    )
     todo_grid = grid(waves, langs, themes)
     with workdir.exclusive(paths.build, log):
         _check_inputs(todo_grid, paths)
         return _run(todo_grid, paths, jobs, force, progress, before_notebooks, log)
 
 
+def _failed(job: Job, r: dict, paths: Paths) -> PipelineError:
+    """One line for the first job that failed: its theme, wave, language, cell and error."""
+    if r["cell"] is not None:
+        where = f"in cell {r['cell']}" + (f" (`{r['source']}`)" if r["source"] else "")
+    else:
+        where = r.get("stage", "in finalising")
+    return PipelineError(
+        f"notebook {job.theme}.ipynb failed for wave {job.wave}, language {job.lang}, {where}: "
+        f"{r['error']}; its previous outputs are kept",
+        file=paths.notebook(job),
+    )
+
+
 def check_jobs(jobs) -> None:
     if jobs is not None and not (isinstance(jobs, int) and jobs >= 1):
-        raise PipelineError(f"--jobs {jobs!r} is not a number of notebooks to run at once",
-                            expected="a whole number, 1 or more (default: the number of cores)")
+        raise PipelineError(
+            f"--jobs {jobs!r} is not a number of notebooks to run at once",
+            expected="a whole number, 1 or more (default: the number of cores)",
+        )
 
 
 def _check_inputs(todo_grid: list[Job], paths: Paths) -> None:
@@ -134,15 +183,23 @@ def _check_inputs(todo_grid: list[Job], paths: Paths) -> None:
     for job in todo_grid:
         if not paths.notebook(job).exists():
             raise PipelineError("notebook is missing", file=paths.notebook(job))
-    without = [w for w in sorted({j.wave for j in todo_grid})
-               if not all(p.exists() for p in layout.processed(paths.processed, w).values())]
+    without = [
+        w
+        for w in sorted({j.wave for j in todo_grid})
+        if not all(p.exists() for p in layout.processed(paths.processed, w).values())
+    ]
     if without:
-        raise PipelineError(f"no processed data for wave(s) {', '.join(map(str, without))}: data/raw/ holds no "
-                            "file for them (or `python -m helpers ingest` was not run)", file=paths.processed,
-                            expected="their .sav files in data/raw/, or --waves naming only the waves that have one")
+        raise PipelineError(
+            f"no processed data for wave(s) {', '.join(map(str, without))}: data/raw/ holds no "
+            "file for them (or `python -m helpers ingest` was not run)",
+            file=paths.processed,
+            expected="their .sav files in data/raw/, or --waves naming only the waves that have one",
+        )
 
 
-def _run(todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, before_notebooks, log) -> RunResult:
+def _run(
+    todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, before_notebooks, log
+) -> RunResult:
     shared = keys.shared_fingerprint(paths)
     key = {job: keys.job_key(job, paths, shared) for job in todo_grid}
     todo = [j for j in todo_grid if force or not keys.is_current(j, paths, key[j])]
@@ -159,8 +216,9 @@ def _run(todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, 
     failure = None
     done: list[Job] = []
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=kernel.start_worker) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=kernel.start_worker
+        ) as pool:
             # the workers start their kernels while this process computes the estimates
             for _ in range(jobs):
                 pool.submit(int)
@@ -172,7 +230,9 @@ def _run(todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, 
             for job in sorted(todo, key=lambda j: -j.wave):
                 staging = Path(tmp) / f"{job.theme}-{job.wave}-{job.lang}"
                 staging.mkdir()
-                fut = pool.submit(_execute, asdict(job), {k: str(v) for k, v in asdict(paths).items()}, str(staging))
+                fut = pool.submit(
+                    _execute, asdict(job), {k: str(v) for k, v in asdict(paths).items()}, str(staging)
+                )
                 futures[fut] = (job, staging)
             pending = set(futures)
             while pending:
@@ -194,14 +254,6 @@ def _run(todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failure:
-        job, r = failure
-        if r["cell"] is not None:
-            where = f"in cell {r['cell']}" + (f" (`{r['source']}`)" if r["source"] else "")
-        else:
-            where = r.get("stage", "in finalising")
-        raise PipelineError(f"notebook {job.theme}.ipynb failed for wave {job.wave}, language {job.lang}, {where}: "
-                            f"{r['error']}; its previous outputs are kept",
-                            file=paths.notebook(job))
+        raise _failed(*failure, paths)
     log(f"notebooks: executed {len(done)}, up to date {len(skipped)}")
     return RunResult(done, skipped)
-

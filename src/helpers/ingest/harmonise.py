@@ -66,12 +66,20 @@ def harmonise(df: pd.DataFrame, wave: int, codebook: Codebook) -> tuple[pd.DataF
         outside = pd.Series(False, index=df.index) if outside is None else outside
         nonresp = values.isna() & ~not_asked & ~outside
         asked = int((~not_asked).sum())
-        quality.append({
-            "wave": wave, "kind": kind, "name": name, "variables": " ".join(variables),
-            "rows": len(df), "asked": asked, "valid": int(values.notna().sum()),
-            "outside": int(outside.sum()), "nonresponse": int(nonresp.sum()),
-            "nonresponse_pct": round(100.0 * nonresp.sum() / asked, 2) if asked else np.nan,
-        })
+        quality.append(
+            {
+                "wave": wave,
+                "kind": kind,
+                "name": name,
+                "variables": " ".join(variables),
+                "rows": len(df),
+                "asked": asked,
+                "valid": int(values.notna().sum()),
+                "outside": int(outside.sum()),
+                "nonresponse": int(nonresp.sum()),
+                "nonresponse_pct": round(100.0 * nonresp.sum() / asked, 2) if asked else np.nan,
+            }
+        )
 
     for name in codebook.breakdown_order:
         spec = codebook.breakdowns[name]["waves"].get(wave)

@@ -37,7 +37,9 @@ def load(wave: int, out_dir: Path | None = None) -> pd.DataFrame:
     """A wave's respondents, harmonised."""
     path = layout.processed(out_dir, wave)["data"]
     if not path.exists():
-        raise PipelineError("processed data is missing; run `python -m helpers ingest` first", file=path, wave=wave)
+        raise PipelineError(
+            "processed data is missing; run `python -m helpers ingest` first", file=path, wave=wave
+        )
     return pd.read_parquet(path)
 
 

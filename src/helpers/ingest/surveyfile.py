@@ -40,17 +40,29 @@ def locate(wave: int, codebook: Codebook, raw_dir: Path) -> Path | None:
         for p in hits:
             if not p.is_file():
                 what = "a folder" if p.is_dir() else "not a regular file (a link to nothing?)"
-                raise PipelineError(f"is named like the wave's survey file but is {what}", file=p, wave=wave,
-                                    expected=SAV_EXPECTED)
+                raise PipelineError(
+                    f"is named like the wave's survey file but is {what}",
+                    file=p,
+                    wave=wave,
+                    expected=SAV_EXPECTED,
+                )
             try:
                 with open(p, "rb"):
                     pass
             except OSError as exc:
-                raise PipelineError(f"cannot be read ({exc.strerror})", file=p, wave=wave,
-                                    expected="a file the user running the pipeline may read") from None
+                raise PipelineError(
+                    f"cannot be read ({exc.strerror})",
+                    file=p,
+                    wave=wave,
+                    expected="a file the user running the pipeline may read",
+                ) from None
         if len(hits) > 1:
-            raise PipelineError(f"several files match {pattern!r}: " + ", ".join(p.name for p in hits),
-                                file=raw_dir, wave=wave, expected="exactly one file per wave")
+            raise PipelineError(
+                f"several files match {pattern!r}: " + ", ".join(p.name for p in hits),
+                file=raw_dir,
+                wave=wave,
+                expected="exactly one file per wave",
+            )
         if hits:
             return hits[0]
     return None
@@ -67,8 +79,12 @@ def _matching(raw_dir: Path, pattern: str) -> list[Path]:
 
 def unmatched(raw_dir: Path, codebook: Codebook) -> list[Path]:
     """The .sav files in ``raw_dir`` that no wave's file patterns match (they would be ignored)."""
-    known = {p for w in codebook.wave_names() for pattern in codebook.waves[w]["files"]
-             for p in _matching(raw_dir, pattern)}
+    known = {
+        p
+        for w in codebook.wave_names()
+        for pattern in codebook.waves[w]["files"]
+        for p in _matching(raw_dir, pattern)
+    }
     return [p for p in _matching(raw_dir, "*") if p.suffix.lower() == ".sav" and p not in known]
 
 
@@ -85,8 +101,9 @@ def _metadata(path: Path, wave: int):
     try:
         _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
     except Exception as exc:  # pyreadstat raises its own ReadstatError, or OSError
-        raise PipelineError(f"cannot be read as SPSS data ({exc})", file=path, wave=wave,
-                            expected=SAV_EXPECTED) from None
+        raise PipelineError(
+            f"cannot be read as SPSS data ({exc})", file=path, wave=wave, expected=SAV_EXPECTED
+        ) from None
     return meta
 
 
@@ -96,9 +113,13 @@ def belgium_code(meta, wave: int, codebook: Codebook, path: Path) -> float:
     labels = (meta.variable_value_labels or {}).get(var) or {}
     codes = [code for code, text in labels.items() if str(text).strip().casefold() == wanted]
     if len(codes) != 1:
-        raise PipelineError(f"no single value label {spec['label']!r} on the country variable "
-                            f"({len(labels)} labels found)", file=path, wave=wave, variable=var,
-                            expected=f"one code labelled {spec['label']!r}")
+        raise PipelineError(
+            f"no single value label {spec['label']!r} on the country variable ({len(labels)} labels found)",
+            file=path,
+            wave=wave,
+            variable=var,
+            expected=f"one code labelled {spec['label']!r}",
+        )
     return float(codes[0])
 
 
@@ -109,31 +130,53 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
     needed = codebook.variables(wave)
     absent = [v for v in needed if v not in meta.column_names]
     if absent:
-        raise PipelineError("missing from the file", file=path, wave=wave, variable=", ".join(absent),
-                            expected="the variables named in data/codebook for this wave")
+        raise PipelineError(
+            "missing from the file",
+            file=path,
+            wave=wave,
+            variable=", ".join(absent),
+            expected="the variables named in data/codebook for this wave",
+        )
     be = belgium_code(meta, wave, codebook, path)
     try:
         df, _ = pyreadstat.read_sav(str(path), usecols=list(needed), user_missing=True)
     except Exception as exc:
-        raise PipelineError(f"cannot be read as SPSS data ({exc})", file=path, wave=wave,
-                            expected=SAV_EXPECTED) from None
+        raise PipelineError(
+            f"cannot be read as SPSS data ({exc})", file=path, wave=wave, expected=SAV_EXPECTED
+        ) from None
     country = codebook.waves[wave]["country"]["var"]
     for var in needed:
         if not pd.api.types.is_numeric_dtype(df[var]):
-            raise PipelineError(f"is stored as text ({df[var].dtype})", file=path, wave=wave,
-                                variable=var, expected="a numeric variable")
+            raise PipelineError(
+                f"is stored as text ({df[var].dtype})",
+                file=path,
+                wave=wave,
+                variable=var,
+                expected="a numeric variable",
+            )
     rows_total = len(df)
     df = df.loc[df[country] == be].reset_index(drop=True)
     if df.empty:
-        raise PipelineError(f"has no Belgian rows (code {be:g}) among {rows_total} rows", file=path,
-                            wave=wave, variable=country, expected="respondents from Belgium")
+        raise PipelineError(
+            f"has no Belgian rows (code {be:g}) among {rows_total} rows",
+            file=path,
+            wave=wave,
+            variable=country,
+            expected="respondents from Belgium",
+        )
     _check_weights(df, wave, codebook, path)
     for var, scale_name in needed.items():
         if scale_name:
             _check_codes(df[var], codebook, wave, scale_name, path, var)
     label = (meta.file_label or "").strip()
-    return SurveyFile(wave=wave, path=path, data=df, rows_total=rows_total,
-                      synthetic="SYNTHETIC" in label.upper(), file_label=label)
+    return SurveyFile(
+        wave=wave,
+        path=path,
+        data=df,
+        rows_total=rows_total,
+        synthetic="SYNTHETIC" in label.upper(),
+        file_label=label,
+    )
 
 
 def _check_weights(df: pd.DataFrame, wave: int, codebook: Codebook, path: Path) -> None:
@@ -146,13 +189,18 @@ def _check_weights(df: pd.DataFrame, wave: int, codebook: Codebook, path: Path) 
             bad = w.notna() & ~(w > 0)
         if bad.any():
             examples = ", ".join(sorted({f"{x:g}" for x in w[bad].dropna().head(50)})[:5]) or "missing"
-            raise PipelineError(f"{int(bad.sum())} Belgian rows have a missing or non-positive weight "
-                                f"({examples})", file=path, wave=wave, variable=var,
-                                expected="a positive weight for every respondent")
+            raise PipelineError(
+                f"{int(bad.sum())} Belgian rows have a missing or non-positive weight ({examples})",
+                file=path,
+                wave=wave,
+                variable=var,
+                expected="a positive weight for every respondent",
+            )
 
 
-def _check_codes(values: pd.Series, codebook: Codebook, wave: int, scale_name: str, path: Path,
-                 var: str) -> None:
+def _check_codes(
+    values: pd.Series, codebook: Codebook, wave: int, scale_name: str, path: Path, var: str
+) -> None:
     scale = codebook.scale(scale_name)
     missing = codebook.missing_codes(wave, scale)
     v = values.dropna()
@@ -169,8 +217,13 @@ def _check_codes(values: pd.Series, codebook: Codebook, wave: int, scale_name: s
         bad = v[~ok]
         counts = bad.value_counts().sort_index()
         found = ", ".join(f"{code:g} ({n} rows)" for code, n in counts.head(5).items())
-        raise PipelineError(f"has codes outside the codebook: {found}", file=path, wave=wave,
-                            variable=var, expected=expected + f" (scale {scale_name})")
+        raise PipelineError(
+            f"has codes outside the codebook: {found}",
+            file=path,
+            wave=wave,
+            variable=var,
+            expected=expected + f" (scale {scale_name})",
+        )
 
 
 def value_kind(values: pd.Series, codebook: Codebook, wave: int, scale_name: str) -> pd.Series:

@@ -89,9 +89,12 @@ class _Wave:
         a["sector"] = _pick_conditional(rng, a["sex"], s["sector"])
         a["education"] = _pick(rng, s["education"], n)
         a["occupation"] = _pick_conditional(rng, a["education"], s["occupation"])
-        se_share = np.array([s["self_employed_share"].get(x, s["self_employed_share"]["default"])
-                             for x in a["sector"]])
-        a["employment_status"] = np.where(rng.random(n) < se_share, "self_employed", "employee").astype(object)
+        se_share = np.array(
+            [s["self_employed_share"].get(x, s["self_employed_share"]["default"]) for x in a["sector"]]
+        )
+        a["employment_status"] = np.where(rng.random(n) < se_share, "self_employed", "employee").astype(
+            object
+        )
         a["region"] = _pick(rng, s["region"], n)
         self.age = rng.integers(s["age"]["min"], s["age"]["max"] + 1, size=n).astype(float)
         bins = self.cb.breakdowns["age_group"]["bins"]
@@ -119,9 +122,11 @@ class _Wave:
                 continue
             lat[name] = self.rng.standard_normal(self.n) + self._group_shift(effects)
         wb = spec["wellbeing"]
-        lat["wellbeing"] = (sum(c * lat[k] for k, c in wb["from"].items())
-                            + self._group_shift({k: v for k, v in wb.items() if k != "from"})
-                            + 0.8 * self.rng.standard_normal(self.n))
+        lat["wellbeing"] = (
+            sum(c * lat[k] for k, c in wb["from"].items())
+            + self._group_shift({k: v for k, v in wb.items() if k != "from"})
+            + 0.8 * self.rng.standard_normal(self.n)
+        )
         self.lat = lat
 
     # -------------------------------------------------------------- writing values
@@ -157,7 +162,10 @@ class _Wave:
         return np.where(outcome, self.rng.choice(pos, self.n), self.rng.choice(neg, self.n))
 
     def breakdowns(self):
-        rates = {"dk": self.story["breakdown_nonresponse"] / 2, "refusal": self.story["breakdown_nonresponse"] / 2}
+        rates = {
+            "dk": self.story["breakdown_nonresponse"] / 2,
+            "refusal": self.story["breakdown_nonresponse"] / 2,
+        }
         for name in self.cb.breakdown_order:
             b = self.cb.breakdowns[name]
             spec = b["waves"].get(self.wave)
@@ -177,8 +185,12 @@ class _Wave:
                 if unmapped:
                     hit = self.rng.random(self.n) < self.story["unmapped_share"]
                     values[hit] = self.rng.choice(unmapped, int(hit.sum()))
-            self._put(spec["var"], self._nonresponse(values, spec["scale"], asked, rates), spec["scale"],
-                      f"{b['label']['nl']} / {b['label']['fr']}")
+            self._put(
+                spec["var"],
+                self._nonresponse(values, spec["scale"], asked, rates),
+                spec["scale"],
+                f"{b['label']['nl']} / {b['label']['fr']}",
+            )
 
     def indicators(self):
         cb, st = self.cb, self.story
@@ -200,11 +212,17 @@ class _Wave:
             story = st["indicators"][name]
             linear = sum(c * self.lat[k] for k, c in (story.get("loading") or {}).items())
             linear = linear + self._group_shift(story.get("groups"))
-            p = _calibrated_probability(np.asarray(linear, dtype=float) + np.zeros(self.n), story["base"][self.wave])
+            p = _calibrated_probability(
+                np.asarray(linear, dtype=float) + np.zeros(self.n), story["base"][self.wave]
+            )
             outcome = self.rng.random(self.n) < p
             if "items" not in spec:
-                self._put(spec["var"], self._nonresponse(self._codes_for(outcome, spec), spec["scale"],
-                                                         asked, rates), spec["scale"], label)
+                self._put(
+                    spec["var"],
+                    self._nonresponse(self._codes_for(outcome, spec), spec["scale"], asked, rates),
+                    spec["scale"],
+                    label,
+                )
                 continue
             self._items(spec, outcome, asked, rates, label)
 
@@ -227,7 +245,11 @@ class _Wave:
     def who5_scores(self) -> np.ndarray:
         if not hasattr(self, "_who5"):
             w = self.story["who5"]
-            raw = w["mean"] + w["spread"] * self.lat["wellbeing"][:, None] + w["noise"] * self.rng.standard_normal((self.n, 5))
+            raw = (
+                w["mean"]
+                + w["spread"] * self.lat["wellbeing"][:, None]
+                + w["noise"] * self.rng.standard_normal((self.n, 5))
+            )
             self._who5 = np.clip(np.rint(raw), 0, 5)
         return self._who5
 
@@ -236,16 +258,24 @@ class _Wave:
         if name == "who5_index" or spec.get("items"):
             scores = self.who5_scores()
             if scale.is_numeric:  # a ready-made index in the file (2021 wellbeing_index)
-                self._put(spec["var"], self._nonresponse(scores.sum(axis=1) * 4, spec["scale"], asked, rates),
-                          spec["scale"], label)
+                self._put(
+                    spec["var"],
+                    self._nonresponse(scores.sum(axis=1) * 4, spec["scale"], asked, rates),
+                    spec["scale"],
+                    label,
+                )
                 return
             inverse = {v: c for c, v in spec["score"].items()}
             for i, var in enumerate(spec["items"]):
                 codes = np.vectorize(inverse.get)(scores[:, i])
                 self._put(var, self._nonresponse(codes, spec["scale"], asked, rates), spec["scale"], label)
             return
-        raise PipelineError(f"the generator cannot make mean indicator {name!r} on its own; give it a share "
-                            "indicator on the same variable", wave=self.wave, variable=spec.get("var"))
+        raise PipelineError(
+            f"the generator cannot make mean indicator {name!r} on its own; give it a share "
+            "indicator on the same variable",
+            wave=self.wave,
+            variable=spec.get("var"),
+        )
 
     # -------------------------------------------------------------- design variables
     def design(self):
@@ -266,8 +296,12 @@ class _Wave:
         self._put(w["weights"]["core"], base, "", "Weight (national)")
         if "module" in w["weights"]:
             share = float(w.get("module_share", 1.0))
-            self._put(w["weights"]["module"], np.where(self.module, base / share, np.nan), "",
-                      "Weight (module respondents)")
+            self._put(
+                w["weights"]["module"],
+                np.where(self.module, base / share, np.nan),
+                "",
+                "Weight (module respondents)",
+            )
         for other in w.get("other_weights", []):
             self._put(other, base * np.where(self.belgian, 0.027, 0.9), "", "Weight (cross-national)")
 
@@ -302,13 +336,17 @@ def generate(wave: int, *, scale: float = 1.0, seed: int | None = None, codebook
     story = load_story()
     g = _Wave(wave, cb, story, scale, int(story["seed"] if seed is None else seed))
     df = g.frame()
-    missing = {var: [float(c) for c in cb.missing_codes(wave, s)] for var, s in g.scales.items()
-               if s and cb.missing_codes(wave, s)}
+    missing = {
+        var: [float(c) for c in cb.missing_codes(wave, s)]
+        for var, s in g.scales.items()
+        if s and cb.missing_codes(wave, s)
+    }
     return df, g.value_labels(), dict(g.labels), missing
 
 
-def write(wave: int, path: Path, *, scale: float = 1.0, seed: int | None = None,
-          user_missing: bool | None = None) -> Path:
+def write(
+    wave: int, path: Path, *, scale: float = 1.0, seed: int | None = None, user_missing: bool | None = None
+) -> Path:
     """Write one wave's synthetic .sav atomically. Refuses to replace a file that is not synthetic."""
     cb = codebook_mod.load()
     path = Path(path)
@@ -319,15 +357,24 @@ def write(wave: int, path: Path, *, scale: float = 1.0, seed: int | None = None,
         except Exception:
             ours = False
         if not ours:
-            raise PipelineError("exists and is not a synthetic file; refusing to overwrite it", file=path,
-                                wave=wave, expected="raw data to stay untouched")
+            raise PipelineError(
+                "exists and is not a synthetic file; refusing to overwrite it",
+                file=path,
+                wave=wave,
+                expected="raw data to stay untouched",
+            )
     df, value_labels, column_labels, missing = generate(wave, scale=scale, seed=seed, codebook=cb)
     declare = cb.waves[wave].get("user_missing_declared", False) if user_missing is None else user_missing
     tmp = path.with_name(f".{path.name}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
-    pyreadstat.write_sav(df, str(tmp), file_label=FILE_LABEL, column_labels=column_labels,
-                         variable_value_labels=value_labels,
-                         missing_ranges=missing if declare else None)
+    pyreadstat.write_sav(
+        df,
+        str(tmp),
+        file_label=FILE_LABEL,
+        column_labels=column_labels,
+        variable_value_labels=value_labels,
+        missing_ranges=missing if declare else None,
+    )
     _stamp_build_date(tmp)
     os.replace(tmp, path)
     return path
@@ -340,29 +387,48 @@ def _stamp_build_date(path: Path) -> None:
     with open(path, "r+b") as fh:
         head = fh.read(SAV_DATE.stop)
         if head[:4] != b"$FL2" or not SAV_DATE_FORMAT.fullmatch(head[SAV_DATE]):
-            raise PipelineError("pyreadstat wrote a header this generator does not know; cannot set its date",
-                                file=path, expected="an SPSS system file header ($FL2) with the date at byte 92")
+            raise PipelineError(
+                "pyreadstat wrote a header this generator does not know; cannot set its date",
+                file=path,
+                expected="an SPSS system file header ($FL2) with the date at byte 92",
+            )
         fh.seek(SAV_DATE.start)
         fh.write(stamp)
 
 
 def check_arguments(scale, seed) -> None:
     if not (isinstance(scale, (int, float)) and math.isfinite(scale) and 0 < scale <= MAX_SCALE):
-        raise PipelineError(f"scale {scale!r} is not a usable sample-size multiplier",
-                            expected=f"a number above 0 and at most {MAX_SCALE} (1: Belgian sample sizes, 16: EU size)")
+        raise PipelineError(
+            f"scale {scale!r} is not a usable sample-size multiplier",
+            expected=f"a number above 0 and at most {MAX_SCALE} (1: Belgian sample sizes, 16: EU size)",
+        )
     if seed is not None and not (isinstance(seed, int) and seed >= 0):
-        raise PipelineError(f"seed {seed!r} is not a usable random seed", expected="a whole number, 0 or more")
+        raise PipelineError(
+            f"seed {seed!r} is not a usable random seed", expected="a whole number, 0 or more"
+        )
 
 
-def synth(waves=None, *, out_dir: Path | None = None, scale: float = 1.0, seed: int | None = None,
-          user_missing: bool | None = None, log=print) -> list[Path]:
+def synth(
+    waves=None,
+    *,
+    out_dir: Path | None = None,
+    scale: float = 1.0,
+    seed: int | None = None,
+    user_missing: bool | None = None,
+    log=print,
+) -> list[Path]:
     check_arguments(scale, seed)
     cb = codebook_mod.load()
     out_dir = Path(out_dir or config.RAW_DIR)
     paths = []
     for wave in [cb.check_wave(w) for w in (waves or cb.wave_names())]:
-        path = write(wave, out_dir / cb.waves[wave]["synthetic_file"], scale=scale, seed=seed,
-                     user_missing=user_missing)
+        path = write(
+            wave,
+            out_dir / cb.waves[wave]["synthetic_file"],
+            scale=scale,
+            seed=seed,
+            user_missing=user_missing,
+        )
         log(f"wave {wave}: wrote {path} (synthetic, scale {scale:g})")
         paths.append(path)
     return paths

@@ -23,18 +23,24 @@ from helpers.metadata import codebook as codebook_mod
 def code_fingerprint() -> str:
     """Hash of the codebook and of the code that turns raw files into processed data: the ingest
     stage and every stage it may import (helpers.core.stages)."""
-    return workdir.hash_files([*config.CODEBOOK_DIR.glob("*.yaml"), *stages.code_files("ingest")],
-                              name=workdir.project_name)
+    return workdir.hash_files(
+        [*config.CODEBOOK_DIR.glob("*.yaml"), *stages.code_files("ingest")], name=workdir.project_name
+    )
 
 
 def is_current(wave: int, raw: Path, out_dir: Path, fingerprint: str) -> bool:
     m = read_manifest(out_dir, wave)
-    return bool(m and m.get("code") == fingerprint and m.get("source_sha256") == workdir.sha256(raw)
-                and layout.processed(out_dir, wave)["data"].exists())
+    return bool(
+        m
+        and m.get("code") == fingerprint
+        and m.get("source_sha256") == workdir.sha256(raw)
+        and layout.processed(out_dir, wave)["data"].exists()
+    )
 
 
-def ingest(waves=None, *, raw_dir: Path | None = None, out_dir: Path | None = None,
-           force: bool = True, log=print) -> dict[int, dict]:
+def ingest(
+    waves=None, *, raw_dir: Path | None = None, out_dir: Path | None = None, force: bool = True, log=print
+) -> dict[int, dict]:
     """Ingest the given waves (default all). Returns the manifest of each wave written or current.
 
     With ``force=False`` a wave whose raw file and codebook/code are unchanged is left alone. A wave
@@ -53,13 +59,20 @@ def ingest(waves=None, *, raw_dir: Path | None = None, out_dir: Path | None = No
     absent = [w for w in waves if files[w] is None]
     if named and absent:
         w = absent[0]
-        raise PipelineError(f"no file for wave {w} (names tried: {', '.join(cb.waves[w]['files'])}); "
-                            f"{surveyfile.describe(raw_dir)}", file=raw_dir, wave=w,
-                            expected="the wave's .sav file, or `python -m helpers synth` for the synthetic default")
+        raise PipelineError(
+            f"no file for wave {w} (names tried: {', '.join(cb.waves[w]['files'])}); "
+            f"{surveyfile.describe(raw_dir)}",
+            file=raw_dir,
+            wave=w,
+            expected="the wave's .sav file, or `python -m helpers synth` for the synthetic default",
+        )
     if len(absent) == len(waves):
-        raise PipelineError(f"holds no survey file ({surveyfile.describe(raw_dir)})", file=raw_dir,
-                            expected="the licensed .sav files named as in data/codebook/waves.yaml, "
-                                     "or run `python -m helpers synth` for the synthetic default")
+        raise PipelineError(
+            f"holds no survey file ({surveyfile.describe(raw_dir)})",
+            file=raw_dir,
+            expected="the licensed .sav files named as in data/codebook/waves.yaml, "
+            "or run `python -m helpers synth` for the synthetic default",
+        )
     fingerprint = code_fingerprint()
     with workdir.exclusive(out_dir, log):
         results: dict[int, dict] = {}
@@ -67,7 +80,10 @@ def ingest(waves=None, *, raw_dir: Path | None = None, out_dir: Path | None = No
         for wave in waves:
             raw = files[wave]
             if raw is None:
-                log(f"wave {wave}: no file in {raw_dir} matching {' or '.join(cb.waves[wave]['files'])}; skipped")
+                log(
+                    f"wave {wave}: no file in {raw_dir} matching {' or '.join(cb.waves[wave]['files'])}; "
+                    f"skipped"
+                )
             elif not force and is_current(wave, raw, out_dir, fingerprint):
                 results[wave] = read_manifest(out_dir, wave)
                 log(f"wave {wave}: up to date ({raw.name})")
@@ -84,10 +100,15 @@ def ingest(waves=None, *, raw_dir: Path | None = None, out_dir: Path | None = No
                 sf = surveyfile.read(raw, wave, cb)
                 processed, quality = harmonise(sf.data, wave, cb)
                 manifest = {
-                    "version": MANIFEST_VERSION, "wave": wave, "source": raw.name,
-                    "source_sha256": workdir.sha256(raw), "synthetic": sf.synthetic,
-                    "file_label": sf.file_label, "rows_in_file": sf.rows_total,
-                    "rows_belgium": len(processed), "code": fingerprint,
+                    "version": MANIFEST_VERSION,
+                    "wave": wave,
+                    "source": raw.name,
+                    "source_sha256": workdir.sha256(raw),
+                    "synthetic": sf.synthetic,
+                    "file_label": sf.file_label,
+                    "rows_in_file": sf.rows_total,
+                    "rows_belgium": len(processed),
+                    "code": fingerprint,
                 }
                 target = layout.processed(out_dir, wave)
                 tmp = layout.processed(staging, wave)
@@ -97,9 +118,11 @@ def ingest(waves=None, *, raw_dir: Path | None = None, out_dir: Path | None = No
                 staged += [(tmp[k], target[k]) for k in ("data", "quality", "manifest")]
                 results[wave] = manifest
                 worst = quality.sort_values("nonresponse_pct", ascending=False).iloc[0]
-                log(f"wave {wave}: {raw.name}{' (synthetic)' if sf.synthetic else ''}: "
+                log(
+                    f"wave {wave}: {raw.name}{' (synthetic)' if sf.synthetic else ''}: "
                     f"{len(processed)} Belgian rows of {sf.rows_total}; highest item non-response "
-                    f"{worst['nonresponse_pct']:.1f}% ({worst['name']})")
+                    f"{worst['nonresponse_pct']:.1f}% ({worst['name']})"
+                )
             for src, dst in staged:  # every wave succeeded: publish them together
                 os.replace(src, dst)
             for wave in gone:  # the manifest first: without it the wave counts as not ingested

@@ -63,8 +63,11 @@ class Codebook:
         except (TypeError, ValueError):
             w = None
         if w not in self.waves:
-            raise PipelineError(f"unknown wave {wave!r}", wave=wave,
-                                expected="one of " + ", ".join(map(str, self.wave_names())))
+            raise PipelineError(
+                f"unknown wave {wave!r}",
+                wave=wave,
+                expected="one of " + ", ".join(map(str, self.wave_names())),
+            )
         return w
 
     def scale(self, name: str) -> Scale:
@@ -89,6 +92,17 @@ class Codebook:
             return self.indicator_spec(ind["derive"]["from"], wave)
         return (ind.get("waves") or {}).get(wave)
 
+    def asked(self, indicator: str, wave: int) -> dict:
+        """How ``indicator`` is built in ``wave``, which must have it."""
+        spec = self.indicator_spec(indicator, wave)
+        if spec is None:
+            raise PipelineError(
+                f"indicator {indicator} is not asked in wave {wave}",
+                wave=wave,
+                file=self.directory / "indicators.yaml",
+            )
+        return spec
+
     def indicator_waves(self, indicator: str) -> list[int]:
         ind = self.indicators[indicator]
         if "derive" in ind:
@@ -101,15 +115,18 @@ class Codebook:
 
     def comparable(self, indicator: str, before: int, after: int) -> bool:
         """Both waves ask the indicator the same way (same series): a change between them means something."""
-        return (before != after and bool(self.indicator_spec(indicator, before))
-                and bool(self.indicator_spec(indicator, after))
-                and self.series(indicator, before) == self.series(indicator, after))
+        return (
+            before != after
+            and bool(self.indicator_spec(indicator, before))
+            and bool(self.indicator_spec(indicator, after))
+            and self.series(indicator, before) == self.series(indicator, after)
+        )
 
     def answers(self, indicator: str, wave: int) -> tuple:
         """What a wave's figure counts, in the file's own words: the answer scale's labels and, of
         those, the ones counted as positive (a share) or each one's score (a mean); a numeric scale
         by its range. Two waves with different answers measure different things."""
-        spec = self.indicator_spec(indicator, wave)
+        spec = self.asked(indicator, wave)
         sc = self.scales[spec["scale"]]
         if sc.is_numeric and not any(k in spec for k in RECODE_FORMS):
             return ("numeric", sc.numeric)
@@ -151,8 +168,16 @@ class Codebook:
                     out[var] = spec["scale"]
         return out
 
-    def label(self, lang: str, indicator: str | None = None, *, breakdown: str | None = None,
-              category: str | None = None, short: bool = False, wave: int | None = None) -> str:
+    def label(
+        self,
+        lang: str,
+        indicator: str | None = None,
+        *,
+        breakdown: str | None = None,
+        category: str | None = None,
+        short: bool = False,
+        wave: int | None = None,
+    ) -> str:
         """Label in ``lang``; an indicator's wave may carry its own wording (another question)."""
         if indicator is not None:
             key = "short" if short else "label"
@@ -165,97 +190,152 @@ class Codebook:
 
     # ------------------------------------------------------------------ consistency
     def validate(self) -> None:
+        """Stop at the first inconsistency of the codebook, naming its file, wave and variable."""
+        self._validate_waves()
+        seen: dict[tuple, str] = {}
+        for name, b in self.breakdowns.items():
+            self._validate_breakdown(name, b, seen)
+        for name, ind in self.indicators.items():
+            self._validate_indicator(name, ind, seen)
+
+    def _validate_waves(self) -> None:
         where = self.directory
         for wave, w in self.waves.items():
             for key in ("files", "country", "weights", "missing_codes", "missing_labels", "mode"):
                 if key not in w:
                     raise PipelineError(f"wave {wave} has no '{key}'", file=where / "waves.yaml")
             if w["country"]["labels"] not in self.country_labels:
-                raise PipelineError(f"unknown country label set {w['country']['labels']!r}",
-                                    file=where / "waves.yaml", wave=wave)
-        seen: dict[tuple, str] = {}
+                raise PipelineError(
+                    f"unknown country label set {w['country']['labels']!r}",
+                    file=where / "waves.yaml",
+                    wave=wave,
+                )
 
-        def check_var(wave, var, scale, owner, file):
-            if wave not in self.waves:
-                raise PipelineError(f"{owner} names unknown wave {wave}", file=file)
-            if scale not in self.scales:
-                raise PipelineError(f"{owner} uses unknown scale {scale!r}", file=file, wave=wave,
-                                    variable=var)
-            sc = self.scales[scale]
-            clash = set(self.missing_codes(wave, sc)) & set(sc.valid)
-            if clash:
-                raise PipelineError(f"scale {scale}: missing codes {sorted(clash)} are also valid codes",
-                                    file=where / "scales.yaml", wave=wave, variable=var,
-                                    expected="a larger missing_width")
-            prev = seen.setdefault((wave, var), scale)
-            if prev != scale:
-                raise PipelineError(f"{owner} reads it with scale {scale!r}, elsewhere {prev!r}",
-                                    file=file, wave=wave, variable=var)
+    def _check_var(self, seen: dict, wave, var, scale, owner, file) -> None:
+        """A variable read with a known scale in a known wave, the same scale wherever it is read."""
+        if wave not in self.waves:
+            raise PipelineError(f"{owner} names unknown wave {wave}", file=file)
+        if scale not in self.scales:
+            raise PipelineError(f"{owner} uses unknown scale {scale!r}", file=file, wave=wave, variable=var)
+        sc = self.scales[scale]
+        clash = set(self.missing_codes(wave, sc)) & set(sc.valid)
+        if clash:
+            raise PipelineError(
+                f"scale {scale}: missing codes {sorted(clash)} are also valid codes",
+                file=self.directory / "scales.yaml",
+                wave=wave,
+                variable=var,
+                expected="a larger missing_width",
+            )
+        prev = seen.setdefault((wave, var), scale)
+        if prev != scale:
+            raise PipelineError(
+                f"{owner} reads it with scale {scale!r}, elsewhere {prev!r}",
+                file=file,
+                wave=wave,
+                variable=var,
+            )
 
-        for name, b in self.breakdowns.items():
-            file = where / "breakdowns.yaml"
-            for wave, spec in b["waves"].items():
-                check_var(wave, spec["var"], spec["scale"], f"breakdown {name}", file)
-                sc = self.scales[spec["scale"]]
-                if "map" in spec:
-                    unknown = set(spec["map"]) - set(sc.valid)
-                    bad = {v for v in spec["map"].values() if v is not None} - set(b["categories"])
-                    missing = set(sc.valid) - set(spec["map"])
-                    if unknown or bad or missing:
-                        raise PipelineError(
-                            f"breakdown {name}: map does not fit scale {sc.name} (codes not in scale "
-                            f"{sorted(unknown)}, codes of the scale not mapped {sorted(missing)}, "
-                            f"unknown categories {sorted(bad)})", file=file, wave=wave, variable=spec["var"])
-                elif "bins" not in b or not sc.is_numeric:
-                    raise PipelineError(f"breakdown {name} needs a map, or bins on a numeric scale",
-                                        file=file, wave=wave, variable=spec["var"])
-        for name, ind in self.indicators.items():
-            file = where / "indicators.yaml"
-            if ind.get("theme") not in self.themes:
-                raise PipelineError(f"indicator {name} has unknown theme {ind.get('theme')!r}", file=file,
-                                    expected="one of " + ", ".join(self.themes))
-            if ind.get("type") not in ("share", "mean"):
-                raise PipelineError(f"indicator {name} has type {ind.get('type')!r}", file=file,
-                                    expected="share or mean")
-            rng = ind.get("range")
-            if ind["type"] == "mean" and not (isinstance(rng, list) and len(rng) == 2 and rng[0] < rng[1]):
-                raise PipelineError(f"indicator {name} is a mean without its possible range", file=file,
-                                    expected="range: [lowest, highest] (intervals are clipped to it)")
-            for lang in config.settings()["languages"]:
-                for key in ("label", "short"):
-                    if lang not in (ind.get(key) or {}):
-                        raise PipelineError(f"indicator {name} has no {key} in {lang}", file=file)
-            if "derive" in ind:
-                src = ind["derive"]["from"]
-                if src not in self.indicators or self.indicators[src]["type"] != "mean":
-                    raise PipelineError(f"indicator {name} derives from {src!r}, which is not a mean "
-                                        "indicator", file=file)
-                continue
-            for wave, spec in ind["waves"].items():
-                for var in spec.get("items") or [spec.get("var")]:
-                    check_var(wave, var, spec["scale"], f"indicator {name}", file)
-                sc = self.scales[spec["scale"]]
-                form = [k for k in RECODE_FORMS if k in spec]
-                if sc.is_numeric and not form:
-                    continue
-                if len(form) != 1:
-                    raise PipelineError(f"indicator {name} needs exactly one of 'positive' or 'score'",
-                                        file=file, wave=wave)
-                codes = spec[form[0]]
-                if set(codes) - set(sc.valid):
-                    raise PipelineError(f"indicator {name} recodes codes {sorted(set(codes) - set(sc.valid))}"
-                                        f" that scale {sc.name} does not have", file=file, wave=wave)
-                if (form[0] == "positive") != (ind["type"] == "share"):
-                    raise PipelineError(f"indicator {name}: a share uses 'positive', a mean uses 'score'",
-                                        file=file, wave=wave)
-                if "items" in spec and spec.get("rule") not in (("any", "none") if form[0] == "positive" else ("sum",)):
-                    raise PipelineError(f"indicator {name}: items need rule any/none (share) or sum (mean)",
-                                        file=file, wave=wave)
-                if spec.get("weight", "core") not in self.waves[wave]["weights"]:
-                    raise PipelineError(f"indicator {name} uses weight {spec['weight']!r}, which the wave "
-                                        "does not define", file=file, wave=wave)
-            self._validate_series(name, ind, file)
+    def _validate_breakdown(self, name: str, b: dict, seen: dict) -> None:
+        file = self.directory / "breakdowns.yaml"
+        for wave, spec in b["waves"].items():
+            self._check_var(seen, wave, spec["var"], spec["scale"], f"breakdown {name}", file)
+            sc = self.scales[spec["scale"]]
+            if "map" in spec:
+                unknown = set(spec["map"]) - set(sc.valid)
+                bad = {v for v in spec["map"].values() if v is not None} - set(b["categories"])
+                missing = set(sc.valid) - set(spec["map"])
+                if unknown or bad or missing:
+                    raise PipelineError(
+                        f"breakdown {name}: map does not fit scale {sc.name} (codes not in scale "
+                        f"{sorted(unknown)}, codes of the scale not mapped {sorted(missing)}, "
+                        f"unknown categories {sorted(bad)})",
+                        file=file,
+                        wave=wave,
+                        variable=spec["var"],
+                    )
+            elif "bins" not in b or not sc.is_numeric:
+                raise PipelineError(
+                    f"breakdown {name} needs a map, or bins on a numeric scale",
+                    file=file,
+                    wave=wave,
+                    variable=spec["var"],
+                )
 
+    def _validate_indicator(self, name: str, ind: dict, seen: dict) -> None:
+        file = self.directory / "indicators.yaml"
+        if ind.get("theme") not in self.themes:
+            raise PipelineError(
+                f"indicator {name} has unknown theme {ind.get('theme')!r}",
+                file=file,
+                expected="one of " + ", ".join(self.themes),
+            )
+        if ind.get("type") not in ("share", "mean"):
+            raise PipelineError(
+                f"indicator {name} has type {ind.get('type')!r}", file=file, expected="share or mean"
+            )
+        rng = ind.get("range")
+        if ind["type"] == "mean" and not (isinstance(rng, list) and len(rng) == 2 and rng[0] < rng[1]):
+            raise PipelineError(
+                f"indicator {name} is a mean without its possible range",
+                file=file,
+                expected="range: [lowest, highest] (intervals are clipped to it)",
+            )
+        for lang in config.settings()["languages"]:
+            for key in ("label", "short"):
+                if lang not in (ind.get(key) or {}):
+                    raise PipelineError(f"indicator {name} has no {key} in {lang}", file=file)
+        if "derive" in ind:
+            src = ind["derive"]["from"]
+            if src not in self.indicators or self.indicators[src]["type"] != "mean":
+                raise PipelineError(
+                    f"indicator {name} derives from {src!r}, which is not a mean indicator", file=file
+                )
+            return
+        for wave, spec in ind["waves"].items():
+            self._validate_recode(name, ind, wave, spec, file, seen)
+        self._validate_series(name, ind, file)
+
+    def _validate_recode(self, name: str, ind: dict, wave, spec: dict, file: Path, seen: dict) -> None:
+        """One wave's recode of an indicator: its variables, its form and the codes it counts."""
+        for var in spec.get("items") or [spec.get("var")]:
+            self._check_var(seen, wave, var, spec["scale"], f"indicator {name}", file)
+        sc = self.scales[spec["scale"]]
+        form = [k for k in RECODE_FORMS if k in spec]
+        if sc.is_numeric and not form:
+            return
+        if len(form) != 1:
+            raise PipelineError(
+                f"indicator {name} needs exactly one of 'positive' or 'score'", file=file, wave=wave
+            )
+        codes = spec[form[0]]
+        if set(codes) - set(sc.valid):
+            raise PipelineError(
+                f"indicator {name} recodes codes {sorted(set(codes) - set(sc.valid))}"
+                f" that scale {sc.name} does not have",
+                file=file,
+                wave=wave,
+            )
+        if (form[0] == "positive") != (ind["type"] == "share"):
+            raise PipelineError(
+                f"indicator {name}: a share uses 'positive', a mean uses 'score'",
+                file=file,
+                wave=wave,
+            )
+        if "items" in spec and spec.get("rule") not in (
+            ("any", "none") if form[0] == "positive" else ("sum",)
+        ):
+            raise PipelineError(
+                f"indicator {name}: items need rule any/none (share) or sum (mean)",
+                file=file,
+                wave=wave,
+            )
+        if spec.get("weight", "core") not in self.waves[wave]["weights"]:
+            raise PipelineError(
+                f"indicator {name} uses weight {spec['weight']!r}, which the wave does not define",
+                file=file,
+                wave=wave,
+            )
 
     def _validate_series(self, name: str, ind: dict, file: Path) -> None:
         """Items asked with other answers or other words never share a series, nor a label.
@@ -265,14 +345,23 @@ class Codebook:
         one form of the question; a wave asked otherwise carries its own label and its own series."""
         waves = {int(w): spec for w, spec in ind["waves"].items()}
         for w, spec in waves.items():
-            if "label" in spec and [v for v, other in waves.items() if v != w and
-                                    other.get("series", "main") == spec.get("series", "main")]:
-                raise PipelineError(f"indicator {name}: wave {w} has its own wording but shares series "
-                                    f"{spec.get('series', 'main')!r} with other waves", file=file, wave=w,
-                                    expected="a series of its own for a question asked in other words")
+            if "label" in spec and [
+                v
+                for v, other in waves.items()
+                if v != w and other.get("series", "main") == spec.get("series", "main")
+            ]:
+                raise PipelineError(
+                    f"indicator {name}: wave {w} has its own wording but shares series "
+                    f"{spec.get('series', 'main')!r} with other waves",
+                    file=file,
+                    wave=w,
+                    expected="a series of its own for a question asked in other words",
+                )
         plain = [w for w, spec in waves.items() if "bridge" not in spec]
-        for key, what in ((lambda s: s.get("series", "main"), "series"),
-                          (lambda s: "own" if "label" in s else "indicator", "label")):
+        for key, what in (
+            (lambda s: s.get("series", "main"), "series"),
+            (lambda s: "own" if "label" in s else "indicator", "label"),
+        ):
             first: dict = {}
             for w in plain:
                 if what == "label" and "label" in waves[w]:
@@ -280,21 +369,25 @@ class Codebook:
                 k = key(waves[w])
                 ref = first.setdefault(k, w)
                 if self.answers(name, w) != self.answers(name, ref):
-                    where = (f"series {k!r}" if what == "series" else "the indicator's label")
+                    where = f"series {k!r}" if what == "series" else "the indicator's label"
                     raise PipelineError(
                         f"indicator {name}: waves {ref} and {w} share {where} but count different answers "
-                        f"(scale {waves[ref]['scale']} {self._counted(name, ref)} vs scale {waves[w]['scale']} "
-                        f"{self._counted(name, w)})", file=file, wave=w,
+                        f"(scale {waves[ref]['scale']} {self._counted(name, ref)} vs scale "
+                        f"{waves[w]['scale']} "
+                        f"{self._counted(name, w)})",
+                        file=file,
+                        wave=w,
                         expected="a series and a label of its own for the wave asked otherwise "
-                                 "(or `bridge: <why it measures the same>`)")
+                        "(or `bridge: <why it measures the same>`)",
+                    )
 
     def _counted(self, name: str, wave: int) -> str:
-        spec = self.indicator_spec(name, wave)
+        spec = self.asked(name, wave)
         sc = self.scales[spec["scale"]]
         codes = spec.get("positive") or list(spec.get("score") or [])
         return "[" + ", ".join(sc.valid.get(c, str(c)) for c in codes) + "]" if codes else "(numeric)"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load() -> Codebook:
     return Codebook()

@@ -44,13 +44,19 @@ SERIES = [BLUE, VERMILLION, GREEN, INK]
 RISK_CMAP = "rocket_r"  # perceptually uniform, readable with colour-vision deficiencies
 DPI = 150
 WIDTH = 6.5  # inches: the text width of the PDF (A4, 2.2 cm margins); the web page shows it unscaled
-MAX_HEIGHT = 8.2  # inches: a figure and its notes (about 1 in more) fit the PDF's text area (A4, 2.4 cm margins)
+MAX_HEIGHT = (
+    8.2  # inches: a figure and its notes (about 1 in more) fit the PDF's text area (A4, 2.4 cm margins)
+)
 FONT = "Source Sans 3"
 LABEL_WRAP = 36  # characters of a group name on one line where two panels share the width
 FONT_DIR = config.ROOT / "assets" / "vendor" / "source-sans-3-ttf-0.4.1"
 # the TTF of each (weight, style) a figure can use
-FONT_FILES = {("normal", "normal"): "SourceSans3_400Regular.ttf", ("normal", "italic"): "SourceSans3_400Regular_Italic.ttf",
-              ("bold", "normal"): "SourceSans3_700Bold.ttf", ("bold", "italic"): "SourceSans3_700Bold_Italic.ttf"}
+FONT_FILES = {
+    ("normal", "normal"): "SourceSans3_400Regular.ttf",
+    ("normal", "italic"): "SourceSans3_400Regular_Italic.ttf",
+    ("bold", "normal"): "SourceSans3_700Bold.ttf",
+    ("bold", "italic"): "SourceSans3_700Bold_Italic.ttf",
+}
 
 
 def contrast_ratio(colour: str, background: str = "#FFFFFF") -> float:
@@ -75,16 +81,34 @@ def register_fonts() -> None:
 
 def style() -> None:
     register_fonts()
-    sns.set_theme(context="notebook", style="whitegrid", palette=SERIES, font=FONT,
-                  rc={"axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 12,
-                      "axes.titleweight": "bold", "axes.labelsize": 11, "xtick.labelsize": 10.5,
-                      "ytick.labelsize": 10.5, "legend.fontsize": 10, "figure.dpi": DPI,
-                      "axes.edgecolor": GREY, "grid.color": "#DDDDDD", "text.color": INK,
-                      "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
-                      "svg.fonttype": "none", "svg.hashsalt": "ewcs-report",
-                      # labels, titles and legends inside the figure's width: a long group name
-                      # must not widen the figure (the page and the PDF would shrink it, text and all)
-                      "figure.constrained_layout.use": True})
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        palette=SERIES,
+        font=FONT,
+        rc={
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.labelsize": 11,
+            "xtick.labelsize": 10.5,
+            "ytick.labelsize": 10.5,
+            "legend.fontsize": 10,
+            "figure.dpi": DPI,
+            "axes.edgecolor": GREY,
+            "grid.color": "#DDDDDD",
+            "text.color": INK,
+            "axes.labelcolor": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "svg.fonttype": "none",
+            "svg.hashsalt": "ewcs-report",
+            # labels, titles and legends inside the figure's width: a long group name
+            # must not widen the figure (the page and the PDF would shrink it, text and all)
+            "figure.constrained_layout.use": True,
+        },
+    )
 
 
 SVG_TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
@@ -93,7 +117,7 @@ SVG_TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
 LAYOUT_TABLES = ("GPOS", "GSUB", "GDEF", "BASE")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _without_layout(weight: str, slant: str) -> bytes:
     """The font file of one weight and style without its layout tables, once per process: the
     subsetter reads the layout tables it is asked to drop (about two thirds of its time), so they
@@ -137,9 +161,13 @@ def _font_face(svg: str) -> str:
         weight = "bold" if re.search(r"font-weight:\s*(bold|[6-9]00)", attrs) else "normal"
         slant = "italic" if re.search(r"font-style:\s*(italic|oblique)", attrs) else "normal"
         used.setdefault((weight, slant), set()).update(html.unescape(text))
-    return "".join(f"@font-face{{font-family:'{FONT}';font-weight:{700 if weight == 'bold' else 400};"
-                   f"font-style:{slant};src:url(data:font/woff;base64,{_woff(weight, slant, ''.join(sorted(chars | {' '})))}) "
-                   "format('woff')}" for (weight, slant), chars in sorted(used.items()))
+    return "".join(
+        f"@font-face{{font-family:'{FONT}';font-weight:{700 if weight == 'bold' else 400};"
+        f"font-style:{slant};src:url(data:font/woff;base64,"
+        f"{_woff(weight, slant, ''.join(sorted(chars | {' '})))}) "
+        "format('woff')}"
+        for (weight, slant), chars in sorted(used.items())
+    )
 
 
 def to_svg(fig) -> str:
@@ -150,8 +178,11 @@ def to_svg(fig) -> str:
     svg = buf.getvalue()
     faces = _font_face(svg)
     if faces:
-        svg = svg.replace("<defs>", f"<defs>\n  <style>{faces}</style>", 1) if "<defs>" in svg else \
-            re.sub(r"(<svg\b[^>]*>)", rf"\1\n <defs><style>{faces}</style></defs>", svg, count=1)
+        svg = (
+            svg.replace("<defs>", f"<defs>\n  <style>{faces}</style>", 1)
+            if "<defs>" in svg
+            else re.sub(r"(<svg\b[^>]*>)", rf"\1\n <defs><style>{faces}</style></defs>", svg, count=1)
+        )
     return svg
 
 
@@ -210,8 +241,15 @@ def dot_plot(t: pd.DataFrame, *, xlabel: str, notes: list[str], xmax: float = 10
     fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(t) + 1.2))
     y = np.arange(len(t))
     low = (t["flag"] == "low_reliability").to_numpy()
-    ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
-                fmt="none", ecolor=GREY, elinewidth=1.2, capsize=3)
+    ax.errorbar(
+        t["estimate"],
+        y,
+        xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+        fmt="none",
+        ecolor=GREY,
+        elinewidth=1.2,
+        capsize=3,
+    )
     ax.scatter(t["estimate"][~low], y[~low], s=60, color=BLUE, zorder=3)
     ax.scatter(t["estimate"][low], y[low], s=60, facecolor="white", edgecolor=BLUE, linewidth=1.5, zorder=3)
     ax.set_yticks(y, [_star(a, f) for a, f in zip(t["label"], t["flag"])])
@@ -222,8 +260,9 @@ def dot_plot(t: pd.DataFrame, *, xlabel: str, notes: list[str], xmax: float = 10
     return fig
 
 
-def bar_plot(t: pd.DataFrame, *, total: float | None, total_label: str, xlabel: str,
-             notes: list[str]) -> plt.Figure:
+def bar_plot(
+    t: pd.DataFrame, *, total: float | None, total_label: str, xlabel: str, notes: list[str]
+) -> plt.Figure:
     """Groups as horizontal bars, highest first, with CIs and the whole-sample value as a line."""
     t = t.dropna(subset=["estimate"]).sort_values("estimate", ascending=True)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.38 * len(t) + 1.3))
@@ -235,8 +274,15 @@ def bar_plot(t: pd.DataFrame, *, total: float | None, total_label: str, xlabel: 
             bar.set_facecolor("white")
             bar.set_edgecolor(BLUE)
             bar.set_hatch("///")
-    ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
-                fmt="none", ecolor=INK, elinewidth=1, capsize=2.5)
+    ax.errorbar(
+        t["estimate"],
+        y,
+        xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+        fmt="none",
+        ecolor=INK,
+        elinewidth=1,
+        capsize=2.5,
+    )
     if total is not None and not np.isnan(total):
         ax.axvline(total, color=VERMILLION, linestyle="--", linewidth=1.5, label=total_label)
         ax.legend(loc="lower right", frameon=True)
@@ -257,7 +303,9 @@ def risk_map(values: pd.DataFrame, risk_sign: pd.Series, text: pd.DataFrame, not
     values, text = values.loc[:, keep], text.loc[:, keep]
     lo, hi = values.min(axis=1), values.max(axis=1)
     rel = values.sub(lo, axis=0).div((hi - lo).replace(0, np.nan), axis=0)
-    high_is_risk = np.broadcast_to((risk_sign.reindex(values.index).fillna(1).to_numpy() > 0)[:, None], rel.shape)
+    high_is_risk = np.broadcast_to(
+        (risk_sign.reindex(values.index).fillna(1).to_numpy() > 0)[:, None], rel.shape
+    )
     rel = rel.where(high_is_risk, 1 - rel)
     # the PDF's text width, whatever the number of groups (a wider figure would be shrunk, text and all)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(values) + 2.6))
@@ -265,8 +313,14 @@ def risk_map(values: pd.DataFrame, risk_sign: pd.Series, text: pd.DataFrame, not
     ax.xaxis.tick_top()
     # group names upright over their column, on two lines where long: slanted ones reach over
     # the next column and squeeze the map
-    ax.set_xticklabels([textwrap.fill(str(x), LABEL_WRAP) for x in rel.columns], rotation=90,
-                       ha="center", va="bottom", linespacing=0.95, fontsize=9.5)
+    ax.set_xticklabels(
+        [textwrap.fill(str(x), LABEL_WRAP) for x in rel.columns],
+        rotation=90,
+        ha="center",
+        va="bottom",
+        linespacing=0.95,
+        fontsize=9.5,
+    )
     ax.set_yticklabels([str(y) for y in rel.index], rotation=0, va="center")
     ax.tick_params(length=0)
     ax.grid(False)
@@ -288,7 +342,9 @@ def _heatmap(ax, rel: pd.DataFrame, text, fontsize: float) -> None:
     ax.set(xticks=np.arange(data.shape[1]) + 0.5, yticks=np.arange(data.shape[0]) + 0.5)
     mesh.update_scalarmappable()
     ys, xs = np.meshgrid(np.arange(data.shape[0]) + 0.5, np.arange(data.shape[1]) + 0.5, indexing="ij")
-    for x, y, m, colour, label in zip(xs.flat, ys.flat, data.flat, mesh.get_facecolors(), np.asarray(text).flat):
+    for x, y, m, colour, label in zip(
+        xs.flat, ys.flat, data.flat, mesh.get_facecolors(), np.asarray(text).flat
+    ):
         if m is not np.ma.masked:
             ink = ".15" if sns.utils.relative_luminance(colour) > 0.408 else "w"
             ax.text(x, y, f"{label}", color=ink, ha="center", va="center", fontsize=fontsize)
@@ -305,15 +361,22 @@ def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> p
     cols = min(2 if len(panels) <= 6 else 3, max(1, len(panels)))
     rows = int(np.ceil(len(panels) / cols))
     panel_height = min(2.3, (MAX_HEIGHT - 1.0) / rows)
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, panel_height * rows + 0.6), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(WIDTH, panel_height * rows + 0.6), squeeze=False, sharex=True
+    )
     for i_panel, (ax, p) in enumerate(zip(axes.flat, panels)):
         d = p["data"].dropna(subset=["estimate"]).sort_values("wave")
         x, e = d["wave"].to_numpy(), d["estimate"].to_numpy()
         mode = d["mode_change"].to_numpy(dtype=bool)
         ax.fill_between(x, d["ci_low"], d["ci_high"], color=BLUE, alpha=0.15, linewidth=0)
         for i in range(len(x) - 1):
-            ax.plot(x[i:i + 2], e[i:i + 2], color=BLUE, linewidth=2,
-                    linestyle="--" if (mode[i] or mode[i + 1]) else "-")
+            ax.plot(
+                x[i : i + 2],
+                e[i : i + 2],
+                color=BLUE,
+                linewidth=2,
+                linestyle="--" if (mode[i] or mode[i + 1]) else "-",
+            )
         ax.scatter(x[~mode], e[~mode], color=BLUE, s=30, zorder=3)
         ax.scatter(x[mode], e[mode], facecolor="white", edgecolor=VERMILLION, s=45, linewidth=1.8, zorder=3)
         # a title wider than its panel would run into the next one's
@@ -334,13 +397,23 @@ def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> p
     return fig
 
 
-def grouped_bars(t: pd.DataFrame, *, hue_order: list[str], xlabel: str, notes: list[str],
-                 highlight: str | None = None) -> plt.Figure:
+def grouped_bars(
+    t: pd.DataFrame, *, hue_order: list[str], xlabel: str, notes: list[str], highlight: str | None = None
+) -> plt.Figure:
     """Indicators (rows, label) by wave (hue, column `hue`) as grouped horizontal bars."""
     fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * t["label"].nunique() * max(1, len(hue_order)) / 2 + 1.5))
     palette = {h: (VERMILLION if h == highlight else c) for h, c in zip(hue_order, [GREY, BLUE, GREEN, INK])}
-    sns.barplot(t, y="label", x="estimate", hue="hue", hue_order=hue_order, palette=palette, ax=ax,
-                errorbar=None, orient="h")
+    sns.barplot(
+        t,
+        y="label",
+        x="estimate",
+        hue="hue",
+        hue_order=hue_order,
+        palette=palette,
+        ax=ax,
+        errorbar=None,
+        orient="h",
+    )
     for container, h in zip(ax.containers, hue_order):
         sub = t[t["hue"] == h].set_index("label")
         for bar, label in zip(container, [tl.get_text() for tl in ax.get_yticklabels()]):
@@ -377,8 +450,16 @@ def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
         ax.hlines(y, d["ci_low"], d["ci_high"], color=GREY, linewidth=1.4)
         for key, (marker, colour, filled) in CHANGE_MARKS.items():
             sel = (d["risk_change"] == key).to_numpy()
-            ax.scatter(d["change"][sel], y[sel], marker=marker, s=48, zorder=3, linewidth=1.5,
-                       facecolor=colour if filled else "white", edgecolor=colour)
+            ax.scatter(
+                d["change"][sel],
+                y[sel],
+                marker=marker,
+                s=48,
+                zorder=3,
+                linewidth=1.5,
+                facecolor=colour if filled else "white",
+                edgecolor=colour,
+            )
         # two panels side by side leave a long group name ("Métiers qualifiés de l'industrie et
         # de l'artisanat") a third of the width: it goes on two lines
         labels = [textwrap.fill(_star(a, f), LABEL_WRAP) for a, f in zip(d["label"], d["flag"])]
@@ -393,7 +474,7 @@ def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
         span = float(np.nanmax(np.abs(d[["ci_low", "ci_high"]].to_numpy()))) if len(d) else 1.0
         ax.set_xlim(-span * 1.1, span * 1.1)
         ax.set_ylim(-0.7, max(len(d), 1) - 0.3)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     _footnote(fig, notes)
     return fig
@@ -411,8 +492,16 @@ def segment_style(x0, x1, m0, m1, breaks) -> str | None:
     return "-" if x1 - x0 == 1 else ":"
 
 
-def source_lines(lines: list[dict], *, ylabel: str, yformat, notes: list[str], breaks: list[int] = (),
-                 bands: list[int] = (), band_label: str | None = None) -> plt.Figure:
+def source_lines(
+    lines: list[dict],
+    *,
+    ylabel: str,
+    yformat,
+    notes: list[str],
+    breaks: list[int] = (),
+    bands: list[int] = (),
+    band_label: str | None = None,
+) -> plt.Figure:
     """Published yearly values (other sources), one line each: ``lines`` holds label and data
     (year, value, measure, third_party). A value taken from a third party is an open marker; a
     break is a vertical line, and no line joins its two sides; a line across years without a value
@@ -434,11 +523,25 @@ def source_lines(lines: list[dict], *, ylabel: str, yformat, notes: list[str], b
         for j in range(len(x) - 1):
             style = segment_style(x[j], x[j + 1], m[j], m[j + 1], breaks)
             if style:
-                ax.plot(x[j:j + 2], v[j:j + 2], color=colour, linewidth=2 if style == "-" else 1.4,
-                        linestyle=style, zorder=2)
+                ax.plot(
+                    x[j : j + 2],
+                    v[j : j + 2],
+                    color=colour,
+                    linewidth=2 if style == "-" else 1.4,
+                    linestyle=style,
+                    zorder=2,
+                )
         ax.scatter(x[~third], v[~third], color=colour, marker=marker, s=36, zorder=3)
-        ax.scatter(x[third], v[third], facecolor="white", edgecolor=colour, marker=marker, s=40, linewidth=1.6,
-                   zorder=3)
+        ax.scatter(
+            x[third],
+            v[third],
+            facecolor="white",
+            edgecolor=colour,
+            marker=marker,
+            s=40,
+            linewidth=1.6,
+            zorder=3,
+        )
         ax.plot([], [], color=colour, marker=marker, linewidth=2, label=ln["label"])
     handles, labels = ax.get_legend_handles_labels()
     if band_label and bands:
@@ -457,14 +560,18 @@ def source_lines(lines: list[dict], *, ylabel: str, yformat, notes: list[str], b
     return fig
 
 
-def source_bars(t: pd.DataFrame, *, hue_order: list[str], xlabel: str, xformat, notes: list[str]) -> plt.Figure:
+def source_bars(
+    t: pd.DataFrame, *, hue_order: list[str], xlabel: str, xformat, notes: list[str]
+) -> plt.Figure:
     """Published values (other sources) as horizontal bars: rows ``label``, bars ``hue`` (a year or
     a measure), values written at the end of each bar; a value taken from a third party is a
     hatched bar."""
     labels = list(dict.fromkeys(t["label"]))
     n_hue = max(1, len(hue_order))
     height = 0.8 / n_hue
-    fig, ax = plt.subplots(figsize=(WIDTH, min(MAX_HEIGHT - 1.2, 0.3 * len(labels) * n_hue + 0.35 * len(labels) + 1.4)))
+    fig, ax = plt.subplots(
+        figsize=(WIDTH, min(MAX_HEIGHT - 1.2, 0.3 * len(labels) * n_hue + 0.35 * len(labels) + 1.4))
+    )
     top = float(t["value"].max())
     handles = []
     for k, h in enumerate(hue_order):
@@ -476,8 +583,15 @@ def source_bars(t: pd.DataFrame, *, hue_order: list[str], xlabel: str, xformat, 
             row = sub.loc[lab]
             y = i + (k - (n_hue - 1) / 2) * height
             third = bool(row["third_party"])
-            ax.barh(y, row["value"], height=height * 0.9, color="white" if third else colour, edgecolor=colour,
-                    hatch="///" if third else None, linewidth=1.2)
+            ax.barh(
+                y,
+                row["value"],
+                height=height * 0.9,
+                color="white" if third else colour,
+                edgecolor=colour,
+                hatch="///" if third else None,
+                linewidth=1.2,
+            )
             ax.text(row["value"] + top * 0.01, y, xformat(row["value"]), va="center", fontsize=9, color=INK)
         handles.append(matplotlib.patches.Patch(facecolor=colour, edgecolor=colour, label=h))
     ax.set_yticks(range(len(labels)), [textwrap.fill(x, 34) for x in labels], fontsize=9.5, linespacing=0.9)

@@ -27,8 +27,17 @@ def resolve(path, default: Path | None) -> Path | None:
     return p if p.is_absolute() else config.ROOT / p
 
 
-def publish(label: str, wave: int, tables_dir: Path | None, *, svg: str | None = None,
-            markdown: str | None = None, cap: str, alt: str | None, table: pd.DataFrame | None) -> None:
+def publish(
+    label: str,
+    wave: int,
+    tables_dir: Path | None,
+    *,
+    svg: str | None = None,
+    markdown: str | None = None,
+    cap: str,
+    alt: str | None,
+    table: pd.DataFrame | None,
+) -> None:
     """Display a figure or table as the cell's only output, with its label, caption and alt text in
     the output's metadata (the grid moves them into the cell's options); write its CSV. Without a
     table the output is a note that the figure does not apply to this wave: the grid leaves it

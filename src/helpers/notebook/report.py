@@ -34,7 +34,9 @@ from helpers.notebook.output import publish, resolve
 
 
 class Report:
-    def __init__(self, theme: str, wave, lang: str, *, processed_dir=None, tables_dir=None, estimates_dir=None):
+    def __init__(
+        self, theme: str, wave, lang: str, *, processed_dir=None, tables_dir=None, estimates_dir=None
+    ):
         cb = self.cb = codebook_mod.load()
         if theme not in cb.themes:
             raise PipelineError(f"unknown theme {theme!r}", expected="one of " + ", ".join(cb.themes))
@@ -47,8 +49,13 @@ class Report:
         # Estimates are computed once per build, for every notebook (helpers.estimate.precompute):
         # the grid passes ``estimates_dir`` and they must be there; by hand they are used if current.
         # The waves with processed data (another wave not ingested: trends show what there is).
-        self._store = precompute.Estimates.of_available(self.processed_dir, resolve(estimates_dir, None), cb,
-                                                        required=estimates_dir is not None, wave=self.wave)
+        self._store = precompute.Estimates.of_available(
+            self.processed_dir,
+            resolve(estimates_dir, None),
+            cb,
+            required=estimates_dir is not None,
+            wave=self.wave,
+        )
         self._waves = self._store.waves
         self._estimates: dict[tuple, pd.DataFrame] = {}
         self.manifest = self._store.manifest(self.wave)
@@ -106,7 +113,9 @@ class Report:
         d = self.settings["disclosure"]
         notes = [t(self.lang, "notes.ci")] if ci else []
         if flags is not None and (flags == "low_reliability").any():
-            notes.append(t(self.lang, "notes.low_reliability", low_min=d["min_n"], low_max=d["low_reliability_n"] - 1))
+            notes.append(
+                t(self.lang, "notes.low_reliability", low_min=d["min_n"], low_max=d["low_reliability_n"] - 1)
+            )
         if flags is not None and (flags == "suppressed").any():
             notes.append(t(self.lang, "notes.suppressed", min_n=d["min_n"]))
         notes += list(extra)
@@ -123,10 +132,22 @@ class Report:
         reliable = shown[shown.flag == schema.FLAG_OK]
         flagged = int((shown.flag == schema.FLAG_LOW).sum())
         if reliable.empty:
-            return {"extremes": t(self.lang, "figures.unreliable", low_n=d["low_reliability_n"]), "flagged": ""}
-        return {"extremes": extremes(reliable),
-                "flagged": t(self.lang, "figures.flagged", count=flagged, low_min=d["min_n"],
-                             low_max=d["low_reliability_n"] - 1) if flagged else ""}
+            return {
+                "extremes": t(self.lang, "figures.unreliable", low_n=d["low_reliability_n"]),
+                "flagged": "",
+            }
+        return {
+            "extremes": extremes(reliable),
+            "flagged": t(
+                self.lang,
+                "figures.flagged",
+                count=flagged,
+                low_min=d["min_n"],
+                low_max=d["low_reliability_n"] - 1,
+            )
+            if flagged
+            else "",
+        }
 
     # ------------------------------------------------------------------ publishing
     def published_table(self, est: pd.DataFrame) -> pd.DataFrame:
@@ -134,8 +155,10 @@ class Report:
         d = est.copy()
         d["unit"] = [t(self.lang, f"units.{self._kind(i)}") for i in d["indicator"]]
         d["group"] = [self._group_label(g, v) for g, v in zip(d["group_var"], d["group"])]
-        d["group_var"] = [t(self.lang, "tables.total") if g == schema.TOTAL else self.cb.label(self.lang, breakdown=g)
-                          for g in d["group_var"]]
+        d["group_var"] = [
+            t(self.lang, "tables.total") if g == schema.TOTAL else self.cb.label(self.lang, breakdown=g)
+            for g in d["group_var"]
+        ]
         d["indicator"] = [self._label(i, short=False, wave=int(w)) for i, w in zip(d["indicator"], d["wave"])]
         d["flag"] = [t(self.lang, f"flags.{f}") for f in d["flag"]]
         return d[[*estimate.COLUMNS, "unit"]]
@@ -146,13 +169,17 @@ class Report:
         belongs to (only the same series is comparable) and the mode-change mark. Suppressed cells
         are rows with an empty estimate and their flag."""
         est = self.estimates(self._available(self.indicators))
-        d = pd.DataFrame({"wave": est["wave"].astype(int), "theme": self.theme, "indicator": est["indicator"]})
+        d = pd.DataFrame(
+            {"wave": est["wave"].astype(int), "theme": self.theme, "indicator": est["indicator"]}
+        )
         d["indicator_label"] = [self._label(i, short=False) for i in est["indicator"]]
         d["kind"] = [self._kind(i) for i in est["indicator"]]
         d["unit"] = [t(self.lang, f"units.{k}") for k in d["kind"]]
         d["breakdown"] = est["group_var"]
-        d["breakdown_label"] = [t(self.lang, "tables.total") if g == schema.TOTAL
-                                else self.cb.label(self.lang, breakdown=g) for g in est["group_var"]]
+        d["breakdown_label"] = [
+            t(self.lang, "tables.total") if g == schema.TOTAL else self.cb.label(self.lang, breakdown=g)
+            for g in est["group_var"]
+        ]
         d["group"] = est["group"]
         d["group_label"] = [self._group_label(g, v) for g, v in zip(est["group_var"], est["group"])]
         for c in ("estimate", "ci_low", "ci_high", "n", "flag"):
@@ -169,8 +196,10 @@ class Report:
         d["indicator_label"] = [self._label(i, short=False) for i in d["indicator"]]
         d["kind"] = [self._kind(i) for i in d["indicator"]]
         d["unit"] = [t(self.lang, f"units_change.{k}") for k in d["kind"]]
-        d["breakdown_label"] = [t(self.lang, "tables.total") if g == schema.TOTAL
-                                else self.cb.label(self.lang, breakdown=g) for g in d["breakdown"]]
+        d["breakdown_label"] = [
+            t(self.lang, "tables.total") if g == schema.TOTAL else self.cb.label(self.lang, breakdown=g)
+            for g in d["breakdown"]
+        ]
         d["group_label"] = [self._group_label(g, v) for g, v in zip(d["breakdown"], d["group"])]
         d["flag_label"] = [t(self.lang, f"flags.{f}") for f in d["flag"]]
         return d[CHANGE_COLUMNS]
@@ -186,23 +215,35 @@ class Report:
         of the theme's indicators and of the breakdowns): aggregates only."""
         q = self._store.quality(self.wave)
         mine = q[((q["kind"] == "indicator") & q["name"].isin(self.indicators)) | (q["kind"] == "breakdown")]
-        return {"wave": self.wave, "theme": self.theme, "respondents": int(self.manifest["rows_belgium"]),
-                "synthetic": self.synthetic, "source": self.manifest["source"],
-                "source_sha256": self.manifest["source_sha256"],
-                "nonresponse_pct": [{"kind": r.kind, "name": r.name, "pct": float(r.nonresponse_pct)}
-                                    for r in mine.itertuples()]}
+        return {
+            "wave": self.wave,
+            "theme": self.theme,
+            "respondents": int(self.manifest["rows_belgium"]),
+            "synthetic": self.synthetic,
+            "source": self.manifest["source"],
+            "source_sha256": self.manifest["source_sha256"],
+            "nonresponse_pct": [
+                {"kind": r.kind, "name": r.name, "pct": float(r.nonresponse_pct)} for r in mine.itertuples()
+            ],
+        }
 
     def publish_estimates(self) -> None:
         """Write the cube and the sample facts for the estimates store (no output in the notebook)."""
         if self.tables_dir is None:
             return
         self.tables_dir.mkdir(parents=True, exist_ok=True)
-        self.cube().to_csv(self.tables_dir / CUBE.format(wave=self.wave), index=False, encoding="utf-8",
-                           lineterminator="\n")
-        self.change_cube().to_csv(self.tables_dir / CHANGES.format(wave=self.wave), index=False, encoding="utf-8",
-                                  lineterminator="\n")
+        self.cube().to_csv(
+            self.tables_dir / CUBE.format(wave=self.wave), index=False, encoding="utf-8", lineterminator="\n"
+        )
+        self.change_cube().to_csv(
+            self.tables_dir / CHANGES.format(wave=self.wave),
+            index=False,
+            encoding="utf-8",
+            lineterminator="\n",
+        )
         (self.tables_dir / SAMPLE.format(wave=self.wave)).write_text(
-            json.dumps(self.sample(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            json.dumps(self.sample(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
     def _publish(self, label: str, **kwargs) -> None:
         publish(label, self.wave, self.tables_dir, **kwargs)
@@ -220,8 +261,9 @@ class Report:
         ax.axis("off")
         message = t(self.lang, "notes.no_data", wave=self.wave)
         ax.text(0.5, 0.5, message, ha="center", va="center", color=figures.GREY)
-        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=message,
-                      table=self.published_table(estimate.empty()))
+        self._publish(
+            label, svg=figures.to_svg(fig), cap=cap, alt=message, table=self.published_table(estimate.empty())
+        )
 
     # ------------------------------------------------------------------ figures
     def key_figure(self, label: str) -> None:
@@ -237,14 +279,31 @@ class Report:
 
         def extremes(rows):
             top, bottom = rows.loc[rows.estimate.idxmax()], rows.loc[rows.estimate.idxmin()]
-            return t(self.lang, "figures.key.extremes",
-                     top=self._label(top.indicator), top_value=self._fmt(top.estimate, top.indicator),
-                     bottom=self._label(bottom.indicator), bottom_value=self._fmt(bottom.estimate, bottom.indicator))
+            return t(
+                self.lang,
+                "figures.key.extremes",
+                top=self._label(top.indicator),
+                top_value=self._fmt(top.estimate, top.indicator),
+                bottom=self._label(bottom.indicator),
+                bottom_value=self._fmt(bottom.estimate, bottom.indicator),
+            )
 
-        alt = t(self.lang, "figures.key.alt", count=len(shown), theme_lower=lower_first(self._theme()), wave=self.wave,
-                **self._reliability(shown, extremes))
+        alt = t(
+            self.lang,
+            "figures.key.alt",
+            count=len(shown),
+            theme_lower=lower_first(self._theme()),
+            wave=self.wave,
+            **self._reliability(shown, extremes),
+        )
         fig = figures.dot_plot(tot, xlabel=t(self.lang, "units.share"), notes=self._notes(flags=tot.flag))
-        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(tot[estimate.COLUMNS]))
+        self._publish(
+            label,
+            svg=figures.to_svg(fig),
+            cap=cap,
+            alt=alt,
+            table=self.published_table(tot[estimate.COLUMNS]),
+        )
 
     def key_table(self, label: str) -> None:
         """All the theme's indicators for all workers: estimate, interval, base, remark."""
@@ -254,10 +313,20 @@ class Report:
         h = lambda k: t(self.lang, f"tables.headers.{k}")  # noqa: E731
         rows = []
         for r in tot.itertuples():
-            ci = "–" if np.isnan(r.ci_low) else i18n.interval(self._fmt(r.ci_low, r.indicator), self._fmt(r.ci_high, r.indicator))
-            rows.append({h("indicator"): self._label(r.indicator, short=False),
-                         h("estimate"): self._fmt(r.estimate, r.indicator), h("ci"): ci,
-                         h("n"): i18n.number(r.n, self.lang, 0), h("flag"): t(self.lang, f"flags.{r.flag}")})
+            ci = (
+                "–"
+                if np.isnan(r.ci_low)
+                else i18n.interval(self._fmt(r.ci_low, r.indicator), self._fmt(r.ci_high, r.indicator))
+            )
+            rows.append(
+                {
+                    h("indicator"): self._label(r.indicator, short=False),
+                    h("estimate"): self._fmt(r.estimate, r.indicator),
+                    h("ci"): ci,
+                    h("n"): i18n.number(r.n, self.lang, 0),
+                    h("flag"): t(self.lang, f"flags.{r.flag}"),
+                }
+            )
         md = i18n.pipe_table(rows, "lrrrl")
         cap = t(self.lang, "tables.key.cap", theme=self._theme(), wave=self.wave)
         self._publish(label, markdown=md, cap=cap, alt=None, table=self.published_table(tot))
@@ -267,47 +336,95 @@ class Report:
         inds = self._available([indicators] if isinstance(indicators, str) else indicators)
         breakdown = self.cb.label(self.lang, breakdown=group_var)
         if not inds:
-            return self._no_data_figure(label, t(self.lang, "figures.group.cap", indicator=self._theme(),
-                                                breakdown=breakdown, breakdown_lower=breakdown.lower(), wave=self.wave))
+            return self._no_data_figure(
+                label,
+                t(
+                    self.lang,
+                    "figures.group.cap",
+                    indicator=self._theme(),
+                    breakdown=breakdown,
+                    breakdown_lower=breakdown.lower(),
+                    wave=self.wave,
+                ),
+            )
         ind = inds[0]
         est = self.estimates([ind])
         rows = est[(est.indicator == ind) & (est.group_var == group_var)].copy()
         total = est[(est.indicator == ind) & (est.group_var == schema.TOTAL)].estimate.iloc[0]
         rows["label"] = [self._group_label(group_var, g) for g in rows.group]
         shown = rows.dropna(subset=["estimate"])
-        cap = t(self.lang, "figures.group.cap", indicator=self._label(ind), breakdown=breakdown.lower(),
-                breakdown_lower=breakdown.lower(), wave=self.wave)
+        cap = t(
+            self.lang,
+            "figures.group.cap",
+            indicator=self._label(ind),
+            breakdown=breakdown.lower(),
+            breakdown_lower=breakdown.lower(),
+            wave=self.wave,
+        )
         if shown.empty:
             return self._no_data_figure(label, cap)
         hidden = int((rows.flag == "suppressed").sum())
 
         def extremes(groups):
             top, bottom = groups.loc[groups.estimate.idxmax()], groups.loc[groups.estimate.idxmin()]
-            return t(self.lang, "figures.group.extremes", top=top.label, top_value=self._fmt(top.estimate, ind),
-                     bottom=bottom.label, bottom_value=self._fmt(bottom.estimate, ind))
+            return t(
+                self.lang,
+                "figures.group.extremes",
+                top=top.label,
+                top_value=self._fmt(top.estimate, ind),
+                bottom=bottom.label,
+                bottom_value=self._fmt(bottom.estimate, ind),
+            )
 
-        alt = t(self.lang, "figures.group.alt", indicator_lower=lower_first(self._label(ind)),
-                breakdown_lower=breakdown.lower(), wave=self.wave, **self._reliability(shown, extremes),
-                hidden=t(self.lang, "figures.group.hidden", count=hidden) if hidden else "")
+        alt = t(
+            self.lang,
+            "figures.group.alt",
+            indicator_lower=lower_first(self._label(ind)),
+            breakdown_lower=breakdown.lower(),
+            wave=self.wave,
+            **self._reliability(shown, extremes),
+            hidden=t(self.lang, "figures.group.hidden", count=hidden) if hidden else "",
+        )
         unit = t(self.lang, f"units.{self._kind(ind)}")
-        fig = figures.bar_plot(rows, total=total, total_label=t(self.lang, "tables.total"),
-                               xlabel=f"{self._label(ind)} ({unit})", notes=self._notes(flags=rows.flag))
-        table = pd.concat([est[(est.indicator == ind) & (est.group_var == schema.TOTAL)], rows[estimate.COLUMNS]])
+        fig = figures.bar_plot(
+            rows,
+            total=total,
+            total_label=t(self.lang, "tables.total"),
+            xlabel=f"{self._label(ind)} ({unit})",
+            notes=self._notes(flags=rows.flag),
+        )
+        table = pd.concat(
+            [est[(est.indicator == ind) & (est.group_var == schema.TOTAL)], rows[estimate.COLUMNS]]
+        )
         self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(table))
 
     def risk_map(self, label: str, group_var: str) -> None:
         """Every indicator of the theme by the groups of one breakdown, coloured by relative risk."""
-        inds = [i for i in self._available(self.indicators) if self.cb.indicators[i].get("risk") in ("high", "low")]
+        inds = [
+            i
+            for i in self._available(self.indicators)
+            if self.cb.indicators[i].get("risk") in ("high", "low")
+        ]
         breakdown = self.cb.label(self.lang, breakdown=group_var)
-        cap = t(self.lang, "figures.riskmap.cap", theme=self._theme(), breakdown=breakdown,
-                breakdown_lower=breakdown.lower(), wave=self.wave)
+        cap = t(
+            self.lang,
+            "figures.riskmap.cap",
+            theme=self._theme(),
+            breakdown=breakdown,
+            breakdown_lower=breakdown.lower(),
+            wave=self.wave,
+        )
         est = self.estimates()
         rows = est[est.indicator.isin(inds) & (est.group_var == group_var)]
         if rows.estimate.notna().sum() == 0:
             return self._no_data_figure(label, cap)
         cats = list(self.cb.breakdowns[group_var]["categories"])
-        values = rows.pivot(index="indicator", columns="group", values="estimate").reindex(index=inds, columns=cats)
-        flags = rows.pivot(index="indicator", columns="group", values="flag").reindex(index=inds, columns=cats)
+        values = rows.pivot(index="indicator", columns="group", values="estimate").reindex(
+            index=inds, columns=cats
+        )
+        flags = rows.pivot(index="indicator", columns="group", values="flag").reindex(
+            index=inds, columns=cats
+        )
         text = pd.DataFrame("", index=values.index, columns=values.columns)
         for i in values.index:
             for g in values.columns:
@@ -327,18 +444,33 @@ class Report:
             if candidates.empty:  # every reliable cell's total is 0: no deviation to speak of
                 return ""
             i_max, g_max = candidates.idxmax()
-            return t(self.lang, "figures.riskmap.extremes", indicator_lower=lower_first(self._label(i_max)),
-                     group=self._group_label(group_var, g_max), value=self._fmt(values.loc[i_max, g_max], i_max),
-                     total=self._fmt(totals[i_max], i_max))
+            return t(
+                self.lang,
+                "figures.riskmap.extremes",
+                indicator_lower=lower_first(self._label(i_max)),
+                group=self._group_label(group_var, g_max),
+                value=self._fmt(values.loc[i_max, g_max], i_max),
+                total=self._fmt(totals[i_max], i_max),
+            )
 
-        alt = t(self.lang, "figures.riskmap.alt", count=len(inds), theme_lower=lower_first(self._theme()),
-                breakdown_lower=breakdown.lower(), wave=self.wave,
-                **self._reliability(rows.dropna(subset=["estimate"]), extremes))
+        alt = t(
+            self.lang,
+            "figures.riskmap.alt",
+            count=len(inds),
+            theme_lower=lower_first(self._theme()),
+            breakdown_lower=breakdown.lower(),
+            wave=self.wave,
+            **self._reliability(rows.dropna(subset=["estimate"]), extremes),
+        )
         values.index = [self._label(i) for i in values.index]
         values.columns = [self._group_label(group_var, g) for g in values.columns]
         text.index, text.columns = values.index, values.columns
-        fig = figures.risk_map(values, sign.set_axis([self._label(i) for i in sign.index]), text,
-                               self._notes(ci=False, flags=rows.flag, extra=[t(self.lang, "notes.relative_colour")]))
+        fig = figures.risk_map(
+            values,
+            sign.set_axis([self._label(i) for i in sign.index]),
+            text,
+            self._notes(ci=False, flags=rows.flag, extra=[t(self.lang, "notes.relative_colour")]),
+        )
         self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(rows))
 
     def trend_figure(self, label: str) -> None:
@@ -350,16 +482,32 @@ class Report:
             tr = estimate.trend(allw, ind, self.wave, self.cb)
             tr = tr[tr.group_var == schema.TOTAL]
             parts.append(tr)
-            panels.append({"title": self._label(ind), "data": tr,
-                           "ylabel": t(self.lang, f"units.{self._kind(ind)}")})
+            panels.append(
+                {"title": self._label(ind), "data": tr, "ylabel": t(self.lang, f"units.{self._kind(ind)}")}
+            )
             s = tr.dropna(subset=["estimate"])
             if len(s) > 1:
-                summary.append(t(self.lang, "figures.trend.change", indicator=self._label(ind),
-                                 first=self._fmt(s.estimate.iloc[0], ind), first_wave=int(s.wave.iloc[0]),
-                                 last=self._fmt(s.estimate.iloc[-1], ind), last_wave=int(s.wave.iloc[-1])))
+                summary.append(
+                    t(
+                        self.lang,
+                        "figures.trend.change",
+                        indicator=self._label(ind),
+                        first=self._fmt(s.estimate.iloc[0], ind),
+                        first_wave=int(s.wave.iloc[0]),
+                        last=self._fmt(s.estimate.iloc[-1], ind),
+                        last_wave=int(s.wave.iloc[-1]),
+                    )
+                )
             elif len(s) == 1:
-                summary.append(t(self.lang, "figures.trend.single", indicator=self._label(ind),
-                                 last=self._fmt(s.estimate.iloc[-1], ind), last_wave=int(s.wave.iloc[-1])))
+                summary.append(
+                    t(
+                        self.lang,
+                        "figures.trend.single",
+                        indicator=self._label(ind),
+                        last=self._fmt(s.estimate.iloc[-1], ind),
+                        last_wave=int(s.wave.iloc[-1]),
+                    )
+                )
         cap = t(self.lang, "figures.trend.cap", theme=self._theme(), wave=self.wave)
         if not panels:
             return self._no_data_figure(label, cap)
@@ -367,11 +515,26 @@ class Report:
         extra = [t(self.lang, "notes.ci_band"), t(self.lang, "notes.trend_only_comparable")]
         if table.mode_change.any():
             extra.append(t(self.lang, "notes.mode_change"))
-        fig = figures.trend_panels(panels, notes=self._notes(ci=False, flags=table.flag, extra=extra),
-                                   waves=[w for w in self.cb.wave_names() if w <= self.wave])
-        alt = t(self.lang, "figures.trend.alt", count=len(panels), theme_lower=lower_first(self._theme()),
-                wave=self.wave, summary=" ".join(summary))
-        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(table[estimate.COLUMNS]))
+        fig = figures.trend_panels(
+            panels,
+            notes=self._notes(ci=False, flags=table.flag, extra=extra),
+            waves=[w for w in self.cb.wave_names() if w <= self.wave],
+        )
+        alt = t(
+            self.lang,
+            "figures.trend.alt",
+            count=len(panels),
+            theme_lower=lower_first(self._theme()),
+            wave=self.wave,
+            summary=" ".join(summary),
+        )
+        self._publish(
+            label,
+            svg=figures.to_svg(fig),
+            cap=cap,
+            alt=alt,
+            table=self.published_table(table[estimate.COLUMNS]),
+        )
 
     def waves_figure(self, label: str, around: int, extra_indicators=()) -> None:
         """The theme's shares in ``around`` (2021) beside the waves before and after it.
@@ -380,9 +543,12 @@ class Report:
         """
         waves = self._waves
         i = waves.index(around) if around in waves else None
-        show = waves[max(0, i - 1): i + 2] if i is not None else []
-        inds = [x for x in [*self.indicators, *extra_indicators]
-                if self._kind(x) == "share" and self.cb.indicator_spec(x, around)]
+        show = waves[max(0, i - 1) : i + 2] if i is not None else []
+        inds = [
+            x
+            for x in [*self.indicators, *extra_indicators]
+            if self._kind(x) == "share" and self.cb.indicator_spec(x, around)
+        ]
         rows = []
         for ind in inds:
             series = self.cb.series(ind, around)
@@ -394,20 +560,33 @@ class Report:
         table = pd.concat(rows, ignore_index=True) if rows else estimate.empty()
         if table.estimate.notna().sum() == 0:
             return self._no_data_figure(label, cap)
-        plot = table.assign(label=[self._label(x, wave=around) for x in table.indicator], hue=table.wave.astype(str))
+        plot = table.assign(
+            label=[self._label(x, wave=around) for x in table.indicator], hue=table.wave.astype(str)
+        )
         summary = []
         for ind in inds:
             s = table[table.indicator == ind].dropna(subset=["estimate"]).set_index("wave").estimate
             if around in s.index:
                 parts = [f"{w}: {self._fmt(v, ind)}" for w, v in s.items()]
                 summary.append(f"{self._label(ind)} ({', '.join(parts)}).")
-        alt = t(self.lang, "figures.waves.alt", count=len(inds), theme_lower=lower_first(self._theme()),
-                summary=" ".join(summary))
-        fig = figures.grouped_bars(plot, hue_order=[str(w) for w in show], xlabel=t(self.lang, "units.share"),
-                                   highlight=str(around),
-                                   notes=self._notes(ci=False, flags=table.flag,
-                                                     extra=[t(self.lang, "notes.trend_only_comparable"),
-                                                            t(self.lang, "notes.mode_change")]))
+        alt = t(
+            self.lang,
+            "figures.waves.alt",
+            count=len(inds),
+            theme_lower=lower_first(self._theme()),
+            summary=" ".join(summary),
+        )
+        fig = figures.grouped_bars(
+            plot,
+            hue_order=[str(w) for w in show],
+            xlabel=t(self.lang, "units.share"),
+            highlight=str(around),
+            notes=self._notes(
+                ci=False,
+                flags=table.flag,
+                extra=[t(self.lang, "notes.trend_only_comparable"), t(self.lang, "notes.mode_change")],
+            ),
+        )
         self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(table))
 
     # ------------------------------------------------------------------ change by group
@@ -431,12 +610,20 @@ class Report:
         conf = self._change_settings()
         base = conf["base_wave"]
         breakdown = self.cb.label(self.lang, breakdown=group_var)
-        cap = t(self.lang, "figures.change.cap", breakdown=breakdown, breakdown_lower=breakdown.lower(),
-                before=base, wave=self.wave)
+        cap = t(
+            self.lang,
+            "figures.change.cap",
+            breakdown=breakdown,
+            breakdown_lower=breakdown.lower(),
+            before=base,
+            wave=self.wave,
+        )
         if self.wave <= base:
             return self._not_applicable(label, cap)
         inds = [i for i in conf["figure_indicators"] if self.cb.comparable(i, base, self.wave)]
-        apart = [i for i in conf["figure_indicators"] if i not in inds and self.cb.indicator_spec(i, self.wave)]
+        apart = [
+            i for i in conf["figure_indicators"] if i not in inds and self.cb.indicator_spec(i, self.wave)
+        ]
         ch = self.changes(base, conf["indicators"])
         rows = ch[(ch.group_var == group_var) & ch.indicator.isin(inds)].copy()
         rows["label"] = [self._group_label(group_var, g) for g in rows.group]
@@ -447,25 +634,56 @@ class Report:
         panels, summary = [], []
         for ind in inds:
             d = rows[rows.indicator == ind]
-            panels.append({"title": self._label(ind), "data": d,
-                           "xlabel": t(self.lang, f"units_change.{self._kind(ind)}")})
+            panels.append(
+                {
+                    "title": self._label(ind),
+                    "data": d,
+                    "xlabel": t(self.lang, f"units_change.{self._kind(ind)}"),
+                }
+            )
             rose = d[(d.risk_change == change_mod.ROSE) & (d.flag == schema.FLAG_OK)]
-            summary.append(t(self.lang, "figures.change.rose" if len(rose) else "figures.change.none",
-                             indicator=self._label(ind), groups=", ".join(rose.sort_values("rank", ascending=False).label)))
+            summary.append(
+                t(
+                    self.lang,
+                    "figures.change.rose" if len(rose) else "figures.change.none",
+                    indicator=self._label(ind),
+                    groups=", ".join(rose.sort_values("rank", ascending=False).label),
+                )
+            )
         hidden = int((rows.flag == schema.FLAG_SUPPRESSED).sum())
         extra = [t(self.lang, "notes.change_marks"), t(self.lang, "notes.change_independent")]
         if apart:
-            extra.append(t(self.lang, "notes.change_apart", before=base,
-                           indicators=", ".join(self._label(i) for i in apart)))
+            extra.append(
+                t(
+                    self.lang,
+                    "notes.change_apart",
+                    before=base,
+                    indicators=", ".join(self._label(i) for i in apart),
+                )
+            )
         if bool(rows.mode_change.any()):
             extra.append(t(self.lang, "notes.mode_change"))
         notes = self._notes(ci=False, flags=rows.flag, extra=extra)
-        alt = t(self.lang, "figures.change.alt", count=len(panels), breakdown_lower=breakdown.lower(), before=base,
-                wave=self.wave, summary=" ".join(summary),
-                hidden=t(self.lang, "figures.change.hidden", min_n=self.settings["disclosure"]["min_n"]) if hidden else "")
+        alt = t(
+            self.lang,
+            "figures.change.alt",
+            count=len(panels),
+            breakdown_lower=breakdown.lower(),
+            before=base,
+            wave=self.wave,
+            summary=" ".join(summary),
+            hidden=t(self.lang, "figures.change.hidden", min_n=self.settings["disclosure"]["min_n"])
+            if hidden
+            else "",
+        )
         fig = figures.change_panels(panels, notes=notes)
-        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt,
-                      table=self.labelled_changes(rows[change_mod.COLUMNS]))
+        self._publish(
+            label,
+            svg=figures.to_svg(fig),
+            cap=cap,
+            alt=alt,
+            table=self.labelled_changes(rows[change_mod.COLUMNS]),
+        )
 
     def rises_table(self, label: str) -> None:
         """Every group whose risk rose significantly since the last wave before the pandemic, on
@@ -478,29 +696,47 @@ class Report:
         ch = self.changes(base, conf["indicators"])
         rose = ch[(ch.group_var != schema.TOTAL) & (ch.risk_change == change_mod.ROSE)].copy()
         rose["rank"] = self._risk_rank(rose)
-        rose = rose.sort_values(["indicator", "rank"], key=lambda c: c.map(list(conf["indicators"]).index)
-                                if c.name == "indicator" else -c, kind="stable")
+        rose = rose.sort_values(
+            ["indicator", "rank"],
+            key=lambda c: c.map(list(conf["indicators"]).index) if c.name == "indicator" else -c,
+            kind="stable",
+        )
         h = lambda k: t(self.lang, f"tables.headers.{k}")  # noqa: E731
         rows = []
         for r in rose.itertuples():
             f = lambda x: self._fmt(x, r.indicator)  # noqa: E731
             # breakdown and group in one column: the PDF's page has no room for a column of each
-            group = t(self.lang, "tables.rises.group", breakdown=self.cb.label(self.lang, breakdown=r.group_var),
-                      group=lower_first(self._group_label(r.group_var, r.group)))
-            rows.append({h("indicator"): self._label(r.indicator), h("group"): group, str(base): f(r.estimate_before),
-                         str(self.wave): f(r.estimate_after),
-                         t(self.lang, "tables.rises.change"): f"{i18n.signed(r.change, self.lang)} "
-                                                               f"({i18n.interval(i18n.signed(r.ci_low, self.lang), i18n.signed(r.ci_high, self.lang))})",
-                         h("n"): f"{i18n.number(r.n_before, self.lang, 0)} / {i18n.number(r.n_after, self.lang, 0)}",
-                         h("flag"): t(self.lang, f"flags.{r.flag}")})
+            group = t(
+                self.lang,
+                "tables.rises.group",
+                breakdown=self.cb.label(self.lang, breakdown=r.group_var),
+                group=lower_first(self._group_label(r.group_var, r.group)),
+            )
+            rows.append(
+                {
+                    h("indicator"): self._label(r.indicator),
+                    h("group"): group,
+                    str(base): f(r.estimate_before),
+                    str(self.wave): f(r.estimate_after),
+                    t(self.lang, "tables.rises.change"): f"{i18n.signed(r.change, self.lang)} "
+                    f"({i18n.interval(i18n.signed(r.ci_low, self.lang), i18n.signed(r.ci_high, self.lang))})",
+                    h(
+                        "n"
+                    ): f"{i18n.number(r.n_before, self.lang, 0)} / {i18n.number(r.n_after, self.lang, 0)}",
+                    h("flag"): t(self.lang, f"flags.{r.flag}"),
+                }
+            )
         if rows:
             md = i18n.pipe_table(rows, "llrrrrl")
         else:
             md = t(self.lang, "tables.rises.none", before=base, wave=self.wave)
-        self._publish(label, markdown=md, cap=cap, alt=None, table=self.labelled_changes(rose[change_mod.COLUMNS]))
+        self._publish(
+            label, markdown=md, cap=cap, alt=None, table=self.labelled_changes(rose[change_mod.COLUMNS])
+        )
 
 
 def context(theme: str, wave, lang: str, processed_dir=None, tables_dir=None, estimates_dir=None) -> Report:
     """The notebooks' entry point (a function so the notebook needs one import)."""
-    return Report(theme, wave, lang, processed_dir=processed_dir, tables_dir=tables_dir, estimates_dir=estimates_dir)
-
+    return Report(
+        theme, wave, lang, processed_dir=processed_dir, tables_dir=tables_dir, estimates_dir=estimates_dir
+    )

@@ -79,11 +79,35 @@ class Checker:
             self.problem(f"{p.name}: project.output-dir must be _site/{lang}")
         for glob in (conf.get("project") or {}).get("resources") or []:
             if not str(glob).startswith(("/", "!")):
-                self.problem(f"{p.name}: resource {glob!r} must start with / (Quarto matches `{glob}` as "
-                             f"`**/{glob}`, which copies the site's own copies into it again at every build)")
+                self.problem(
+                    f"{p.name}: resource {glob!r} must start with / (Quarto matches `{glob}` as "
+                    f"`**/{glob}`, which copies the site's own copies into it again at every build)"
+                )
         return conf
 
     def run(self) -> list[str]:
+        langs = i18n.languages()
+        self.check_project()
+        profiles = {lang: self.profile(lang) for lang in langs}
+        self.check_chapter_lists(profiles)
+        self.check_catalogues()
+        variables_file = layout.variables_path(self.build_dir)
+        values = (
+            yaml.safe_load(variables_file.read_text(encoding="utf-8")) if variables_file.exists() else None
+        )
+        if values is None:
+            self.problem(f"{variables_file} is missing (run `python -m helpers prepare`)")
+        for lang in langs:
+            self.check_language(lang, profiles[lang], values)
+            # the rendered site is made from the project's own build folder (not a test's)
+            if (self.root / "_site" / lang).is_dir() and self.build_dir.resolve() == (
+                self.root / "build"
+            ).resolve():
+                check_site.check_rendered(self, lang, profiles[lang])
+        return self.problems
+
+    def check_project(self) -> None:
+        """_quarto.yml: one profile group of the languages, no execution, the PDF, no notebook pages."""
         main = yaml.safe_load((self.root / "_quarto.yml").read_text(encoding="utf-8")) or {}
         langs = i18n.languages()
         groups = [sorted(g) for g in (main.get("profile") or {}).get("group", [])]
@@ -95,13 +119,19 @@ class Checker:
             self.problem("_quarto.yml: book.downloads must offer the pdf")
         if main.get("notebook-links") is not False or main.get("notebook-view") is not False:
             self.problem("_quarto.yml: notebook-links and notebook-view must be false")
-        profiles = {lang: self.profile(lang) for lang in langs}
+
+    def check_chapter_lists(self, profiles: dict) -> None:
+        """Every profile lists the same chapters, of its own language, that exist."""
+        langs = i18n.languages()
         lists = {}
         for lang, conf in profiles.items():
             book = conf.get("book") or {}
             chapters = book_files(book)
             if not conf.get("home-title"):
-                self.problem(f"_quarto-{lang}.yml: home-title is required (the home page's heading and the PDF's first chapter)")
+                self.problem(
+                    f"_quarto-{lang}.yml: home-title is required (the home page's heading and the PDF's "
+                    f"first chapter)"
+                )
             lists[lang] = [c.replace(f"chapters/{lang}/", "chapters/<lang>/") for c in chapters]
             for c in chapters:
                 if not (self.root / c).exists():
@@ -111,27 +141,28 @@ class Checker:
         first = langs[0]
         for lang in langs[1:]:
             if lists[lang] != lists[first]:
-                self.problem(f"the profiles list different chapters: {first} {lists[first]} vs {lang} {lists[lang]}")
-        names = {lang: sorted(p.name for p in (self.root / "chapters" / lang).glob("*.qmd")) for lang in langs}
+                self.problem(
+                    f"the profiles list different chapters: {first} {lists[first]} vs {lang} {lists[lang]}"
+                )
+        names = {
+            lang: sorted(p.name for p in (self.root / "chapters" / lang).glob("*.qmd")) for lang in langs
+        }
         for lang in langs[1:]:
             if names[lang] != names[first]:
-                self.problem(f"chapters/{first}/ and chapters/{lang}/ hold different files: "
-                             f"{sorted(set(names[first]) ^ set(names[lang]))}")
+                self.problem(
+                    f"chapters/{first}/ and chapters/{lang}/ hold different files: "
+                    f"{sorted(set(names[first]) ^ set(names[lang]))}"
+                )
+
+    def check_catalogues(self) -> None:
+        """Every catalogue key in every language."""
+        langs = i18n.languages()
+        first = langs[0]
         keys = {lang: _keys(i18n.catalogue(lang)) for lang in langs}
         for lang in langs[1:]:
             for missing_in, extra in ((lang, keys[first] - keys[lang]), (first, keys[lang] - keys[first])):
                 for key in sorted(extra):
                     self.problem(f"data/i18n/{missing_in}.yaml has no translation for {key}")
-        variables_file = layout.variables_path(self.build_dir)
-        values = yaml.safe_load(variables_file.read_text(encoding="utf-8")) if variables_file.exists() else None
-        if values is None:
-            self.problem(f"{variables_file} is missing (run `python -m helpers prepare`)")
-        for lang in langs:
-            self.check_language(lang, profiles[lang], values)
-            # the rendered site is made from the project's own build folder (not a test's)
-            if (self.root / "_site" / lang).is_dir() and self.build_dir.resolve() == (self.root / "build").resolve():
-                check_site.check_rendered(self, lang, profiles[lang])
-        return self.problems
 
     def check_language(self, lang: str, conf: dict, values) -> None:
         book = conf.get("book") or {}
@@ -141,30 +172,43 @@ class Checker:
             if path.exists():
                 texts[c] = self.text_of(path, lang)
         labels: dict[str, str] = {}
-        captions = []
+        captions: list[str] = []
         for c, text in texts.items():
             for m in ANCHOR.finditer(text):
                 self._label(labels, m.group(1), c, lang)
             for m in EMBED.finditer(text):
-                self.stats["embeds"] += 1
-                nb_path = self._map((self.root / c).parent / m.group(1))
-                cell = _cell_with_label(nb_path, m.group(2))
-                if cell is None:
-                    self.problem(f"{lang}: {c} embeds {m.group(1)}#{m.group(2)}: "
-                                 + ("no such notebook" if not nb_path.exists() else "no cell with that label"))
-                    continue
-                if not any({"image/png", "text/markdown", "text/html", "image/svg+xml"} & set(o.get("data", {}))
-                           for o in cell.get("outputs", [])):
-                    self.problem(f"{lang}: {c} embeds {m.group(2)}, which has no figure or table output")
-                opts = dict(OPTION.findall("".join(cell["source"])))
-                captions += [opts.get(k, "") for k in ("fig-cap", "fig-alt", "tbl-cap")]
-                self._label(labels, m.group(2), c, lang)
-                if f"/{_csv_name(m.group(1), m.group(2))})" not in text:
-                    self.problem(f"{lang}: {c} embeds {m.group(2)} without a link to its CSV")
+                self.check_embed(lang, c, text, m, labels, captions)
             for m in CSV_LINK.finditer(text):
                 self.stats["downloads"] += 1
                 if not self._map((self.root / c).parent / m.group(1)).exists():
                     self.problem(f"{lang}: {c} links to {m.group(1)}, which does not exist")
+        self.check_references(lang, texts, labels, values)
+        self.check_words(lang, [*texts.items(), ("figure captions", "\n".join(captions))])
+
+    def check_embed(self, lang: str, c: str, text: str, m, labels: dict, captions: list) -> None:
+        """An embedded figure: its notebook and cell exist, it has an output, its CSV is linked."""
+        self.stats["embeds"] += 1
+        nb_path = self._map((self.root / c).parent / m.group(1))
+        cell = _cell_with_label(nb_path, m.group(2))
+        if cell is None:
+            self.problem(
+                f"{lang}: {c} embeds {m.group(1)}#{m.group(2)}: "
+                + ("no such notebook" if not nb_path.exists() else "no cell with that label")
+            )
+            return
+        if not any(
+            {"image/png", "text/markdown", "text/html", "image/svg+xml"} & set(o.get("data", {}))
+            for o in cell.get("outputs", [])
+        ):
+            self.problem(f"{lang}: {c} embeds {m.group(2)}, which has no figure or table output")
+        opts = dict(OPTION.findall("".join(cell["source"])))
+        captions += [opts.get(k, "") for k in ("fig-cap", "fig-alt", "tbl-cap")]
+        self._label(labels, m.group(2), c, lang)
+        if f"/{_csv_name(m.group(1), m.group(2))})" not in text:
+            self.problem(f"{lang}: {c} embeds {m.group(2)} without a link to its CSV")
+
+    def check_references(self, lang: str, texts: dict, labels: dict, values) -> None:
+        """Every @reference resolves and every quoted number is defined, in the chapter's language."""
         for c, text in texts.items():
             for m in REF.finditer(text):
                 self.stats["references"] += 1
@@ -176,10 +220,17 @@ class Checker:
                 if not key.startswith(f"{lang}."):
                     self.problem(f"{lang}: {c} uses {{{{< var {key} >}}}} from another language")
                 elif values is not None and _lookup(values, key) is None:
-                    self.problem(f"{lang}: {c} uses {{{{< var {key} >}}}}, which _variables.yml does not define")
+                    self.problem(
+                        f"{lang}: {c} uses {{{{< var {key} >}}}}, which _variables.yml does not define"
+                    )
+
+    def check_words(self, lang: str, texts: list) -> None:
+        """No phrase of the other language's catalogue in the chapters or the figures' captions."""
         foreign = words.foreign_pattern(lang)  # one pattern of every phrase: a search per phrase took seconds
-        for where, text in [*texts.items(), ("figure captions", "\n".join(captions))]:
-            body = OTHER_LANGUAGE.sub(lambda m: m.group(0) if m.group(1) == lang else " ", VAR.sub(" ", EMBED.sub(" ", text)))
+        for where, text in texts:
+            body = OTHER_LANGUAGE.sub(
+                lambda m: m.group(0) if m.group(1) == lang else " ", VAR.sub(" ", EMBED.sub(" ", text))
+            )
             body = WEB_ADDRESS.sub(" ", body)  # an address is not prose ("…/thuiswerken" in a French page)
             for phrase in dict.fromkeys(m.group(0) for m in foreign.finditer(body)) if foreign else ():
                 self.problem(f"{lang}: {where} contains {phrase!r} from the other language's catalogue")
@@ -209,8 +260,11 @@ def _profile_blocks(text: str, lang: str) -> str:
         hidden = any(stack)
         if m and m.group(2):  # opening fence
             prof = PROFILE.search(m.group(2))
-            hide = bool(prof) and ((".content-visible" in m.group(2)) != (prof.group(1) == lang)) \
-                if prof and (".content-visible" in m.group(2) or ".content-hidden" in m.group(2)) else False
+            hide = (
+                bool(prof) and ((".content-visible" in m.group(2)) != (prof.group(1) == lang))
+                if prof and (".content-visible" in m.group(2) or ".content-hidden" in m.group(2))
+                else False
+            )
             stack.append(hide)
             if not hidden and not hide:
                 out.append(line)

@@ -24,7 +24,9 @@ def check_rendered(checker, lang: str, conf: dict) -> None:
         checker.stats["pages"] += 1
         title = re.search(r"<title>(.*?)</title>", text, re.S)
         if not title or not title.group(1).strip() or ".html" in title.group(1):
-            checker.problem(f"{where} has no title of its own (found {title.group(1).strip() if title else None!r})")
+            checker.problem(
+                f"{where} has no title of its own (found {title.group(1).strip() if title else None!r})"
+            )
         m = foreign.search(_without(cited, _visible_text(text, lang))) if foreign else None
         if m:
             checker.problem(f"{where} contains {m.group(0)!r} from the other language's catalogue")
@@ -43,7 +45,9 @@ def check_rendered(checker, lang: str, conf: dict) -> None:
     text = "\n".join(page.extract_text() or "" for page in reader.pages)
     m = foreign.search(_without(cited, re.sub(r"\s+", " ", text))) if foreign else None
     if m:
-        checker.problem(f"{lang}: the PDF {pdf.name} contains {m.group(0)!r} from the other language's catalogue")
+        checker.problem(
+            f"{lang}: the PDF {pdf.name} contains {m.group(0)!r} from the other language's catalogue"
+        )
 
 
 def _squash(text: str) -> str:
@@ -69,7 +73,9 @@ def _without(cited: list[str], text: str) -> str:
     for c in cited:
         start = squashed.find(c)
         while start != -1:
-            blank[keep[start]:keep[start + len(c) - 1] + 1] = b"\1" * (keep[start + len(c) - 1] + 1 - keep[start])
+            blank[keep[start] : keep[start + len(c) - 1] + 1] = b"\1" * (
+                keep[start + len(c) - 1] + 1 - keep[start]
+            )
             start = squashed.find(c, start + len(c))
     return "".join(" " if blank[i] else ch for i, ch in enumerate(text))
 
@@ -78,6 +84,8 @@ def _visible_text(page: str, lang: str) -> str:
     """A page's text as a reader sees it: no scripts, styles or tags, and not the parts marked as
     another language (the link to the other edition carries its own lang attribute)."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
-    page = re.sub(rf"<(a|span|p|div)\b[^>]*\blang=\"(?!{lang}\b)[^\"]*\"[^>]*>.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(
+        rf"<(a|span|p|div)\b[^>]*\blang=\"(?!{lang}\b)[^\"]*\"[^>]*>.*?</\1>", " ", page, flags=re.S | re.I
+    )
     page = re.sub(r"<[^>]+>", " ", page)
     return re.sub(r"\s+", " ", html.unescape(page))

@@ -50,7 +50,9 @@ def counterpart(rel: str, lang: str, other: str) -> str:
     return re.sub(rf"(^|/)chapters/{lang}/", rf"\1chapters/{other}/", rel)
 
 
-def _replace_block(text: str, marks: tuple[str, str], block: str, anchors: tuple[str, ...], after: bool) -> str:
+def _replace_block(
+    text: str, marks: tuple[str, str], block: str, anchors: tuple[str, ...], after: bool
+) -> str:
     """Put ``block`` between ``marks`` at the first anchor found (replacing an earlier run's block)."""
     start, end = marks
     text = re.sub(re.escape(start) + ".*?" + re.escape(end) + r"\n?", "", text, flags=re.S)
@@ -66,20 +68,33 @@ def _replace_block(text: str, marks: tuple[str, str], block: str, anchors: tuple
 def decorate(page: Path, edition: Path, site: Path, lang: str, footer: str) -> None:
     rel = page.relative_to(edition).as_posix()
     here = page.parent
-    hrefs = {other: os.path.relpath(site / other / counterpart(rel, lang, other), here).replace(os.sep, "/")
-             for other in i18n.languages()}
+    hrefs = {
+        other: os.path.relpath(site / other / counterpart(rel, lang, other), here).replace(os.sep, "/")
+        for other in i18n.languages()
+    }
     home = os.path.relpath(site / "index.html", here).replace(os.sep, "/")
-    alternates = [f'<link rel="alternate" hreflang="{other}" href="{html.escape(href)}">' for other, href in hrefs.items()]
+    alternates = [
+        f'<link rel="alternate" hreflang="{other}" href="{html.escape(href)}">'
+        for other, href in hrefs.items()
+    ]
     alternates.append(f'<link rel="alternate" hreflang="x-default" href="{html.escape(home)}">')
-    links = [f'<a href="{html.escape(href)}" hreflang="{other}" lang="{other}">'
-             f'{html.escape(i18n.t(lang, "report.other_language"))}</a>'
-             for other, href in hrefs.items() if other != lang]
+    links = [
+        f'<a href="{html.escape(href)}" hreflang="{other}" lang="{other}">'
+        f"{html.escape(i18n.t(lang, 'report.other_language'))}</a>"
+        for other, href in hrefs.items()
+        if other != lang
+    ]
     pdf = os.path.relpath(edition / edition_pdf(lang), here).replace(os.sep, "/")
     links.append(f'<a href="{html.escape(pdf)}" download>{html.escape(i18n.t(lang, "book.pdf"))}</a>')
-    bar = f'<nav class="language-bar" aria-label="{html.escape(i18n.t(lang, "book.editions"))}">{" ".join(links)}</nav>'
+    bar = (
+        f'<nav class="language-bar" aria-label="{html.escape(i18n.t(lang, "book.editions"))}">'
+        f"{' '.join(links)}</nav>"
+    )
     text = NOTEBOOK_ATTRIBUTES.sub("", page.read_text(encoding="utf-8"))
     text = PAGINATION_LABEL.sub(r"\1", text)
-    text = SIDEBAR.sub(f'<nav id="quarto-sidebar" aria-label="{html.escape(i18n.t(lang, "book.sidebar"))}"', text)
+    text = SIDEBAR.sub(
+        f'<nav id="quarto-sidebar" aria-label="{html.escape(i18n.t(lang, "book.sidebar"))}"', text
+    )
     text = _replace_block(text, HEAD_MARK, "".join(alternates), (r"</head>",), after=False)
     text = _replace_block(text, BAR_MARK, bar, (r"<main\b[^>]*>", r"<body\b[^>]*>"), after=True)
     text = _replace_block(text, FOOT_MARK, footer, (r"</main>", r"</body>"), after=False)
@@ -92,7 +107,8 @@ LANDING_CSS = """
 @font-face{font-family:"Source Sans 3";font-weight:700;font-style:normal;font-display:swap;
   src:url(FONT/source-sans-3-latin-700-normal.woff2) format("woff2")}
 *{box-sizing:border-box}
-body{margin:0;font-family:"Source Sans 3",system-ui,sans-serif;color:#1a1a1a;background:#fff;line-height:1.5;font-size:1.1rem}
+body{margin:0;font-family:"Source Sans 3",system-ui,sans-serif;color:#1a1a1a;background:#fff;\
+line-height:1.5;font-size:1.1rem}
 header{background:BRAND;color:#fff;padding:1rem 1.5rem}
 header p{margin:0;max-width:64rem;margin:0 auto;font-size:1rem}
 main{max-width:64rem;margin:0 auto;padding:2rem 1.5rem 3rem}
@@ -116,15 +132,23 @@ def chooser(site: Path) -> str:
     langs = i18n.languages()
     sections = "\n".join(
         f'    <section lang="{lang}">\n'
-        f'      <h1>{html.escape(i18n.t(lang, "report.title"))}</h1>\n'
+        f"      <h1>{html.escape(i18n.t(lang, 'report.title'))}</h1>\n"
         f'      <p class="lead">{html.escape(i18n.t(lang, "book.landing.lead"))}</p>\n'
         f'      <a class="button" href="{lang}/index.html" hreflang="{lang}">'
-        f'{html.escape(i18n.t(lang, "book.landing.enter"))}</a>\n'
-        f'    </section>' for lang in langs)
-    publishers = " · ".join(f'<span lang="{lang}">{html.escape(i18n.t(lang, "report.author"))}</span>' for lang in langs)
-    alternates = "\n".join(f'  <link rel="alternate" hreflang="{lang}" href="{lang}/index.html">' for lang in langs)
+        f"{html.escape(i18n.t(lang, 'book.landing.enter'))}</a>\n"
+        f"    </section>"
+        for lang in langs
+    )
+    publishers = " · ".join(
+        f'<span lang="{lang}">{html.escape(i18n.t(lang, "report.author"))}</span>' for lang in langs
+    )
+    alternates = "\n".join(
+        f'  <link rel="alternate" hreflang="{lang}" href="{lang}/index.html">' for lang in langs
+    )
     known = ", ".join(f'"{lang}"' for lang in langs)
-    css = LANDING_CSS.replace("FONT", f"{langs[0]}/assets/vendor/source-sans-3-5.3.1").replace("BRAND", edition_mod.BRAND)
+    css = LANDING_CSS.replace("FONT", f"{langs[0]}/assets/vendor/source-sans-3-5.3.1").replace(
+        "BRAND", edition_mod.BRAND
+    )
     return f"""<!DOCTYPE html>
 <html lang="{langs[0]}">
 <head>
@@ -137,7 +161,8 @@ def chooser(site: Path) -> str:
     (function () {{
       var known = [{known}];
       if (/[?&]choose(?:[=&]|$)/.test(location.search)) return;
-      try {{ if (document.referrer && new URL(document.referrer).origin === location.origin) return; }} catch (e) {{}}
+      try {{ if (document.referrer && new URL(document.referrer).origin === location.origin) return; }} \
+catch (e) {{}}
       var wanted = [];
       try {{ wanted.push(localStorage.getItem("report-lang") || ""); }} catch (e) {{}}
       wanted = wanted.concat(navigator.languages || [navigator.language || ""]);
@@ -171,8 +196,10 @@ def postrender(edition: Path, lang: str) -> int:
     try:
         prov = provenance.read(config.BUILD_DIR)
     except FileNotFoundError:
-        raise PipelineError("the edition's provenance is missing (run `python -m helpers prepare`)",
-                            file=layout.provenance_path(config.BUILD_DIR)) from None
+        raise PipelineError(
+            "the edition's provenance is missing (run `python -m helpers prepare`)",
+            file=layout.provenance_path(config.BUILD_DIR),
+        ) from None
     footer = edition_mod.footer(lang, prov)
     for page in pages:
         decorate(page, edition, site, lang, footer)
@@ -186,9 +213,11 @@ def from_environment() -> int:
     profile = os.environ.get("QUARTO_PROFILE", "")
     langs = [p for p in profile.split(",") if p in i18n.languages()]
     if not out or len(langs) != 1:
-        raise PipelineError("postrender runs inside `quarto render --profile <lang>` (QUARTO_PROJECT_OUTPUT_DIR "
-                            f"and QUARTO_PROFILE were {out!r} and {profile!r})",
-                            expected="one language profile: " + ", ".join(i18n.languages()))
+        raise PipelineError(
+            "postrender runs inside `quarto render --profile <lang>` (QUARTO_PROJECT_OUTPUT_DIR "
+            f"and QUARTO_PROFILE were {out!r} and {profile!r})",
+            expected="one language profile: " + ", ".join(i18n.languages()),
+        )
     # relative to the folder Quarto renders in, its hooks' working folder: the project, or the
     # language's own copy of it when `python -m helpers build` renders (helpers.render)
     return postrender(Path(out).absolute(), langs[0])

@@ -97,8 +97,12 @@ def is_current(lang: str, key: str, build: Path) -> bool:
     except (FileNotFoundError, json.JSONDecodeError):
         return False
     site = edition(lang)
-    return (stamp.get("key") == key and (site / "index.html").exists() and any(site.glob("*.pdf"))
-            and (site.parent / "index.html").exists())
+    return (
+        stamp.get("key") == key
+        and (site / "index.html").exists()
+        and any(site.glob("*.pdf"))
+        and (site.parent / "index.html").exists()
+    )
 
 
 def quarto_version(quarto: str) -> str:
@@ -144,8 +148,9 @@ def _render_one(quarto: str, lang: str, build: Path, env: dict) -> tuple[int, fl
     work = _workspace(lang, build)
     t0 = time.perf_counter()
     with open(_log_path(lang, build), "w", encoding="utf-8") as log:
-        r = subprocess.run([quarto, "render", "--profile", lang], cwd=work, env=env, stdout=log,
-                           stderr=subprocess.STDOUT)
+        r = subprocess.run(
+            [quarto, "render", "--profile", lang], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     return r.returncode, time.perf_counter() - t0
 
 
@@ -176,11 +181,19 @@ def render(quarto: str, langs, *, force: bool = False, jobs: int | None = None, 
     # date, so two renders of the same inputs are identical.
     # The pre-render hook's `prepare` was just run by the build: the hook need not start Python again.
     # Quarto's hooks run in the render's folder: they are told where the project is.
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(config.build_date().timestamp())), PREPARED: "1",
-           "EWCS_REPORT_ROOT": str(config.ROOT), "EWCS_BUILD_DIR": str(build)}
+    env = {
+        **os.environ,
+        "SOURCE_DATE_EPOCH": str(int(config.build_date().timestamp())),
+        PREPARED: "1",
+        "EWCS_REPORT_ROOT": str(config.ROOT),
+        "EWCS_BUILD_DIR": str(build),
+    }
     workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
-    log(f"render: {', '.join(todo)} ({'at the same time' if workers > 1 and len(todo) > 1 else 'one after the other'};"
-        f" Quarto's output of each follows when it ends)")
+    log(
+        f"render: {', '.join(todo)} "
+        f"({'at the same time' if workers > 1 and len(todo) > 1 else 'one after the other'};"
+        f" Quarto's output of each follows when it ends)"
+    )
     failed = []
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -193,9 +206,11 @@ def render(quarto: str, langs, *, force: bool = False, jobs: int | None = None, 
                     failed.append(lang)
         if failed:
             lang = failed[0]
-            raise PipelineError(f"`quarto render --profile {lang}` failed (its output: "
-                                f"{_log_path(lang, build)}); the previous site was kept",
-                                file=config.ROOT / f"_quarto-{lang}.yml")
+            raise PipelineError(
+                f"`quarto render --profile {lang}` failed (its output: "
+                f"{_log_path(lang, build)}); the previous site was kept",
+                file=config.ROOT / f"_quarto-{lang}.yml",
+            )
         _publish(todo, build)
     finally:
         for lang in todo:

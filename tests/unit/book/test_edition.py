@@ -14,8 +14,10 @@ from helpers.book import edition, provenance
 from helpers.core import i18n
 from helpers.notebook import figures
 
-SAMPLES = {2015: {"source": "/x/ewcs_2015.sav", "source_sha256": "a" * 64, "synthetic": True},
-           2024: {"source": "/x/ewcs_2024.sav", "source_sha256": "b" * 64, "synthetic": True}}
+SAMPLES = {
+    2015: {"source": "/x/ewcs_2015.sav", "source_sha256": "a" * 64, "synthetic": True},
+    2024: {"source": "/x/ewcs_2024.sav", "source_sha256": "b" * 64, "synthetic": True},
+}
 
 
 @pytest.fixture
@@ -46,8 +48,15 @@ def test_the_code_version_outside_git_is_a_hash_of_the_code(tmp_path):
 
 
 def test_the_code_version_in_git_names_the_commit_and_a_modified_pipeline(tmp_path):
-    git = lambda *a: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=tmp_path,  # noqa: E731
-                                    check=True, capture_output=True, text=True).stdout.strip()
+    def git(*a):
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *a],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+
     (tmp_path / "src").mkdir()
     (tmp_path / "chapters").mkdir()
     (tmp_path / "src" / "a.py").write_text("x = 1\n")

@@ -68,8 +68,10 @@ def test_labels_are_in_each_language(stored, cb):
     tables = {lang: table(stored, lang) for lang in i18n.languages()}
     nl, fr = tables["nl"], tables["fr"]
     # the same estimates in both languages, in the same order
-    pd.testing.assert_frame_equal(nl[["wave", "indicator", "group", "estimate", "ci_low", "ci_high", "n", "flag"]],
-                                  fr[["wave", "indicator", "group", "estimate", "ci_low", "ci_high", "n", "flag"]])
+    pd.testing.assert_frame_equal(
+        nl[["wave", "indicator", "group", "estimate", "ci_low", "ci_high", "n", "flag"]],
+        fr[["wave", "indicator", "group", "estimate", "ci_low", "ci_high", "n", "flag"]],
+    )
     for lang, t in tables.items():
         for r in t.drop_duplicates(["wave", "indicator"]).itertuples():
             assert r.indicator_label == cb.label(lang, r.indicator, wave=r.wave)
@@ -97,11 +99,19 @@ def test_the_store_has_the_figures_numbers_where_they_overlap(stored):
     for lang in i18n.languages():
         t = table(stored, lang).set_index(key)
         for csv in sorted((stored / "tables").glob(f"*/{lang}/*/[ft][ib][gl]-*.csv")):
-            fig = pd.read_csv(csv, keep_default_na=False, na_values={c: [""] for c in ("estimate", "ci_low", "ci_high")})
+            fig = pd.read_csv(
+                csv, keep_default_na=False, na_values={c: [""] for c in ("estimate", "ci_low", "ci_high")}
+            )
             if "estimate" not in fig.columns:
                 continue  # a figure of another source (helpers.reference) is not a survey estimate
-            fig = fig.rename(columns={"indicator": "indicator_label", "group_var": "breakdown_label",
-                                      "group": "group_label", "flag": "flag_label"}).set_index(key)
+            fig = fig.rename(
+                columns={
+                    "indicator": "indicator_label",
+                    "group_var": "breakdown_label",
+                    "group": "group_label",
+                    "flag": "flag_label",
+                }
+            ).set_index(key)
             joined = fig.join(t.add_suffix("_store"), how="left")
             assert joined.n_store.notna().all(), f"{csv.name}: rows missing from the store"
             for c in ("estimate", "ci_low", "ci_high"):
@@ -112,7 +122,7 @@ def test_the_store_has_the_figures_numbers_where_they_overlap(stored):
     assert checked > 1000
 
 
-# ---------------------------------------------------------------------- nothing after the notebooks reads processed data
+# ---------------------------------------------------------- nothing after the notebooks reads processed data
 _watch: list[Path] = []
 _opened: list[str] = []
 
@@ -203,7 +213,9 @@ def test_the_explorer_takes_every_word_from_the_catalogue(stored, cb):
         conf = explorer.settings(s)
         assert conf["words"]["download"] == i18n.t(lang, "explorer.download")
         assert conf["words"]["themes"] == {th: i18n.t(lang, f"themes.{th}") for th in cb.themes}
-        assert [i["code"] for i in conf["indicators"]] == [i for th in cb.themes for i in cb.theme_indicators(th)]
+        assert [i["code"] for i in conf["indicators"]] == [
+            i for th in cb.themes for i in cb.theme_indicators(th)
+        ]
         assert [b["code"] for b in conf["breakdowns"]] == cb.breakdown_order
         assert conf["store"] == f"../../build/store/{lang}/estimates.csv"
         page = (layout.quarto_dir(stored, lang) / "explorer.qmd").read_text(encoding="utf-8")
@@ -224,5 +236,6 @@ def test_the_explorer_loads_only_vendored_scripts_with_their_licences(stored):
             assert f"`{folder.name}/`" in readme, f"{folder.name} is not listed in assets/vendor/README.md"
     # nothing loaded from another host (the other sources' addresses are links a reader may follow)
     assert not re.search(r'\b(src|href)="https?://', page) and "@import" not in page
-    assert re.findall(r'<script src="([^"]+)"', page) == [f"../../{s}" for s in (*explorer.VENDOR, explorer.SCRIPT,
-                                                                                explorer.SOURCES_SCRIPT)]
+    assert re.findall(r'<script src="([^"]+)"', page) == [
+        f"../../{s}" for s in (*explorer.VENDOR, explorer.SCRIPT, explorer.SOURCES_SCRIPT)
+    ]

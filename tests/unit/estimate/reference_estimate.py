@@ -13,8 +13,17 @@ from helpers.estimate.weighted import ESTIMATE_COLUMNS, TOTAL, disclosure, empty
 
 
 def _sums(y: pd.Series, w: pd.Series, groups: pd.Series | None) -> pd.DataFrame:
-    frame = pd.DataFrame({"n": 1, "sw": w, "swy": w * y, "swy2": w * y * y, "sw2": w * w,
-                          "sw2y": w * w * y, "sw2y2": w * w * y * y})
+    frame = pd.DataFrame(
+        {
+            "n": 1,
+            "sw": w,
+            "swy": w * y,
+            "swy2": w * y * y,
+            "sw2": w * w,
+            "sw2y": w * w * y,
+            "sw2y2": w * w * y * y,
+        }
+    )
     if groups is None:
         return frame.sum().to_frame().T.set_axis([TOTAL])
     return frame.groupby(groups, observed=False).sum()

@@ -20,16 +20,35 @@ Z = estimate.quantile(0.95)
 
 def est(wave, rows):
     """Tidy estimates of one wave: (indicator, group, estimate, se, n), intervals at ± z·se."""
-    t = pd.DataFrame([{"wave": wave, "indicator": i, "group_var": "sector", "group": g, "estimate": e,
-                       "ci_low": e - Z * se, "ci_high": e + Z * se, "n": n, "se": se} for i, g, e, se, n in rows])
+    t = pd.DataFrame(
+        [
+            {
+                "wave": wave,
+                "indicator": i,
+                "group_var": "sector",
+                "group": g,
+                "estimate": e,
+                "ci_low": e - Z * se,
+                "ci_high": e + Z * se,
+                "n": n,
+                "se": se,
+            }
+            for i, g, e, se, n in rows
+        ]
+    )
     return estimate.disclosure(t)[estimate.ESTIMATE_COLUMNS]
 
 
 def test_a_hand_worked_change(cb):
     """Stress (risk: high) in construction: 20 % (se 2) in 2015, 26 % (se 1.5) in 2024.
     Change +6 points, se sqrt(4 + 2.25) = 2.5, interval 6 ± 1.96 × 2.5 = 1.10 to 10.90: a rise."""
-    ch = change.changes(est(2015, [("stress", "construction", 20.0, 2.0, 400)]),
-                        est(2024, [("stress", "construction", 26.0, 1.5, 500)]), cb, decimals=2, level=0.95)
+    ch = change.changes(
+        est(2015, [("stress", "construction", 20.0, 2.0, 400)]),
+        est(2024, [("stress", "construction", 26.0, 1.5, 500)]),
+        cb,
+        decimals=2,
+        level=0.95,
+    )
     r = ch.iloc[0]
     assert r.change == 6.0
     assert r.ci_low == pytest.approx(6 - 1.959964 * 2.5, abs=0.005) and r.ci_low == 1.10
@@ -39,20 +58,39 @@ def test_a_hand_worked_change(cb):
 
 
 def test_direction_of_risk_and_what_is_not_significant(cb):
-    before = est(2015, [("support_colleagues", "construction", 70.0, 2.0, 400),   # risk: low
-                        ("stress", "education", 20.0, 3.0, 400)])
-    after = est(2024, [("support_colleagues", "construction", 60.0, 2.0, 400),
-                       ("stress", "education", 24.0, 3.0, 400)])                   # 4 ± 8.3: not significant
+    before = est(
+        2015,
+        [
+            ("support_colleagues", "construction", 70.0, 2.0, 400),  # risk: low
+            ("stress", "education", 20.0, 3.0, 400),
+        ],
+    )
+    after = est(
+        2024,
+        [("support_colleagues", "construction", 60.0, 2.0, 400), ("stress", "education", 24.0, 3.0, 400)],
+    )  # 4 ± 8.3: not significant
     ch = change.changes(before, after, cb, decimals=2).set_index("indicator")
     assert ch.loc["support_colleagues", "risk_change"] == schema.ROSE  # less support = more risk
     assert ch.loc["stress", "risk_change"] == "" and not ch.loc["stress", "significant"]
 
 
 def test_no_change_when_either_end_is_suppressed_and_a_flag_when_either_is_low(cb):
-    before = est(2015, [("stress", "agriculture", 20.0, 5.0, 25), ("stress", "construction", 20.0, 4.0, 45),
-                        ("stress", "industry", 20.0, 2.0, 300)])
-    after = est(2024, [("stress", "agriculture", 40.0, 5.0, 200), ("stress", "construction", 22.0, 3.0, 300),
-                       ("stress", "industry", 30.0, 2.0, 20)])
+    before = est(
+        2015,
+        [
+            ("stress", "agriculture", 20.0, 5.0, 25),
+            ("stress", "construction", 20.0, 4.0, 45),
+            ("stress", "industry", 20.0, 2.0, 300),
+        ],
+    )
+    after = est(
+        2024,
+        [
+            ("stress", "agriculture", 40.0, 5.0, 200),
+            ("stress", "construction", 22.0, 3.0, 300),
+            ("stress", "industry", 30.0, 2.0, 20),
+        ],
+    )
     ch = change.changes(before, after, cb, decimals=2).set_index("group")
     for g in ("agriculture", "industry"):  # n 25 before; n 20 after
         assert math.isnan(ch.loc[g, "change"]) and math.isnan(ch.loc[g, "ci_low"])
@@ -81,11 +119,15 @@ def test_the_store_of_changes_against_the_published_estimates(stored, cb):
     two published estimates; for a mean, whose interval is normal, the change's half-width is
     exactly sqrt(h0² + h1²) of the two half-widths; for a share (Wilson intervals) at least that."""
     for lang in i18n.languages():
-        est_ = store.read_table(layout.store_path(stored, lang)).set_index(["indicator", "wave", "breakdown", "group"])
+        est_ = store.read_table(layout.store_path(stored, lang)).set_index(
+            ["indicator", "wave", "breakdown", "group"]
+        )
         ch = store.read_changes(layout.changes_path(stored, lang))
         assert list(ch.columns) == CHANGE_COLUMNS and len(ch) > 1000
-        assert all(cb.comparable(r.indicator, r.wave_before, r.wave) for r in
-                   ch.drop_duplicates(["indicator", "wave_before", "wave"]).itertuples())
+        assert all(
+            cb.comparable(r.indicator, r.wave_before, r.wave)
+            for r in ch.drop_duplicates(["indicator", "wave_before", "wave"]).itertuples()
+        )
         b = est_.loc[list(zip(ch.indicator, ch.wave_before, ch.breakdown, ch.group))].reset_index(drop=True)
         a = est_.loc[list(zip(ch.indicator, ch.wave, ch.breakdown, ch.group))].reset_index(drop=True)
         pd.testing.assert_series_equal(ch.estimate_before, b.estimate, check_names=False)
@@ -127,26 +169,73 @@ def _changes(rows):
     base = {c: "" for c in CHANGE_COLUMNS}
     out = []
     for ind, kind, group, label, chg, flag, risk in rows:
-        out.append({**base, "wave_before": 2015, "wave": 2024, "indicator": ind, "kind": kind, "breakdown": "sector",
-                    "group": group, "group_label": label, "change": chg, "ci_low": chg - 1, "ci_high": chg + 1,
-                    "flag": flag, "significant": risk != "", "risk_change": risk, "mode_change": False})
+        out.append(
+            {
+                **base,
+                "wave_before": 2015,
+                "wave": 2024,
+                "indicator": ind,
+                "kind": kind,
+                "breakdown": "sector",
+                "group": group,
+                "group_label": label,
+                "change": chg,
+                "ci_low": chg - 1,
+                "ci_high": chg + 1,
+                "flag": flag,
+                "significant": risk != "",
+                "risk_change": risk,
+                "mode_change": False,
+            }
+        )
     return pd.DataFrame(out)
 
 
 def test_prose_names_exactly_the_significant_reliable_rises(monkeypatch):
-    fake = SimpleNamespace(lang="nl", changes=_changes([
-        ("health_at_risk", "share", "health", "Gezondheidszorg en welzijn", 13.0, "ok", "rose"),    # named
-        ("health_at_risk", "share", "construction", "Bouw", 9.0, "low_reliability", "rose"),       # flagged: not named
-        ("health_at_risk", "share", "industry", "Industrie", -5.0, "ok", "fell"),                  # a fall
-        ("health_at_risk", "share", "education", "Onderwijs", 2.0, "ok", ""),                     # not significant
-        ("health_at_risk", "share", "agriculture", "Landbouw", float("nan"), "suppressed", ""),   # not compared
-        ("who5_index", "mean", "trade", "Handel en horeca", -4.4, "ok", "rose"),                  # named (risk: low)
-        ("telework", "share", "finance", "Financiële diensten", 20.0, "ok", ""),                  # no risk direction
-    ]))
+    fake = SimpleNamespace(
+        lang="nl",
+        changes=_changes(
+            [
+                (
+                    "health_at_risk",
+                    "share",
+                    "health",
+                    "Gezondheidszorg en welzijn",
+                    13.0,
+                    "ok",
+                    "rose",
+                ),  # named
+                (
+                    "health_at_risk",
+                    "share",
+                    "construction",
+                    "Bouw",
+                    9.0,
+                    "low_reliability",
+                    "rose",
+                ),  # flagged: not named
+                ("health_at_risk", "share", "industry", "Industrie", -5.0, "ok", "fell"),  # a fall
+                ("health_at_risk", "share", "education", "Onderwijs", 2.0, "ok", ""),  # not significant
+                (
+                    "health_at_risk",
+                    "share",
+                    "agriculture",
+                    "Landbouw",
+                    float("nan"),
+                    "suppressed",
+                    "",
+                ),  # not compared
+                ("who5_index", "mean", "trade", "Handel en horeca", -4.4, "ok", "rose"),  # named (risk: low)
+                ("telework", "share", "finance", "Financiële diensten", 20.0, "ok", ""),  # no risk direction
+            ]
+        ),
+    )
     v = prose.changes(fake, 2024)
     assert v["compared"] == "5" and v["rises"] == "3" and v["falls"] == "1" and v["rises_reliable"] == "2"
-    assert v["rises_named"] == ("gezondheid in gevaar (procentpunten): gezondheidszorg en welzijn +13,0; "
-                                "WHO-5-index (punten): handel en horeca \u22124,4")
+    assert v["rises_named"] == (
+        "gezondheid in gevaar (procentpunten): gezondheidszorg en welzijn +13,0; "
+        "WHO-5-index (punten): handel en horeca \u22124,4"
+    )
     assert v["expected"] == "0"  # 5 comparisons x 2.5 %
     assert "thuiswerk" in v["not_compared"]
     fake.changes = fake.changes[fake.changes.flag == "suppressed"]

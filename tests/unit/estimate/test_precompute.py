@@ -24,8 +24,9 @@ def store(tmp_path, processed_dir, cb):
 def test_every_wave_and_pair_once_then_nothing(store, processed_dir, cb):
     assert store["computed"] == 4 + 6
     names = sorted(p.name for p in store["dir"].glob("*.parquet"))
-    assert names == sorted([f"{w}.parquet" for w in WAVES]
-                           + [f"changes-{a}-{b}.parquet" for a in WAVES for b in WAVES if a < b])
+    assert names == sorted(
+        [f"{w}.parquet" for w in WAVES] + [f"changes-{a}-{b}.parquet" for a in WAVES for b in WAVES if a < b]
+    )
     assert "computed 4 wave(s) and 6 pair(s)" in store["log"][0]
     again = []
     assert precompute.precompute(WAVES, processed_dir, store["dir"], cb, log=again.append) == 0

@@ -18,7 +18,12 @@ def executed(source: str, label: str = "fig-a", *, outputs: int = 1):
     cell.outputs += [nbformat.v4.new_output("stream", name="stdout", text="x")] * (outputs - 1)
     cell.metadata["execution"] = {"iopub.status.busy": "2026-11-22T10:00:00"}
     nb.cells = [cell]
-    nb.metadata["papermill"] = {"start_time": "2026", "end_time": "2026", "duration": 1.0, "parameters": {"wave": 2015}}
+    nb.metadata["papermill"] = {
+        "start_time": "2026",
+        "end_time": "2026",
+        "duration": 1.0,
+        "parameters": {"wave": 2015},
+    }
     return nb
 
 
@@ -26,8 +31,13 @@ def test_finalise_writes_the_options_from_the_output_and_strips_timestamps():
     nb = executed('#| echo: false\nr.x("fig-a")')
     assert finalise.finalise(nb, 2015) == ["fig-a"]
     lines = nb.cells[0].source.splitlines()
-    assert lines == ["#| label: fig-a-2015", '#| fig-cap: "Cap \\"q\\""', '#| fig-alt: "Alt é"', "#| echo: false",
-                     'r.x("fig-a")']
+    assert lines == [
+        "#| label: fig-a-2015",
+        '#| fig-cap: "Cap \\"q\\""',
+        '#| fig-alt: "Alt é"',
+        "#| echo: false",
+        'r.x("fig-a")',
+    ]
     assert "execution" not in nb.cells[0].metadata and "helpers" not in nb.cells[0].outputs[0].metadata
     assert set(nb.metadata["papermill"]) == {"parameters"}
 
@@ -43,10 +53,13 @@ def test_the_editions_wave_is_labelled_without_its_wave():
     assert earlier.cells[0].source.splitlines()[0] == f"#| label: fig-a-{edition - 3}"
 
 
-@pytest.mark.parametrize("source, message", [
-    ('#| label: fig-a\nr.x("fig-a")', r"sets label itself"),
-    ('#| fig-cap: "x"\nr.x("fig-a")', r"sets fig-cap itself"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ('#| label: fig-a\nr.x("fig-a")', r"sets label itself"),
+        ('#| fig-cap: "x"\nr.x("fig-a")', r"sets fig-cap itself"),
+    ],
+)
 def test_a_label_or_caption_written_in_the_cell_is_refused(source, message):
     with pytest.raises(PipelineError, match=message):
         finalise.finalise(executed(source), 2015)

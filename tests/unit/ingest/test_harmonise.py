@@ -21,18 +21,24 @@ def same(a, b):
 
 def test_reversed_agreement_scale_of_2010(cb):
     # job insecurity: 2010 codes 1 Strongly disagree ... 5 Strongly agree; 2015 the other way round
-    assert same(values(cb, "job_insecurity", 2010, q77a=[1, 2, 3, 4, 5, 8, 9, 7]),
-                [0, 0, 0, 1, 1, NaN, NaN, NaN])
-    assert same(values(cb, "job_insecurity", 2015, Q89g=[1, 2, 3, 4, 5, 8, 9, 7]),
-                [1, 1, 0, 0, 0, NaN, NaN, NaN])
+    assert same(
+        values(cb, "job_insecurity", 2010, q77a=[1, 2, 3, 4, 5, 8, 9, 7]), [0, 0, 0, 1, 1, NaN, NaN, NaN]
+    )
+    assert same(
+        values(cb, "job_insecurity", 2015, Q89g=[1, 2, 3, 4, 5, 8, 9, 7]), [1, 1, 0, 0, 0, NaN, NaN, NaN]
+    )
 
 
 def test_2021_frequency_direction_and_negative_missing_codes(cb):
     # 2021: 1 Never ... 5 Always; 2024: 1 Always ... 5 Never; both: "often or always" is positive
-    assert same(values(cb, "worry_about_work", 2021, wlb_worry=[1, 2, 3, 4, 5, -777, -888, -999, NaN]),
-                [0, 0, 0, 1, 1, NaN, NaN, NaN, NaN])
-    assert same(values(cb, "worry_about_work", 2024, wlb_worry=[1, 2, 3, 4, 5, -997, -998, -999]),
-                [1, 1, 0, 0, 0, NaN, NaN, NaN])
+    assert same(
+        values(cb, "worry_about_work", 2021, wlb_worry=[1, 2, 3, 4, 5, -777, -888, -999, NaN]),
+        [0, 0, 0, 1, 1, NaN, NaN, NaN, NaN],
+    )
+    assert same(
+        values(cb, "worry_about_work", 2024, wlb_worry=[1, 2, 3, 4, 5, -997, -998, -999]),
+        [1, 1, 0, 0, 0, NaN, NaN, NaN],
+    )
 
 
 def test_timeshare_items_and_two_digit_codes_are_not_confused(cb):
@@ -47,14 +53,26 @@ def test_scored_mean_items(cb):
 
 
 def test_who5_index_needs_all_five_items(cb):
-    items = dict(Q87a=[1, 6, 3, 1], Q87b=[1, 6, 3, 1], Q87c=[1, 6, 3, 1], Q87d=[1, 6, 3, 1], Q87e=[1, 6, 3, 9])
+    items = dict(
+        Q87a=[1, 6, 3, 1], Q87b=[1, 6, 3, 1], Q87c=[1, 6, 3, 1], Q87d=[1, 6, 3, 1], Q87e=[1, 6, 3, 9]
+    )
     # all "all of the time" -> 5*5*4 = 100; all "at no time" -> 0; code 3 -> score 3 -> 60
     assert same(values(cb, "who5_index", 2015, **items), [100, 0, 60, NaN])
 
 
 def test_any_and_none_rules_over_items(cb):
-    asb = {f"Q8{k}": v for k, v in {"0a": [2, 2, 1, 8], "0b": [2, 2, 2, 2], "0c": [2, 2, 2, 2], "0d": [2, 2, 2, 2],
-                                     "1a": [2, 8, 2, 2], "1b": [2, 2, 2, 2], "1c": [2, 2, 2, 1]}.items()}
+    asb = {
+        f"Q8{k}": v
+        for k, v in {
+            "0a": [2, 2, 1, 8],
+            "0b": [2, 2, 2, 2],
+            "0c": [2, 2, 2, 2],
+            "0d": [2, 2, 2, 2],
+            "1a": [2, 8, 2, 2],
+            "1b": [2, 2, 2, 2],
+            "1c": [2, 2, 2, 1],
+        }.items()
+    }
     # any: 0 when all known and none positive; unknown when one is missing and none positive
     assert same(values(cb, "adverse_social_behaviour", 2015, **asb), [0, NaN, 1, 1])
     autonomy = dict(Q54a=[2, 1, 2, 9], Q54b=[2, 2, 2, 2], Q54c=[2, 2, 8, 1])
@@ -68,10 +86,18 @@ def test_breakdowns_map_bins_and_unmapped_codes(cb):
     assert list(status[:3]) == ["self_employed", "self_employed", "employee"]
     assert pd.isna(status[3]) and pd.isna(status[4])  # 4 "Other": in no group; 8 = don't know
     assert list(breakdown_values(df, "age_group", 2010, cb).astype(object)[:4]) == [
-        "age_15_29", "age_15_29", "age_30_44", "age_55_plus"]
+        "age_15_29",
+        "age_15_29",
+        "age_30_44",
+        "age_55_plus",
+    ]
     assert pd.isna(breakdown_values(df, "age_group", 2010, cb)[4])  # 888 = don't know
     assert list(breakdown_values(df, "region", 2021, cb).astype(object)[:4]) == [
-        "brussels", "flanders", "wallonia", "wallonia"]
+        "brussels",
+        "flanders",
+        "wallonia",
+        "wallonia",
+    ]
 
 
 def test_derived_share_and_normalised_weights(cb):

@@ -18,7 +18,9 @@ QUIET = {"log": lambda *_: None}
 
 
 def digest(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()
+    }
 
 
 def test_four_waves_processed(processed_dir, cb):
@@ -48,12 +50,18 @@ def test_raw_files_are_only_read(raw_copy):
 def test_belgium_found_by_label_not_code(raw_copy, processed_dir, tmp_path):
     # move Belgium to code 99 in 2015: the same rows must come out
     path = raw_copy / "ewcs_2015_synthetic.sav"
-    rewrite_sav(path, lambda df: df.assign(Country=df["Country"].replace({2.0: 99.0})),
-                lambda labels: {**labels, "Country": {**{k: v for k, v in labels["Country"].items() if k != 2.0},
-                                                      99.0: "Belgium"}})
+    rewrite_sav(
+        path,
+        lambda df: df.assign(Country=df["Country"].replace({2.0: 99.0})),
+        lambda labels: {
+            **labels,
+            "Country": {**{k: v for k, v in labels["Country"].items() if k != 2.0}, 99.0: "Belgium"},
+        },
+    )
     ingest.ingest([2015], raw_dir=raw_copy, out_dir=tmp_path, **QUIET)
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "2015.parquet"),
-                                  pd.read_parquet(processed_dir / "2015.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "2015.parquet"), pd.read_parquet(processed_dir / "2015.parquet")
+    )
 
 
 def test_declared_user_missing_gives_the_same_data(tmp_path, processed_dir):
@@ -62,8 +70,9 @@ def test_declared_user_missing_gives_the_same_data(tmp_path, processed_dir):
     raw = tmp_path / "raw"
     synth.synth([2021], out_dir=raw, user_missing=True, log=lambda *_: None)
     ingest.ingest([2021], raw_dir=raw, out_dir=tmp_path / "out", **QUIET)
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "2021.parquet"),
-                                  pd.read_parquet(processed_dir / "2021.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "out" / "2021.parquet"), pd.read_parquet(processed_dir / "2021.parquet")
+    )
 
 
 def test_absent_wave_is_skipped_with_a_notice(raw_copy, tmp_path):
@@ -80,21 +89,62 @@ def _damage(raw_copy, wave, name, modify=None, meta_modify=None):
 
 BAD_INPUTS = [
     # (wave, file, how to damage it, words the message must contain)
-    pytest.param(2015, "ewcs_2015_synthetic.sav", lambda df: df.drop(columns=["Q49a"]), None,
-                 ["ewcs_2015_synthetic.sav", "wave 2015", "variable Q49a", "missing from the file"], id="missing-variable"),
-    pytest.param(2010, "ewcs_2010_synthetic.sav", lambda df: df.assign(q45a=df["q45a"].replace({7.0: 12.0})), None,
-                 ["wave 2010", "variable q45a", "12 (", "expected one of the codes 1, 2, 3, 4, 5, 6, 7"], id="unknown-code"),
-    pytest.param(2021, "ewcts_2021_synthetic.sav", lambda df: df.assign(wlb_worry=df["wlb_worry"].replace({-888.0: -5.0})),
-                 None, ["wave 2021", "variable wlb_worry", "-5 ("], id="unknown-negative-code"),
-    pytest.param(2024, "ewcs_2024_synthetic.sav", lambda df: df.assign(calweight=df["calweight"].where(df.index != 3, 0.0)),
-                 None, ["wave 2024", "variable calweight", "non-positive weight", "expected a positive weight"], id="zero-weight"),
-    pytest.param(2015, "ewcs_2015_synthetic.sav", lambda df: df.assign(w4=df["w4"].where(df.index > 10)), None,
-                 ["wave 2015", "variable w4", "11 Belgian rows"], id="missing-weight"),
-    pytest.param(2015, "ewcs_2015_synthetic.sav", lambda df: df[df["Country"] != 2.0], None,
-                 ["wave 2015", "variable Country", "no Belgian rows"], id="no-belgian-rows"),
-    pytest.param(2015, "ewcs_2015_synthetic.sav", None,
-                 lambda labels: {**labels, "Country": {k: v for k, v in labels["Country"].items() if v != "Belgium"}},
-                 ["wave 2015", "variable Country", "'Belgium'"], id="no-belgium-label"),
+    pytest.param(
+        2015,
+        "ewcs_2015_synthetic.sav",
+        lambda df: df.drop(columns=["Q49a"]),
+        None,
+        ["ewcs_2015_synthetic.sav", "wave 2015", "variable Q49a", "missing from the file"],
+        id="missing-variable",
+    ),
+    pytest.param(
+        2010,
+        "ewcs_2010_synthetic.sav",
+        lambda df: df.assign(q45a=df["q45a"].replace({7.0: 12.0})),
+        None,
+        ["wave 2010", "variable q45a", "12 (", "expected one of the codes 1, 2, 3, 4, 5, 6, 7"],
+        id="unknown-code",
+    ),
+    pytest.param(
+        2021,
+        "ewcts_2021_synthetic.sav",
+        lambda df: df.assign(wlb_worry=df["wlb_worry"].replace({-888.0: -5.0})),
+        None,
+        ["wave 2021", "variable wlb_worry", "-5 ("],
+        id="unknown-negative-code",
+    ),
+    pytest.param(
+        2024,
+        "ewcs_2024_synthetic.sav",
+        lambda df: df.assign(calweight=df["calweight"].where(df.index != 3, 0.0)),
+        None,
+        ["wave 2024", "variable calweight", "non-positive weight", "expected a positive weight"],
+        id="zero-weight",
+    ),
+    pytest.param(
+        2015,
+        "ewcs_2015_synthetic.sav",
+        lambda df: df.assign(w4=df["w4"].where(df.index > 10)),
+        None,
+        ["wave 2015", "variable w4", "11 Belgian rows"],
+        id="missing-weight",
+    ),
+    pytest.param(
+        2015,
+        "ewcs_2015_synthetic.sav",
+        lambda df: df[df["Country"] != 2.0],
+        None,
+        ["wave 2015", "variable Country", "no Belgian rows"],
+        id="no-belgian-rows",
+    ),
+    pytest.param(
+        2015,
+        "ewcs_2015_synthetic.sav",
+        None,
+        lambda labels: {**labels, "Country": {k: v for k, v in labels["Country"].items() if v != "Belgium"}},
+        ["wave 2015", "variable Country", "'Belgium'"],
+        id="no-belgium-label",
+    ),
 ]
 
 
@@ -109,7 +159,9 @@ def test_bad_input_stops_with_one_message(raw_copy, tmp_path, wave, name, modify
         assert w in message
 
 
-@pytest.mark.parametrize("content", [b"", b"this is not SPSS\n" * 10, None], ids=["empty", "text", "truncated"])
+@pytest.mark.parametrize(
+    "content", [b"", b"this is not SPSS\n" * 10, None], ids=["empty", "text", "truncated"]
+)
 def test_corrupt_or_non_sav_file(raw_copy, tmp_path, content):
     path = raw_copy / "ewcs_2015_synthetic.sav"
     data = path.read_bytes()
@@ -151,8 +203,11 @@ def test_if_needed_skips_unchanged_waves(raw_dir, tmp_path):
 
 def test_command_line_reports_one_line_and_fails(raw_copy, tmp_path):
     rewrite_sav(raw_copy / "ewcs_2015_synthetic.sav", lambda df: df.drop(columns=["Q87c"]))
-    r = subprocess.run([sys.executable, "-m", "helpers", "ingest", "--raw", str(raw_copy), "--out", str(tmp_path)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "helpers", "ingest", "--raw", str(raw_copy), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0
     assert "variable Q87c" in r.stderr and "wave 2015" in r.stderr

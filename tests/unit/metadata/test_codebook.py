@@ -37,14 +37,47 @@ def test_every_wave_has_every_breakdown(cb):
         assert sorted(b["waves"]) == cb.wave_names()
 
 
-@pytest.mark.parametrize("file,old,new,words", [
-    ("indicators.yaml", "{var: Q49a, scale: timeshare7,", "{var: Q49a, scale: timeshare9,", ["unknown scale 'timeshare9'", "Q49a"]),
-    ("indicators.yaml", "{var: Q49a, scale: timeshare7, positive: [1, 2, 3]", "{var: Q49a, scale: timeshare7, positive: [1, 2, 13]", ["codes [13]"]),
-    ("indicators.yaml", "{var: q77a, scale: agree5_reversed,", "{var: q77a, scale: yes_no,", ["codes [4, 5]"]),
-    ("breakdowns.yaml", "map: {1: men, 2: women}, evidence: V}\n      2021", "map: {1: men, 2: woman}, evidence: V}\n      2021", ["unknown categories ['woman']"]),
-    ("scales.yaml", "    missing_width: 2\n  nace_broad_2021", "    missing_width: 1\n  nace_broad_2021", ["scale nace_sections", "also valid codes"]),
-    ("indicators.yaml", "    theme: burnout\n    type: share", "    theme: burn-out\n    type: share", ["unknown theme 'burn-out'"]),
-])
+@pytest.mark.parametrize(
+    "file,old,new,words",
+    [
+        (
+            "indicators.yaml",
+            "{var: Q49a, scale: timeshare7,",
+            "{var: Q49a, scale: timeshare9,",
+            ["unknown scale 'timeshare9'", "Q49a"],
+        ),
+        (
+            "indicators.yaml",
+            "{var: Q49a, scale: timeshare7, positive: [1, 2, 3]",
+            "{var: Q49a, scale: timeshare7, positive: [1, 2, 13]",
+            ["codes [13]"],
+        ),
+        (
+            "indicators.yaml",
+            "{var: q77a, scale: agree5_reversed,",
+            "{var: q77a, scale: yes_no,",
+            ["codes [4, 5]"],
+        ),
+        (
+            "breakdowns.yaml",
+            "map: {1: men, 2: women}, evidence: V}\n      2021",
+            "map: {1: men, 2: woman}, evidence: V}\n      2021",
+            ["unknown categories ['woman']"],
+        ),
+        (
+            "scales.yaml",
+            "    missing_width: 2\n  nace_broad_2021",
+            "    missing_width: 1\n  nace_broad_2021",
+            ["scale nace_sections", "also valid codes"],
+        ),
+        (
+            "indicators.yaml",
+            "    theme: burnout\n    type: share",
+            "    theme: burn-out\n    type: share",
+            ["unknown theme 'burn-out'"],
+        ),
+    ],
+)
 def test_mistakes_are_caught(book, file, old, new, words):
     edit(book / file, old, new)
     with pytest.raises(PipelineError) as err:
@@ -76,8 +109,17 @@ def test_waves_of_one_series_count_the_same_answers(cb):
             assert not own_words or len(waves) == 1, (name, series, waves)
 
 
-@pytest.mark.parametrize("indicator", ["worry_about_work", "telework", "family_concentration", "high_speed",
-                                       "tight_deadlines", "emotionally_disturbing"])
+@pytest.mark.parametrize(
+    "indicator",
+    [
+        "worry_about_work",
+        "telework",
+        "family_concentration",
+        "high_speed",
+        "tight_deadlines",
+        "emotionally_disturbing",
+    ],
+)
 def test_2021_never_first_items_stand_apart_from_2015_and_2024(cb, indicator):
     """2021 asked these on a "never ... always" scale (often/always counted), the others did not."""
     assert cb.scale(cb.indicator_spec(indicator, 2021)["scale"]).valid[1] == "Never"
@@ -93,9 +135,19 @@ def test_trend_of_worry_skips_2021(cb):
 
     from helpers.estimate import weighted as estimate
 
-    rows = pd.DataFrame({"wave": [2015, 2021, 2024], "indicator": "worry_about_work", "group_var": "total",
-                         "group": "total", "estimate": [11.9, 15.6, 13.3], "ci_low": 0.0, "ci_high": 20.0,
-                         "n": 500, "flag": "ok"})
+    rows = pd.DataFrame(
+        {
+            "wave": [2015, 2021, 2024],
+            "indicator": "worry_about_work",
+            "group_var": "total",
+            "group": "total",
+            "estimate": [11.9, 15.6, 13.3],
+            "ci_low": 0.0,
+            "ci_high": 20.0,
+            "n": 500,
+            "flag": "ok",
+        }
+    )
     assert estimate.trend(rows, "worry_about_work", 2024, cb).wave.tolist() == [2015, 2024]
 
 
@@ -107,25 +159,48 @@ def test_telework_label_says_what_2024_counts(cb):
     assert "(presque) toujours" in cb.label("fr", "telework", wave=2024)
 
 
-@pytest.mark.parametrize("old,new,words", [
-    # 2021 "often/always" joined to the 2015/2024 "always/most of the time" series
-    ("{var: wlb_worry, scale: freq5_never_first, positive: [4, 5], series: often_2021, evidence: V,",
-     "{var: wlb_worry, scale: freq5_never_first, positive: [4, 5], evidence: V,",
-     ["worry_about_work", "wave 2021", "own wording"]),
-    # the same without its own label: caught as different answers under one series
-    ("{var: loc_home, scale: freq5_never_first, positive: [4, 5], series: often_2021, evidence: V,\n"
-     "             label: {nl: \"Werkt vaak of altijd thuis\", fr: \"Travaille souvent ou toujours à domicile\"},\n"
-     "             short: {nl: \"Thuiswerk (vaak of altijd)\", fr: \"Télétravail (souvent ou toujours)\"}}",
-     "{var: loc_home, scale: freq5_never_first, positive: [4, 5], evidence: V}",
-     ["telework", "waves 2021 and 2024", "share series 'main'", "[Often, Always]", "[Always, Most of the time]"]),
-    # its own series, but the indicator's label, which says something else
-    ("label: {nl: \"Werkt vaak of altijd aan een zeer hoog tempo\", fr: \"Travaille souvent ou toujours à un rythme très élevé\"},\n"
-     "             short: {nl: \"Hoog werktempo (vaak of altijd)\", fr: \"Rythme très élevé (souvent ou toujours)\"}}",
-     "}", ["high_speed", "the indicator's label"]),
-    # another set of counted answers within one series
-    ("{var: Q61m, scale: freq5_always_first, positive: [1, 2]", "{var: Q61m, scale: freq5_always_first, positive: [1, 2, 3]",
-     ["stress", "[Always, Most of the time, Sometimes]"]),
-])
+@pytest.mark.parametrize(
+    "old,new,words",
+    [
+        # 2021 "often/always" joined to the 2015/2024 "always/most of the time" series
+        (
+            "{var: wlb_worry, scale: freq5_never_first, positive: [4, 5], series: often_2021, evidence: V,",
+            "{var: wlb_worry, scale: freq5_never_first, positive: [4, 5], evidence: V,",
+            ["worry_about_work", "wave 2021", "own wording"],
+        ),
+        # the same without its own label: caught as different answers under one series
+        (
+            "{var: loc_home, scale: freq5_never_first, positive: [4, 5], series: often_2021, evidence: V,\n"
+            '             label: {nl: "Werkt vaak of altijd thuis", fr: "Travaille souvent ou toujours à '
+            'domicile"},\n'
+            '             short: {nl: "Thuiswerk (vaak of altijd)", fr: "Télétravail (souvent ou '
+            'toujours)"}}',
+            "{var: loc_home, scale: freq5_never_first, positive: [4, 5], evidence: V}",
+            [
+                "telework",
+                "waves 2021 and 2024",
+                "share series 'main'",
+                "[Often, Always]",
+                "[Always, Most of the time]",
+            ],
+        ),
+        # its own series, but the indicator's label, which says something else
+        (
+            'label: {nl: "Werkt vaak of altijd aan een zeer hoog tempo", fr: "Travaille souvent ou toujours '
+            'à un rythme très élevé"},\n'
+            '             short: {nl: "Hoog werktempo (vaak of altijd)", fr: "Rythme très élevé (souvent ou '
+            'toujours)"}}',
+            "}",
+            ["high_speed", "the indicator's label"],
+        ),
+        # another set of counted answers within one series
+        (
+            "{var: Q61m, scale: freq5_always_first, positive: [1, 2]",
+            "{var: Q61m, scale: freq5_always_first, positive: [1, 2, 3]",
+            ["stress", "[Always, Most of the time, Sometimes]"],
+        ),
+    ],
+)
 def test_a_series_that_joins_different_answers_is_refused(book, old, new, words):
     edit(book / "indicators.yaml", old, new)
     with pytest.raises(PipelineError) as err:

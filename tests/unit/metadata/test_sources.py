@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from helpers.book import inputs, prose
-from helpers.core import config, i18n, layout, layout
+from helpers.core import config, i18n, layout
 from helpers.core.errors import PipelineError
 from helpers.metadata import sources
 from helpers.notebook import figures
@@ -49,8 +49,11 @@ def test_only_values_printed_at_their_addresses():
     for name, src in sources.load_all().items():
         shared = pd.read_csv(SHARED / f"{name}.csv", dtype=str, keep_default_na=False)
         ours = src.table.assign(year=src.table["year"].astype(str))
-        key = lambda d: sorted(zip(d["year"], d["geo"], d["measure"], d["breakdown"], d["group"],  # noqa: E731
-                                   d["value"].astype(float), d["unit"], d["note"]))
+
+        def key(d):
+            columns = ("year", "geo", "measure", "breakdown", "group")
+            return sorted(zip(*(d[c] for c in columns), d["value"].astype(float), d["unit"], d["note"]))
+
         assert key(ours) == key(shared.assign(value=shared["value"].astype(float))), name
 
 
@@ -92,7 +95,9 @@ BAD_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("column,value,message", BAD_ROWS, ids=[f"{c}={v or 'empty'}" for c, v, _ in BAD_ROWS])
+@pytest.mark.parametrize(
+    "column,value,message", BAD_ROWS, ids=[f"{c}={v or 'empty'}" for c, v, _ in BAD_ROWS]
+)
 def test_a_bad_value_names_file_row_and_column(reference_copy, column, value, message):
     folder = reference_copy / "accidents_at_work_fedris"
     _edit_csv(folder, 3, column, value)  # the fourth value: row 5 of the file (the header is row 1)
@@ -106,8 +111,11 @@ def test_a_duplicate_key_names_both_rows(reference_copy):
     folder = reference_copy / "wfh_statbel_lfs"
     d = pd.read_csv(folder / sources.DATA_FILE, dtype=str, keep_default_na=False)
     pd.concat([d, d.iloc[[6]].assign(value="19.5")]).to_csv(folder / sources.DATA_FILE, index=False)
-    with pytest.raises(PipelineError, match=rf"row {len(d) + 2}, column year,geo,measure,breakdown,group: "
-                                            r"the same year, geo, measure, breakdown and group as row 8"):
+    with pytest.raises(
+        PipelineError,
+        match=rf"row {len(d) + 2}, column year,geo,measure,breakdown,group: "
+        r"the same year, geo, measure, breakdown and group as row 8",
+    ):
         sources.load_all(reference_copy)
 
 
@@ -122,11 +130,20 @@ def test_a_missing_column_and_bad_metadata(reference_copy):
     good = meta_path.read_text(encoding="utf-8")
     for damage, message in [
         (lambda m: m.pop("licence"), r"field 'licence' is missing"),
-        (lambda m: m["measures"]["od_declarations"].update(unit="cases"), r"measure 'od_declarations' has unit 'cases'"),
-        (lambda m: m["citations"]["attentia_od_2017"].pop("reproduces"), r"does not say whose figures it reproduces"),
+        (
+            lambda m: m["measures"]["od_declarations"].update(unit="cases"),
+            r"measure 'od_declarations' has unit 'cases'",
+        ),
+        (
+            lambda m: m["citations"]["attentia_od_2017"].pop("reproduces"),
+            r"does not say whose figures it reproduces",
+        ),
         (lambda m: m["citations"]["attentia_od_2017"].update(origin="press"), r"has origin 'press'"),
         (lambda m: m["breaks"][0].update(measures=["od_nothing"]), r"names unknown measure\(s\) od_nothing"),
-        (lambda m: m["measures"].update(od_new={"unit": "number"}), r"needs the text sources.measures.od_new"),
+        (
+            lambda m: m["measures"].update(od_new={"unit": "number"}),
+            r"needs the text sources.measures.od_new",
+        ),
     ]:
         meta = yaml.safe_load(good)
         damage(meta)
@@ -145,13 +162,22 @@ def test_a_bad_reference_table_stops_the_build_before_any_notebook(tmp_path, pro
     root = project_copy(tmp_path / "repo")
     _edit_csv(root / "data" / "reference" / "invalidity_mental_health_riziv", 9, "value", "about 111.732")
     build = tmp_path / "build"
-    env = {**os.environ, "EWCS_REPORT_ROOT": str(root), "EWCS_BUILD_DIR": str(build),
-           "EWCS_RAW_DIR": str(raw_dir), "EWCS_PROCESSED_DIR": str(processed_dir)}
-    r = subprocess.run([sys.executable, "-m", "helpers", "run"], cwd=root, capture_output=True, text=True, env=env)
+    env = {
+        **os.environ,
+        "EWCS_REPORT_ROOT": str(root),
+        "EWCS_BUILD_DIR": str(build),
+        "EWCS_RAW_DIR": str(raw_dir),
+        "EWCS_PROCESSED_DIR": str(processed_dir),
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "helpers", "run"], cwd=root, capture_output=True, text=True, env=env
+    )
     assert r.returncode != 0
     out = r.stdout + r.stderr
-    assert ("data/reference/invalidity_mental_health_riziv/data.csv: row 11, column value: "
-            "'about 111.732' is not a number") in out, out[-2000:]
+    assert (
+        "data/reference/invalidity_mental_health_riziv/data.csv: row 11, column value: "
+        "'about 111.732' is not a number"
+    ) in out, out[-2000:]
     assert not (build / "executed").exists() and not (root / "_site").exists()
 
 
@@ -185,21 +211,37 @@ def test_every_reference_figure_cites_its_source_in_both_languages(published):
             labels[lang].append(label)
             d = pd.read_csv(csv, dtype=str, keep_default_na=False)
             assert (d["address"].str.match(r"https?://") & d["publisher"].ne("")).all(), csv
-            src_names = {n for n, s in sources.load_all().items() if set(d["measure"]) <= set(s.meta["measures"])}
+            src_names = {
+                n for n, s in sources.load_all().items() if set(d["measure"]) <= set(s.meta["measures"])
+            }
             src = sources.get(src_names.pop())
             table = src.published.assign(year=src.published["year"].astype(str))
-            merged = d.merge(table, on=["year", "geo", "measure", "breakdown", "group"], suffixes=("", "_data"))
-            assert len(merged) == len(d) and (merged["value"].astype(float) == merged["value_data"]).all(), csv
+            merged = d.merge(
+                table, on=["year", "geo", "measure", "breakdown", "group"], suffixes=("", "_data")
+            )
+            assert len(merged) == len(d) and (merged["value"].astype(float) == merged["value_data"]).all(), (
+                csv
+            )
             nb = nbformat.read(published / "executed" / str(wave) / lang / f"{theme}.ipynb", as_version=4)
             anchor = layout.anchor(label.removesuffix(f"-{wave}"), wave)
-            cell = next(c for c in nb.cells if c.cell_type == "code" and f"#| label: {anchor}\n" in c.source + "\n")
+            cell = next(
+                c for c in nb.cells if c.cell_type == "code" and f"#| label: {anchor}\n" in c.source + "\n"
+            )
             svg = html_text(cell.outputs[0]["data"]["image/svg+xml"])
-            line = i18n.t(lang, "sources.notes.source", name=i18n.t(lang, f"sources.names.{src.name}"),
-                          address=sources.short_address(src.meta["address"]))
-            assert line.split(" (")[0] in svg and sources.short_address(src.meta["address"])[:30] in svg, label
+            line = i18n.t(
+                lang,
+                "sources.notes.source",
+                name=i18n.t(lang, f"sources.names.{src.name}"),
+                address=sources.short_address(src.meta["address"]),
+            )
+            assert line.split(" (")[0] in svg and sources.short_address(src.meta["address"])[:30] in svg, (
+                label
+            )
             if (d["origin"] == "third_party").any():
-                assert i18n.t(lang, "sources.notes.third_party")[:20] in svg or \
-                    i18n.t(lang, "sources.notes.third_party_bars")[:20] in svg, label
+                assert (
+                    i18n.t(lang, "sources.notes.third_party")[:20] in svg
+                    or i18n.t(lang, "sources.notes.third_party_bars")[:20] in svg
+                ), label
     assert labels["nl"] == labels["fr"] and len(labels["nl"]) >= 11
     # the occupational-risks chapter's notebook ran for the edition's wave only
     assert {p.parts[-3] for p in published.glob("executed/*/*/occupational_risks.ipynb")} == {str(wave)}
@@ -216,7 +258,9 @@ def html_text(svg) -> str:
 def test_the_book_prints_the_citations_under_each_figure(prepared_book):
     for lang in i18n.languages():
         for csv in _reference_figures(prepared_book, lang):
-            block = (prepared_book / "quarto" / lang / "figures" / f"{csv.stem[:-5]}.qmd").read_text(encoding="utf-8")
+            block = (prepared_book / "quarto" / lang / "figures" / f"{csv.stem[:-5]}.qmd").read_text(
+                encoding="utf-8"
+            )
             d = pd.read_csv(csv, dtype=str, keep_default_na=False)
             for url in set(d["address"]):
                 assert f"<{url}>" in block, (csv.stem, url)
@@ -239,8 +283,12 @@ def test_quoted_values_are_the_tables(prepared_book):
     for lang in i18n.languages():
         ref = values[lang]["ref"]
         src = sources.get("accidents_at_work_fedris")
-        row = src.published.query("measure == 'accidents_accepted' and year == 2022 and group == 'workplace'").iloc[0]
-        assert ref["accidents_accepted"]["y2022"]["BE"]["place"]["workplace"] == sources.fmt(row.value, row.unit, lang)
+        row = src.published.query(
+            "measure == 'accidents_accepted' and year == 2022 and group == 'workplace'"
+        ).iloc[0]
+        assert ref["accidents_accepted"]["y2022"]["BE"]["place"]["workplace"] == sources.fmt(
+            row.value, row.unit, lang
+        )
         assert ref["share_with_work_related_health_problem"]["y2020"]["BE"]["total"] == i18n.percent(9, lang)
     # the methodology's table of sources comes from the metadata: every source, its address
     for lang in i18n.languages():

@@ -32,9 +32,18 @@ def burnout_2015():
 def test_group_alt_text_skips_low_reliability_groups(burnout_2015):
     r = burnout_2015
     # agriculture has the lowest value but only 34 respondents; mining too few to show at all
-    r._estimates[(("exhaustion",), 2015)] = crafted("exhaustion", 2015, "sector", [
-        ("agriculture", 33.0, 34), ("financial", 90.0, 12), ("industry", 41.0, 300),
-        ("construction", 47.0, 200), ("education", 36.0, 250)])
+    r._estimates[(("exhaustion",), 2015)] = crafted(
+        "exhaustion",
+        2015,
+        "sector",
+        [
+            ("agriculture", 33.0, 34),
+            ("financial", 90.0, 12),
+            ("industry", 41.0, 300),
+            ("construction", 47.0, 200),
+            ("education", 36.0, 250),
+        ],
+    )
     out = capture(r)
     r.group_figure("fig-x", "exhaustion", "sector")
     alt = out[0]["alt"]
@@ -49,8 +58,9 @@ def test_group_alt_text_skips_low_reliability_groups(burnout_2015):
 
 def test_group_alt_text_says_when_no_group_is_reliable(burnout_2015):
     r = burnout_2015
-    r._estimates[(("exhaustion",), 2015)] = crafted("exhaustion", 2015, "sector", [
-        ("agriculture", 33.0, 34), ("industry", 41.0, 45)])
+    r._estimates[(("exhaustion",), 2015)] = crafted(
+        "exhaustion", 2015, "sector", [("agriculture", 33.0, 34), ("industry", 41.0, 45)]
+    )
     out = capture(r)
     r.group_figure("fig-x", "exhaustion", "sector")
     alt = out[0]["alt"]
@@ -64,8 +74,14 @@ def test_risk_map_alt_text_names_the_largest_reliable_deviation(burnout_2015):
     parts = []
     for i in inds:
         # for every indicator the flagged group deviates most; among reliable ones, education
-        parts.append(crafted(i, 2015, "sector", [("agriculture", 95.0, 40), ("education", 60.0 if i == "exhaustion"
-                                                                                             else 42.0, 400)]))
+        parts.append(
+            crafted(
+                i,
+                2015,
+                "sector",
+                [("agriculture", 95.0, 40), ("education", 60.0 if i == "exhaustion" else 42.0, 400)],
+            )
+        )
     r._estimates[(tuple(r.indicators), 2015)] = pd.concat(parts, ignore_index=True)
     out = capture(r)
     r.risk_map("fig-x", "sector")
@@ -95,7 +111,12 @@ def test_table_cells_stay_as_written_in_the_language():
     """1,830 respondents are "1.830" in Dutch: the table must not read that as the number 1.83."""
     from helpers.core import i18n
 
-    md = i18n.pipe_table([{"Respondenten (n)": i18n.number(1830, "nl", 0), "Schatting": "55,2"},
-                          {"Respondenten (n)": i18n.number(1000, "nl", 0), "Schatting": "9%"}], "rr")
+    md = i18n.pipe_table(
+        [
+            {"Respondenten (n)": i18n.number(1830, "nl", 0), "Schatting": "55,2"},
+            {"Respondenten (n)": i18n.number(1000, "nl", 0), "Schatting": "9%"},
+        ],
+        "rr",
+    )
     assert "1.830" in md and "1.000" in md and "55,2" in md
     assert md.splitlines()[1].endswith(":|")  # right-aligned as asked
