@@ -151,7 +151,7 @@ def test_two_cells_drawing_one_figure(project):
     nb = nbformat.read(project["notebooks_dir"] / "burnout.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell('r.key_figure("fig-t-key")'))
     nbformat.write(nb, str(project["notebooks_dir"] / "burnout.ipynb"))
-    with pytest.raises(PipelineError, match=r"cells \d+ and \d+ both draw fig-t-key"):
+    with pytest.raises(PipelineError, match=r"cells 2 and 3 both draw fig-t-key"):
         run(project, themes=["burnout"], waves=[2024])
 
 

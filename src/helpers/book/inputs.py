@@ -33,8 +33,8 @@ from helpers.metadata import sources
 def _figures_by_wave(build_dir: Path, lang: str, theme: str) -> dict[int, list[str]]:
     """The figures each wave's executed notebook of ``theme`` holds (the grid's stamps)."""
     out = {}
-    for stamp in sorted((build_dir / "executed").glob(f"*/{lang}/{theme}.json")):
-        out[int(stamp.parts[-3])] = json.loads(stamp.read_text(encoding="utf-8"))["figures"]
+    for stamp in layout.executed_files(build_dir, lang, theme, suffix="json"):
+        out[layout.wave_of(stamp)] = json.loads(stamp.read_text(encoding="utf-8"))["figures"]
     return out
 
 
@@ -48,13 +48,7 @@ def _inputs_key(build_dir: Path) -> str:
         *(config.DATA / "i18n").glob("*.yaml"),
         config.DATA / "settings.yaml",
     ]
-    tables = build_dir / "tables"
-    outputs = [
-        *(build_dir / "executed").glob("*/*/*.json"),
-        *tables.glob("*/*/*/estimates-*.csv"),
-        *tables.glob("*/*/*/sample-*.json"),
-        *tables.glob("*/*/*/changes-*.csv"),
-    ]
+    outputs = layout.notebook_outputs(build_dir)
     # the reference tables: the colophon, the sources table and the quoted values read them
     for f in [*stages.code_files("book"), *sorted(conf), *sorted(outputs), *sources.files()]:
         h.update(

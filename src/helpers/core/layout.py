@@ -48,6 +48,18 @@ def executed_stamp(build: Path | None, wave: int, lang: str, theme: str) -> Path
     return executed(build, wave, lang, theme).with_suffix(".json")
 
 
+def executed_files(
+    build: Path | None, lang: str = "*", theme: str = "*", suffix: str = "ipynb"
+) -> list[Path]:
+    """Every wave's executed notebooks (``suffix="json"``: their stamps) of a language and theme."""
+    return sorted(_build(build).glob(f"executed/*/{lang}/{theme}.{suffix}"))
+
+
+def wave_of(executed_file: Path) -> int:
+    """The wave of an executed notebook or stamp (``executed/<wave>/<lang>/<theme>.*``)."""
+    return int(Path(executed_file).parts[-3])
+
+
 def tables(build: Path | None, wave: int, lang: str, theme: str) -> Path:
     return _build(build) / "tables" / str(wave) / lang / theme
 
@@ -55,6 +67,25 @@ def tables(build: Path | None, wave: int, lang: str, theme: str) -> Path:
 def figure_csv(build: Path | None, wave: int, lang: str, theme: str, figure: str) -> Path:
     """The numbers behind a figure of a wave (its name carries the wave in every edition)."""
     return tables(build, wave, lang, theme) / f"{figure}-{wave}.csv"
+
+
+def table_files(build: Path | None, lang: str = "*") -> list[Path]:
+    """Every file the notebooks wrote into ``build/tables/`` for a language."""
+    return sorted(p for p in _build(build).glob(f"tables/*/{lang}/**/*") if p.is_file())
+
+
+def notebook_outputs(build: Path | None = None) -> list[Path]:
+    """What the book is made from of the notebooks' outputs: the grid's stamps (which figures each
+    executed notebook holds) and every theme's cube, changes and sample facts."""
+    t = _build(build) / "tables"
+    return sorted(
+        [
+            *executed_files(build, suffix="json"),
+            *t.glob("*/*/*/estimates-*.csv"),
+            *t.glob("*/*/*/sample-*.json"),
+            *t.glob("*/*/*/changes-*.csv"),
+        ]
+    )
 
 
 def anchor(figure: str, wave: int) -> str:

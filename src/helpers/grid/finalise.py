@@ -92,7 +92,11 @@ def finalise(nb, wave: int) -> list[str]:
     for key in PAPERMILL_RUN:
         nb.metadata.get("papermill", {}).pop(key, None)
     figures, seen = [], {}
-    for index, cell in enumerate(nb.cells):
+    # cells are numbered as in the notebook the researcher edits: papermill's injected cell is not one
+    source = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    number = {id(c): i for i, c in enumerate(source)}
+    for cell in nb.cells:
+        index = number.get(id(cell), -1)
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
         if not cell.metadata.get("tags"):

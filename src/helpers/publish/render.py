@@ -44,11 +44,11 @@ def _files(lang: str, build: Path) -> list[Path]:
         (root / "src" / "helpers").rglob("*.py"),
         (config.DATA / "i18n").glob("*.yaml"),
         [config.DATA / "settings.yaml"],
-        (build / "quarto" / lang).rglob("*"),
-        [build / "quarto" / "provenance.json"],
-        (build / "store" / lang).rglob("*"),
-        build.glob(f"executed/*/{lang}/*.ipynb"),
-        build.glob(f"tables/*/{lang}/**/*"),
+        layout.quarto_dir(build, lang).rglob("*"),
+        [layout.provenance_path(build)],
+        (layout.store_dir(build) / lang).rglob("*"),
+        layout.executed_files(build, lang),
+        layout.table_files(build, lang),
     ]
     return sorted({p for g in groups for p in g if p.is_file()})
 
