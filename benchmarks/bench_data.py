@@ -1,5 +1,4 @@
 """Benchmark: synthetic generation and ingest of the four waves, at scale 1 and at EU size.
-from helpers.ingest import processed
 
 Run by hand from the repository root:  python benchmarks/bench_data.py [--scales 1 16] [--repeat 3]
 Each measurement runs in a fresh child process, so its peak memory (ru_maxrss) is its own.

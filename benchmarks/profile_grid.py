@@ -37,7 +37,7 @@ def main() -> None:
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
-    shell.run_cell("from helpers import report", silent=True)
+    shell.run_cell("from helpers.notebook import report", silent=True)
     cells = {
         theme: [
             c

@@ -15,6 +15,7 @@ import pyreadstat
 import pytest
 
 from helpers import pipeline
+from helpers.book import inputs
 from helpers.core import config
 from helpers.metadata import codebook
 
@@ -67,6 +68,13 @@ def published() -> Path:
     result = pipeline.run(log=lambda *_: None, progress=False, ingest_first=False)
     assert len(result.executed) + len(result.skipped) == 34  # and the occupational-risks notebook, twice
     return config.BUILD_DIR
+
+
+@pytest.fixture(scope="session")
+def prepared(published) -> Path:
+    """The published grid plus the book's numbers and figure blocks, in the tests' build folder."""
+    inputs.write_book_inputs(published, log=lambda *_: None)
+    return published
 
 
 # ---------------------------------------------------------------------- a clean copy, rendered
