@@ -163,9 +163,11 @@ INTEGRATION = Path(__file__).resolve().parent / "integration"
 
 
 def pytest_collection_modifyitems(config, items):
-    """tests/integration/ (renders, browsers, double builds, the grid) and the notebooks run by
-    nbval are the slow tier: `python -m pytest -m "not slow"` leaves them out."""
+    """The slow tier: tests/integration/ (renders, browsers, double builds), the notebooks run by
+    nbval, and every test that needs the whole grid executed (the `published` fixture, about a
+    minute of notebooks on two cores). `python -m pytest -m "not slow"` leaves them out."""
     for item in items:
         path = Path(str(item.path)).resolve()
-        if path.is_relative_to(INTEGRATION) or path.suffix == ".ipynb":
+        grid = "published" in getattr(item, "fixturenames", ())
+        if path.is_relative_to(INTEGRATION) or path.suffix == ".ipynb" or grid:
             item.add_marker(pytest.mark.slow)
