@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import subprocess
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.core import i18n
+from helpers.book import provenance
+from helpers.core import config, i18n, layout
 from helpers.publish import postrender
 
 PAGE = """<!DOCTYPE html>
@@ -21,7 +23,14 @@ PAGE = """<!DOCTYPE html>
 
 
 @pytest.fixture
-def site(tmp_path) -> Path:
+def site(tmp_path, monkeypatch) -> Path:
+    """Rendered pages of both editions, and the edition's provenance the footer is written from, in
+    a build folder of the test's own (nothing of the grid is needed)."""
+    build = tmp_path / "build"
+    layout.provenance_path(build).parent.mkdir(parents=True)
+    layout.provenance_path(build).write_text(json.dumps(provenance.provenance({})), encoding="utf-8")
+    monkeypatch.setattr(config, "BUILD_DIR", build)
+    monkeypatch.setenv("EWCS_BUILD_DIR", str(build))
     site = tmp_path / "_site"
     for lang in ("nl", "fr"):
         for rel in ("index.html", f"chapters/{lang}/burnout.html", "search.html"):
