@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.core import config
 from helpers.core.schema import OUTPUT_KEY
 
 
 def resolve(path, default: Path | None) -> Path | None:
     """A notebook's path parameter: relative paths run from the repository root; None is ``default``."""
-    from helpers.core import config
-
     if path is None:
         return default
     p = Path(path)
