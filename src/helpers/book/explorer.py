@@ -57,7 +57,11 @@ def settings(store: Store) -> dict:
             "flags": dict(i18n.catalogue(lang)["flags"]),
             "ci_note": t(lang, "notes.ci"),
             "low_note": t(
-                lang, "notes.low_reliability", low_min=d["min_n"], low_max=d["low_reliability_n"] - 1
+                lang,
+                "notes.low_reliability",
+                low_min=d["min_n"],
+                low_max=d["low_reliability_n"] - 1,
+                low_n_eff=d["low_reliability_n_eff"],
             ),
             "mode_change": t(lang, "notes.mode_change"),
             "comparable": t(lang, "notes.trend_only_comparable"),

@@ -12,7 +12,7 @@ import math
 from helpers.book.store import Store
 from helpers.core import config, i18n
 from helpers.core.i18n import lower_first, t
-from helpers.core.schema import FELL, FLAG_OK, ROSE, TOTAL
+from helpers.core.schema import FELL, FLAG_OK, MODE_DIFFERENT, ROSE, TOTAL
 from helpers.metadata import codebook as codebook_mod
 from helpers.metadata import sources
 
@@ -32,7 +32,11 @@ def change(store: Store, now, before) -> str:
     if row.empty or math.isnan(row.change.iloc[0]):
         return t(store.lang, "book.change.none")
     r = row.iloc[0]
-    return t(store.lang, "book.change." + ("same" if not r.significant else "up" if r.change > 0 else "down"))
+    if not r.significant:
+        return t(store.lang, "book.change.same")
+    if r.risk_change == MODE_DIFFERENT:  # across the 2021 change of mode: neither up nor down
+        return t(store.lang, "book.change.mode")
+    return t(store.lang, "book.change." + ("up" if r.change > 0 else "down"))
 
 
 def variables(store: Store, wave: int) -> dict:
@@ -82,8 +86,44 @@ def variables(store: Store, wave: int) -> dict:
             v[r.group] = fmt(r.estimate)
         inds[ind] = v
     out["ind"] = inds
+    out["alpha"] = i18n.percent(100 * (1 - config.settings()["confidence_level"]), lang)
+    out["rules"] = reliability_rules(lang)
+    out["design"] = design(lang)
     out["change"] = changes(store, wave)
     out["a11y"] = accessibility(lang)
+    return out
+
+
+def reliability_rules(lang: str) -> dict:
+    """The disclosure and reliability thresholds of ``data/settings.yaml`` as the methodology
+    chapter quotes them (helpers.estimate.weighted.disclosure applies them)."""
+    d = config.settings()["disclosure"]
+    pts = lambda x: t(lang, "book.points", value=i18n.number(x, lang, 0))  # noqa: E731
+    return {
+        "min_n_eff": str(d["min_n_eff"]),
+        "low_n": str(d["low_reliability_n"]),
+        "low_n_eff": str(d["low_reliability_n_eff"]),
+        "min_df": str(d["min_df"]),
+        "max_width": pts(d["max_width"]),
+        "min_width": pts(d["min_width"]),
+        "max_relative_width": i18n.percent(100 * d["max_relative_width"], lang),
+        "max_rse": i18n.percent(100 * d["max_rse"], lang),
+    }
+
+
+def design(lang: str) -> dict:
+    """Which waves' variance uses strata and PSUs, strata only, or neither (the codebook's
+    ``design``), and the settings' design factors, as the methodology chapter names them."""
+    cb = codebook_mod.load()
+    kinds: dict[str, list[str]] = {"clustered": [], "stratified": [], "none": []}
+    for w in sorted(cb.waves):
+        d = cb.design(w)
+        kinds["clustered" if "psu" in d else "stratified" if d else "none"].append(str(w))
+    factors = (config.settings().get("variance") or {}).get("design_factor") or {}
+    out = {k: ", ".join(v) or t(lang, "book.design.no_wave") for k, v in kinds.items()}
+    out["factors"] = ", ".join(
+        f"{w}: {i18n.number(float(f), lang, 2)}" for w, f in sorted(factors.items())
+    ) or t(lang, "book.design.no_factor")
     return out
 
 
@@ -112,7 +152,7 @@ def _change_selection(store: Store, wave: int):
     ch = store.changes
     sel = ch[(ch.wave_before == base) & (ch.wave == wave) & ch.indicator.isin(inds) & (ch.breakdown != TOTAL)]
     # a rise or fall in risk needs a risk direction (telework has none)
-    sel = sel[sel.indicator.map(lambda i: cb.indicators[i].get("risk") in ("high", "low"))]
+    sel = sel[sel.indicator.map(cb.risk_sign) != 0]
     return cb, base, inds, sel[sel.change.notna()]
 
 
@@ -150,11 +190,13 @@ def rises(store: Store, wave: int) -> list[str]:
 
 def changes(store: Store, wave: int) -> dict:
     """The COVID chapter's change by group, from the last wave before the pandemic to ``wave``:
-    how many group changes were compared, how many rose or fell significantly, how many rises
-    chance alone would give, and the reliable groups whose risk rose significantly, named."""
+    how many group changes were compared, how many rose or fell significantly after the
+    multiple-comparison rule (helpers.estimate.change), how many rises the 5 % test of each change
+    alone would have claimed, and the reliable groups whose risk rose significantly, named."""
     lang = store.lang
     cb, base, inds, compared = _change_selection(store, wave)
     rose = compared[compared.risk_change == ROSE]
+    worse = compared.indicator.map(cb.risk_sign).astype(float) * compared.change.astype(float)
     items = rises(store, wave)
     level = config.settings()["confidence_level"]
     apart = [i for i in inds if cb.indicator_spec(i, wave) and not cb.comparable(i, base, wave)]
@@ -164,8 +206,8 @@ def changes(store: Store, wave: int) -> dict:
         "compared": i18n.number(len(compared), lang, 0),
         "rises": i18n.number(len(rose), lang, 0),
         "falls": i18n.number(int((compared.risk_change == FELL).sum()), lang, 0),
-        # with no real change anywhere, each comparison has (1 - level) / 2 chance of a 'significant rise'
-        "expected": i18n.number(len(compared) * (1 - level) / 2, lang, 0),
+        # rises in risk by each change's own test, before the multiple-comparison rule
+        "rises_unadjusted": i18n.number(int(((worse > 0) & (compared.p_value < 1 - level)).sum()), lang, 0),
         "rises_reliable": i18n.number(int((rose.flag == FLAG_OK).sum()), lang, 0),
         "rises_named": "; ".join(items) if items else t(lang, "book.change_by_group.none"),
         "not_compared": ", ".join(lower_first(cb.label(lang, i, short=True, wave=wave)) for i in apart)

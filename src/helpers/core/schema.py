@@ -12,8 +12,12 @@ from __future__ import annotations
 TOTAL = "total"
 # an estimate's disclosure flag
 FLAG_OK, FLAG_LOW, FLAG_SUPPRESSED = "ok", "low_reliability", "suppressed"
-# a change's ``risk_change``: a significant change in the indicator's direction of risk, or against it
-ROSE, FELL = "rose", "fell"
+# a change's ``risk_change``: a significant change in the indicator's direction of risk, or against it;
+# a significant difference across the 2021 change of survey mode is never called either
+ROSE, FELL, MODE_DIFFERENT = "rose", "fell", "different_mode"
+
+# the sample design's columns in processed data (helpers.ingest, helpers.estimate.weighted)
+STRATUM, PSU = "stratum", "psu"
 
 # in a theme's tables folder, per wave (build/tables/<wave>/<lang>/<theme>/)
 CUBE = "estimates-{wave}.csv"  # the theme's cube: every indicator by every breakdown
@@ -24,12 +28,13 @@ CHANGES = "changes-{wave}.csv"  # the theme's changes since every earlier compar
 STORE_COLUMNS = [
     "wave", "theme", "indicator", "indicator_label", "kind", "unit", "breakdown", "breakdown_label",
     "group", "group_label", "estimate", "ci_low", "ci_high", "n", "flag", "flag_label", "series",
-    "mode_change",
+    "mode_change", "se", "n_eff", "df", "flag_reason",
 ]  # fmt: skip
 CHANGE_COLUMNS = [
     "wave_before", "wave", "theme", "indicator", "indicator_label", "kind", "unit", "breakdown",
     "breakdown_label", "group", "group_label", "estimate_before", "estimate_after", "n_before", "n_after",
     "change", "ci_low", "ci_high", "flag", "flag_label", "significant", "risk_change", "mode_change",
+    "se", "p_value", "p_adjusted",
 ]  # fmt: skip
 
 # a figure cell's output carries its label, caption and alt text under this metadata key; the grid

@@ -1,10 +1,12 @@
 """Every wave's estimates and changes, computed once per build for all notebooks.
 
 ``python -m helpers run`` writes, before any notebook starts, ``build/estimates/<wave>.parquet``
-(every indicator of the codebook by every breakdown, rounded as published: helpers.estimate) and
-``build/estimates/changes-<before>-<after>.parquet`` (every pair of waves, helpers.change). The
-notebooks (helpers.report) read them: a wave's estimates serve its own notebooks, the trend figures
-of every later wave and both languages, whose labels are put on afterwards.
+(every indicator of the codebook by every breakdown, unrounded: helpers.estimate.weighted) and
+``build/estimates/changes-<before>-<after>.parquet`` (every pair of waves, tested on the unrounded
+estimates: helpers.estimate.change). The notebooks (helpers.notebook.report) read them through
+:class:`Estimates`, which gives a wave's estimates rounded as published: a wave's estimates serve
+its own notebooks, the trend figures of every later wave and both languages, whose labels are put
+on afterwards.
 
 Each file has a key (``<name>.key``): the processed data it was computed from, the codebook,
 settings and the estimating code. A notebook run by the runner requires current files; a notebook
@@ -74,9 +76,13 @@ def _write(out_dir: Path, name: str, key: str, table: pd.DataFrame) -> None:
 
 
 def compute_wave(df: pd.DataFrame, wave: int, cb: Codebook) -> pd.DataFrame:
-    """Every indicator of the codebook that the wave's data has, by every breakdown, as published."""
-    decimals = int(config.settings()["publish"]["decimals"])
-    return weighted.rounded(weighted.estimates(df, list(cb.indicators), cb, wave=wave), decimals)
+    """Every indicator of the codebook that the wave's data has, by every breakdown, unrounded."""
+    return weighted.estimates(df, list(cb.indicators), cb, wave=wave)
+
+
+def published(table: pd.DataFrame) -> pd.DataFrame:
+    """A wave's estimates rounded as published."""
+    return weighted.rounded(table, int(config.settings()["publish"]["decimals"]))
 
 
 def compute_changes(before: pd.DataFrame, after: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
@@ -166,18 +172,22 @@ class Estimates:
         """The wave's item non-response table."""
         return processed.quality(w, self.processed_dir)
 
-    def wave(self, w: int) -> pd.DataFrame:
+    def _unrounded(self, w: int) -> pd.DataFrame:
         return self._read(
             _names(None, w),
             self.keys[w],
             lambda: compute_wave(processed.load(w, self.processed_dir), w, self.cb),
         )
 
+    def wave(self, w: int) -> pd.DataFrame:
+        """The wave's estimates, rounded as published."""
+        return published(self._unrounded(w))
+
     def changes(self, before: int, after: int) -> pd.DataFrame:
         return self._read(
             _names(before, after),
             _change_key(self.keys[before], self.keys[after]),
-            lambda: compute_changes(self.wave(before), self.wave(after), self.cb),
+            lambda: compute_changes(self._unrounded(before), self._unrounded(after), self.cb),
         )
 
 

@@ -103,6 +103,8 @@ def harmonise(df: pd.DataFrame, wave: int, codebook: Codebook) -> tuple[pd.DataF
         w = df[var].astype("float64")
         col = "weight" if kind == "core" else f"weight_{kind}"
         out[col] = w / w.mean()  # the files' weight scales differ: normalise to mean 1 in Belgium
+    for column, var in codebook.design(wave).items():  # the sample design, when the codebook names it
+        out[column] = df[var].astype("int64")
     processed = pd.DataFrame(out)
     processed.insert(0, "wave", np.int16(wave))
     return processed, pd.DataFrame(quality)

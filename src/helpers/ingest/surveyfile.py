@@ -165,6 +165,7 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
             expected="respondents from Belgium",
         )
     _check_weights(df, wave, codebook, path)
+    _check_design(df, wave, codebook, path)
     for var, scale_name in needed.items():
         if scale_name:
             _check_codes(df[var], codebook, wave, scale_name, path, var)
@@ -195,6 +196,22 @@ def _check_weights(df: pd.DataFrame, wave: int, codebook: Codebook, path: Path) 
                 wave=wave,
                 variable=var,
                 expected="a positive weight for every respondent",
+            )
+
+
+def _check_design(df: pd.DataFrame, wave: int, codebook: Codebook, path: Path) -> None:
+    """Every Belgian respondent has a stratum and a PSU code (whole numbers) where the codebook names
+    them: a design with holes would put respondents in no PSU."""
+    for var in codebook.design(wave).values():
+        v = df[var]
+        bad = v.isna() | (v != v.round())
+        if bad.any():
+            raise PipelineError(
+                f"{int(bad.sum())} Belgian rows have no usable sample-design code",
+                file=path,
+                wave=wave,
+                variable=var,
+                expected="a whole-number stratum or PSU code for every respondent",
             )
 
 

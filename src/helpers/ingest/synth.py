@@ -305,12 +305,42 @@ class _Wave:
         for other in w.get("other_weights", []):
             self._put(other, base * np.where(self.belgian, 0.027, 0.9), "", "Weight (cross-national)")
 
+    def sample_design(self):
+        """Strata and PSUs where the codebook names them, drawn last and from a random stream of
+        their own, so that every other value is the same with or without them. Strata are the
+        region crossed with an urbanisation class; PSUs are sampling points of about the story's
+        cluster size within a stratum, filled with respondents of similar latent conditions, which
+        gives answers the intra-cluster correlation of a clustered sample without changing them."""
+        names = self.cb.design(self.wave)
+        if not names:
+            return
+        d = self.story["design"]
+        rng = np.random.default_rng([int(self.story["seed"]), self.wave, 7])
+        regions = {r: i for i, r in enumerate(self.story["population"]["region"])}
+        urban = rng.random(self.n) < float(d["urban_share"])
+        stratum = 10 * np.array([regions[r] for r in self.attr["region"]]) + np.where(urban, 1, 2)
+        stratum = np.where(self.belgian, stratum, 100)  # other countries: one stratum, unused
+        if "stratum" in names:
+            self._put(names["stratum"], stratum.astype(float), "", "Stratum (region x urbanisation)")
+        if "psu" not in names:
+            return
+        lat = sum(float(c) * self.lat[k] / self.lat[k].std() for k, c in d["cluster_on"].items())
+        key = lat / lat.std() + float(d["cluster_noise"]) * rng.standard_normal(self.n)
+        size = int(d["cluster_size"][self.wave])
+        psu = np.zeros(self.n)
+        for h in np.unique(stratum):
+            rows = np.flatnonzero(stratum == h)
+            ordered = rows[np.argsort(key[rows], kind="stable")]
+            psu[ordered] = 1000 * h + np.arange(len(rows)) // size + 1
+        self._put(names["psu"], psu, "", "Primary sampling unit (sampling point)")
+
     def frame(self) -> pd.DataFrame:
         self.people()
         self.latents()
         self.design()
         self.breakdowns()
         self.indicators()
+        self.sample_design()
         first = [self.w["id"]["var"], self.w["country"]["var"]]
         order = first + [c for c in self.cols if c not in first]
         return pd.DataFrame({c: self.cols[c] for c in order})

@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.core import config
+from helpers.core import config, schema
 from helpers.core.errors import PipelineError
 
 MISSING_KINDS = ("na", "dk", "refusal")
@@ -148,6 +148,17 @@ class Codebook:
         kind = spec.get("weight", "core")
         return "weight" if kind == "core" else f"weight_{kind}"
 
+    def design(self, wave: int) -> dict[str, str]:
+        """The wave's sample design variables the codebook names: ``{"stratum": var, "psu": var}``,
+        either or both (``design`` in waves.yaml); empty when the design is not known."""
+        d = self.waves[wave].get("design") or {}
+        return {k: d[v] for k, v in ((schema.STRATUM, "strata"), (schema.PSU, "psu")) if d.get(v)}
+
+    def risk_sign(self, indicator: str) -> int:
+        """+1 when a higher value means more risk (``risk: high``), -1 when a lower one does
+        (``risk: low``), 0 for an indicator without a direction of risk (telework)."""
+        return {"high": 1, "low": -1}.get(self.indicators[indicator].get("risk"), 0)
+
     def theme_indicators(self, theme: str) -> list[str]:
         return [k for k, v in self.indicators.items() if v["theme"] == theme]
 
@@ -157,6 +168,8 @@ class Codebook:
         out: dict[str, str] = {w["country"]["var"]: ""}
         for weight in w["weights"].values():
             out[weight] = ""
+        for var in self.design(wave).values():
+            out[var] = ""
         for b in self.breakdowns.values():
             spec = b["waves"].get(wave)
             if spec:
@@ -204,6 +217,14 @@ class Codebook:
             for key in ("files", "country", "weights", "missing_codes", "missing_labels", "mode"):
                 if key not in w:
                     raise PipelineError(f"wave {wave} has no '{key}'", file=where / "waves.yaml")
+            unknown = set(w.get("design") or {}) - {"strata", "psu", "evidence"}
+            if unknown:
+                raise PipelineError(
+                    f"wave {wave}: unknown design key(s) {sorted(unknown)}",
+                    file=where / "waves.yaml",
+                    wave=wave,
+                    expected="design: {strata: <variable>, psu: <variable>, evidence: V|I|U}",
+                )
             if w["country"]["labels"] not in self.country_labels:
                 raise PipelineError(
                     f"unknown country label set {w['country']['labels']!r}",

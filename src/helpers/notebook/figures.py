@@ -428,17 +428,24 @@ def grouped_bars(
 
 
 # markers of a change: shape and fill carry the meaning, colour only repeats it
-CHANGE_MARKS = {"rose": ("^", VERMILLION, True), "fell": ("v", BLUE, True), "": ("o", GREY, False)}
+# (a significant difference across the 2021 change of survey mode: a diamond, neither up nor down)
+CHANGE_MARKS = {
+    "rose": ("^", VERMILLION, True),
+    "fell": ("v", BLUE, True),
+    "different_mode": ("D", INK, True),
+    "": ("o", GREY, False),
+}
 
 
 def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
     """Groups ranked by their change between two waves, one panel per indicator, with intervals.
 
     Each panel: title, xlabel, frame with label, change, ci_low, ci_high, flag, risk_change
-    ("rose", "fell" or ""). Groups are ranked by the change in the direction of risk (the
-    largest rise in risk on top); a significant rise is a filled triangle pointing up and its
-    label is bold, a significant fall a filled triangle pointing down, no significant change an
-    open circle; a low-reliability change is starred."""
+    ("rose", "fell", "different_mode" or ""). Groups are ranked by the change in the direction of
+    risk (the largest rise in risk on top); a significant rise is a filled triangle pointing up and
+    its label is bold, a significant fall a filled triangle pointing down, a significant difference
+    across the 2021 change of mode a filled diamond, no significant change an open circle; a
+    low-reliability change is starred."""
     cols = 1 if len(panels) == 1 else 2
     rows = int(np.ceil(len(panels) / cols))
     height = min(max(len(p["data"]) for p in panels) * 0.36 + 1.2, (MAX_HEIGHT - 0.4) / rows)

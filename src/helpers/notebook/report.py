@@ -114,10 +114,16 @@ class Report:
         notes = [t(self.lang, "notes.ci")] if ci else []
         if flags is not None and (flags == "low_reliability").any():
             notes.append(
-                t(self.lang, "notes.low_reliability", low_min=d["min_n"], low_max=d["low_reliability_n"] - 1)
+                t(
+                    self.lang,
+                    "notes.low_reliability",
+                    low_min=d["min_n"],
+                    low_max=d["low_reliability_n"] - 1,
+                    low_n_eff=d["low_reliability_n_eff"],
+                )
             )
         if flags is not None and (flags == "suppressed").any():
-            notes.append(t(self.lang, "notes.suppressed", min_n=d["min_n"]))
+            notes.append(t(self.lang, "notes.suppressed", min_n=d["min_n"], min_n_eff=d["min_n_eff"]))
         notes += list(extra)
         if self.synthetic:
             notes.append(t(self.lang, "notes.synthetic"))
@@ -187,6 +193,8 @@ class Report:
         d["flag_label"] = [t(self.lang, f"flags.{f}") for f in est["flag"]]
         d["series"] = [self.cb.series(i, self.wave) for i in est["indicator"]]
         d["mode_change"] = bool(self.cb.waves[self.wave].get("mode_change", False))
+        for c in ("se", "n_eff", "df", "flag_reason"):
+            d[c] = est[c]
         return d[STORE_COLUMNS]
 
     def labelled_changes(self, ch: pd.DataFrame) -> pd.DataFrame:
@@ -596,7 +604,7 @@ class Report:
     def _risk_rank(self, ch: pd.DataFrame) -> pd.Series:
         """Change in the direction of risk (a rise in risk is positive); the change itself where
         the indicator has no risk direction."""
-        sign = ch["indicator"].map(lambda i: {"high": 1, "low": -1}.get(self.cb.indicators[i].get("risk"), 1))
+        sign = ch["indicator"].map(lambda i: self.cb.risk_sign(i) or 1)
         return ch["change"] * sign
 
     def _not_applicable(self, label: str, cap: str) -> None:
@@ -651,7 +659,10 @@ class Report:
                 )
             )
         hidden = int((rows.flag == schema.FLAG_SUPPRESSED).sum())
-        extra = [t(self.lang, "notes.change_marks"), t(self.lang, "notes.change_independent")]
+        extra = [t(self.lang, "notes.change_marks")]
+        if bool(rows.mode_change.any()):
+            extra.append(t(self.lang, "notes.change_mode_mark"))
+        extra.append(t(self.lang, "notes.change_independent"))
         if apart:
             extra.append(
                 t(

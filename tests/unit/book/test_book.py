@@ -11,7 +11,7 @@ import yaml
 
 from helpers.book import inputs, prose, tables
 from helpers.book.store import Store
-from helpers.core import config, i18n, layout
+from helpers.core import config, i18n, layout, schema
 from helpers.estimate import weighted as estimate
 from helpers.ingest import processed
 from helpers.metadata import codebook
@@ -97,7 +97,7 @@ def test_prose_calls_a_change_what_the_stores_test_of_it_says():
         Row(indicator="stress", wave=2015, estimate=26.0),
     )
 
-    def store(lang, change, significant):
+    def store(lang, change, significant, risk_change=""):
         changes = pd.DataFrame(
             {
                 "indicator": ["stress"],
@@ -106,6 +106,7 @@ def test_prose_calls_a_change_what_the_stores_test_of_it_says():
                 "breakdown": ["total"],
                 "change": [change],
                 "significant": [significant],
+                "risk_change": [risk_change],
             }
         )
         return Row(lang=lang, changes=changes)
@@ -113,6 +114,9 @@ def test_prose_calls_a_change_what_the_stores_test_of_it_says():
     assert prose.change(store("nl", 4.0, True), now, before) == i18n.t("nl", "book.change.up")
     assert prose.change(store("fr", -4.0, True), now, before) == i18n.t("fr", "book.change.down")
     assert prose.change(store("nl", 4.0, False), now, before) == i18n.t("nl", "book.change.same")
+    # across the 2021 change of mode a significant difference is neither a rise nor a fall
+    mode = store("fr", 4.0, True, schema.MODE_DIFFERENT)
+    assert prose.change(mode, now, before) == i18n.t("fr", "book.change.mode")
     assert prose.change(store("nl", float("nan"), False), now, before) == i18n.t("nl", "book.change.none")
     assert prose.change(store("nl", 4.0, True), now, None) == i18n.t("nl", "book.change.none")
     # a pair of waves the store did not test (another series) is no change to speak of

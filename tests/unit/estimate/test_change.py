@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from helpers.book import inputs, prose, store
 from helpers.core import i18n, layout, schema
@@ -32,6 +33,8 @@ def est(wave, rows):
                 "ci_high": e + Z * se,
                 "n": n,
                 "se": se,
+                "n_eff": n,
+                "df": n - 1,
             }
             for i, g, e, se, n in rows
         ]
@@ -41,7 +44,8 @@ def est(wave, rows):
 
 def test_a_hand_worked_change(cb):
     """Stress (risk: high) in construction: 20 % (se 2) in 2015, 26 % (se 1.5) in 2024.
-    Change +6 points, se sqrt(4 + 2.25) = 2.5, interval 6 ± 1.96 × 2.5 = 1.10 to 10.90: a rise."""
+    Change +6 points, se sqrt(4 + 2.25) = 2.5, interval 6 ± 1.96 × 2.5 = 1.10 to 10.90,
+    p = 2 (1 - Φ(2.4)) = 0.0164, a family of one: a rise."""
     ch = change.changes(
         est(2015, [("stress", "construction", 20.0, 2.0, 400)]),
         est(2024, [("stress", "construction", 26.0, 1.5, 500)]),
@@ -53,8 +57,58 @@ def test_a_hand_worked_change(cb):
     assert r.change == 6.0
     assert r.ci_low == pytest.approx(6 - 1.959964 * 2.5, abs=0.005) and r.ci_low == 1.10
     assert r.ci_high == 10.90
+    assert r.se == 2.5 and r.p_value == pytest.approx(0.016395, abs=1e-6) and r.p_adjusted == r.p_value
     assert r.significant and r.risk_change == schema.ROSE and r.flag == estimate.FLAG_OK
     assert (r.n_before, r.n_after, r.mode_change) == (400, 500, False)
+
+
+def test_a_change_is_tested_on_unrounded_values(cb):
+    """+1.0 point with se 0.5092: the lower bound is 0.0019, published as 0.00. The test reads the
+    unrounded values (p = 0.0497): significant, although the published bound touches zero."""
+    se1 = (1.0 - 0.0019) / Z / 2**0.5
+    ch = change.changes(
+        est(2015, [("stress", "construction", 20.0, se1, 400)]),
+        est(2024, [("stress", "construction", 21.0, se1, 500)]),
+        cb,
+        decimals=2,
+    )
+    r = ch.iloc[0]
+    assert r.ci_low == 0.0 and r.p_value < 0.05
+    assert r.significant and r.risk_change == schema.ROSE
+
+
+def test_benjamini_hochberg_within_a_family_removes_a_raw_significant_change(cb):
+    """Stress by sector, three groups with raw p 0.04, 0.5 and 0.9: adjusted, the first is
+    0.04 x 3 / 1 = 0.12, not significant. Exhaustion in industry alone (its own family) with the
+    same p = 0.04 stays significant."""
+
+    def pair(p, ind, group):
+        d = float(stats.norm.isf(p / 2))  # the change in units of its standard error (1)
+        return (ind, group, 20.0, 1 / 2**0.5, 400), (ind, group, 20.0 + d, 1 / 2**0.5, 400)
+
+    rows = [pair(0.04, "stress", "industry"), pair(0.5, "stress", "trade"), pair(0.9, "stress", "education")]
+    rows.append(pair(0.04, "exhaustion", "industry"))
+    ch = change.changes(est(2015, [r[0] for r in rows]), est(2024, [r[1] for r in rows]), cb, decimals=2)
+    ch = ch.set_index(["indicator", "group"])
+    s = ch.loc[("stress", "industry")]
+    assert s.p_value == pytest.approx(0.04, abs=1e-6) and s.p_adjusted == pytest.approx(0.12, abs=1e-6)
+    assert s.ci_low > 0  # significant at 5 % on its own
+    assert not s.significant and s.risk_change == ""
+    e = ch.loc[("exhaustion", "industry")]
+    assert e.p_adjusted == pytest.approx(0.04, abs=1e-6) and e.significant and e.risk_change == schema.ROSE
+
+
+def test_a_change_across_the_2021_mode_break_is_never_a_rise_or_a_fall(cb):
+    """WHO-5 below par in industry, 2015 -> 2021 (telephone): +10 points with se 1.4 is a
+    significant difference, but it is called a difference across the change of mode."""
+    ch = change.changes(
+        est(2015, [("who5_poor", "industry", 20.0, 1.0, 400)]),
+        est(2021, [("who5_poor", "industry", 30.0, 1.0, 400)]),
+        cb,
+        decimals=2,
+    )
+    r = ch.iloc[0]
+    assert r.significant and r.mode_change and r.risk_change == schema.MODE_DIFFERENT
 
 
 def test_direction_of_risk_and_what_is_not_significant(cb):
@@ -116,8 +170,8 @@ def stored(published):
 
 def test_the_store_of_changes_against_the_published_estimates(stored, cb):
     """An independent computation from the estimates store: each change is the difference of the
-    two published estimates; for a mean, whose interval is normal, the change's half-width is
-    exactly sqrt(h0² + h1²) of the two half-widths; for a share (Wilson intervals) at least that."""
+    two estimates (within the rounding of the published ones), its standard error sqrt(se0² + se1²)
+    of the two waves', its p-value and the multiple-comparison rule recomputed."""
     for lang in i18n.languages():
         est_ = store.read_table(layout.store_path(stored, lang)).set_index(
             ["indicator", "wave", "breakdown", "group"]
@@ -136,12 +190,18 @@ def test_the_store_of_changes_against_the_published_estimates(stored, cb):
         shown = ch.change.notna()
         assert (shown == ((b.flag != "suppressed") & (a.flag != "suppressed"))).all()
         assert ((ch.change - (a.estimate - b.estimate)).abs()[shown] < 0.006).all()
+        # the change's standard error from the two waves' (unrounded, independent) standard errors,
+        # its interval at z, its p-value and the Benjamini-Hochberg rule per indicator x breakdown
+        assert ((ch.se - (b.se**2 + a.se**2) ** 0.5).abs()[shown] < 1e-3).all()
         half = (ch.ci_high - ch.ci_low) / 2
-        expect = ((b.ci_high - b.ci_low) ** 2 / 4 + (a.ci_high - a.ci_low) ** 2 / 4) ** 0.5
-        mean, share = shown & (ch.kind == "mean"), shown & (ch.kind == "share")
-        assert mean.sum() > 100 and ((half - expect).abs()[mean] < 0.02).all()
-        assert share.sum() > 100 and (half[share] >= expect[share] - 0.02).all()
-        assert (ch.significant == (shown & ((ch.ci_low > 0) | (ch.ci_high < 0)))).all()
+        assert ((half - Z * ch.se).abs()[shown] < 0.011).all()
+        z = (a.estimate - b.estimate) / ch.se
+        assert ((ch.p_value - 2 * stats.norm.sf(z.abs())).abs()[shown & (ch.se > 0.5)] < 0.01).all()
+        for _, fam in ch[shown].groupby(["indicator", "breakdown", "wave_before", "wave"]):
+            adj = stats.false_discovery_control(fam.p_value.to_numpy(), method="bh")
+            assert abs(adj - fam.p_adjusted.to_numpy()).max() < 1e-5
+        assert (ch.significant == (shown & (ch.p_adjusted < 0.05))).all()
+        assert (ch.significant & ~((ch.ci_low > 0) | (ch.ci_high < 0))).sum() <= 5  # borderline only
         low = (b.flag == "low_reliability") | (a.flag == "low_reliability")
         assert (ch.flag[shown & low] == "low_reliability").all() and (ch.flag[shown & ~low] == "ok").all()
         assert (ch.mode_change == ((ch.wave == 2021) | (ch.wave_before == 2021))).all()
@@ -184,6 +244,7 @@ def _changes(rows):
                 "ci_high": chg + 1,
                 "flag": flag,
                 "significant": risk != "",
+                "p_value": 0.001 if risk else 0.5,
                 "risk_change": risk,
                 "mode_change": False,
             }
@@ -230,13 +291,15 @@ def test_prose_names_exactly_the_significant_reliable_rises(monkeypatch):
             ]
         ),
     )
+    # education's +2.0 passes the 5 % test on its own (p = 0.03), not the multiple-comparison rule
+    fake.changes.loc[fake.changes.group == "education", "p_value"] = 0.03
     v = prose.changes(fake, 2024)
     assert v["compared"] == "5" and v["rises"] == "3" and v["falls"] == "1" and v["rises_reliable"] == "2"
     assert v["rises_named"] == (
         "gezondheid in gevaar (procentpunten): gezondheidszorg en welzijn +13,0; "
         "WHO-5-index (punten): handel en horeca \u22124,4"
     )
-    assert v["expected"] == "0"  # 5 comparisons x 2.5 %
+    assert v["rises_unadjusted"] == "4"  # the three rises and education
     assert "thuiswerk" in v["not_compared"]
     fake.changes = fake.changes[fake.changes.flag == "suppressed"]
     assert prose.changes(fake, 2024)["rises_named"] == i18n.t("nl", "book.change_by_group.none")

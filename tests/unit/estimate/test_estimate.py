@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
@@ -27,38 +28,52 @@ def frame(y, w, groups=None, indicator="exhaustion", wave=2015):
     return pd.DataFrame(d)
 
 
+@pytest.fixture
+def lenient(monkeypatch):
+    """Reliability rules that publish everything: hand-worked cases of a few respondents."""
+    rules = {
+        "min_n": 1, "min_n_eff": 0, "low_reliability_n": 1, "low_reliability_n_eff": 0, "min_df": 0,
+        "max_width": 101, "min_width": 101, "max_relative_width": 1e9, "max_rse": 1e9,
+    }  # fmt: skip
+    monkeypatch.setattr(estimate, "_rules", lambda: rules)
+
+
 def total(table, indicator="exhaustion"):
     return table[(table.indicator == indicator) & (table.group_var == "total")].iloc[0]
 
 
 def test_unweighted_share_by_hand(cb):
-    # 12 of 40 = 30 %; equal weights: n_eff = 40; linearised variance = p(1-p)/(n-1) > p(1-p)/n
+    """12 of 40 = 30 %, equal weights, no design in the file: every respondent is a PSU of one
+    stratum. Linearised variance p(1-p)/(n-1) (above Kish's p(1-p)/n), 39 degrees of freedom, so
+    Korn-Graubard is Clopper-Pearson at n* = p(1-p)/var = 39; the effective size is n."""
     y = [1] * 12 + [0] * 28
     row = total(estimate.estimates(frame(y, [1] * 40), "exhaustion", cb, by=[], min_n=1, low_n=1))
     assert row.estimate == pytest.approx(30.0)
-    assert row.n == 40
-    var = 0.3 * 0.7 / 39  # n/(n-1) * sum((y-p)^2) / n^2 = p(1-p)/(n-1)
-    n_star = 0.3 * 0.7 / var  # = 39
-    lo, hi = proportion_confint(0.3 * n_star, n_star, alpha=0.05, method="wilson")
+    assert row.n == 40 and row.df == 39 and row.n_eff == pytest.approx(40)
+    var = 0.3 * 0.7 / 39
+    assert row.se == pytest.approx(100 * math.sqrt(var))
+    lo, hi = proportion_confint(0.3 * 39, 39, alpha=0.05, method="beta")
     assert (row.ci_low, row.ci_high) == (pytest.approx(100 * lo), pytest.approx(100 * hi))
 
 
 def test_weighted_share_uses_kish_effective_n_at_least(cb):
-    # weights 1 and 3, y independent of weight: the Kish term dominates
+    # weights 1 and 3, y independent of weight: the Kish term dominates (no design in the file)
     y = [1, 0, 0, 0] * 25
     w = [1, 1, 3, 3] * 25
     row = total(estimate.estimates(frame(y, w), "exhaustion", cb, by=[], min_n=1, low_n=1))
     p = 25 / 200  # weighted: 25*1 of sum w = 200
     assert row.estimate == pytest.approx(100 * p)
     w_arr = np.array(w, float)
-    n_eff = w_arr.sum() ** 2 / (w_arr**2).sum()  # 100**2... = 200^2/500 = 80
+    n_eff = w_arr.sum() ** 2 / (w_arr**2).sum()  # 200^2 / 500 = 80
     assert n_eff == pytest.approx(80)
     lin = sm.WLS(np.array(y, float), np.ones(100), weights=w_arr).fit(cov_type="HC1").bse[0] ** 2
     var = max(lin, p * (1 - p) / n_eff)
-    n_star = p * (1 - p) / var
-    lo, hi = proportion_confint(p * n_star, n_star, alpha=0.05, method="wilson")
+    assert var > lin and row.se == pytest.approx(100 * math.sqrt(var))
+    lo, hi = proportion_confint(p * (1 - p) / var * p, p * (1 - p) / var, alpha=0.05, method="beta")
     assert row.ci_low == pytest.approx(100 * lo)
     assert row.ci_high == pytest.approx(100 * hi)
+    # n / deff with the simple random sample's variance p(1-p) n/(n-1) / n
+    assert row.n_eff == pytest.approx(p * (1 - p) * 100 / 99 / var)
 
 
 def test_weighted_mean_matches_sandwich_variance_of_statsmodels(cb):
@@ -72,15 +87,77 @@ def test_weighted_mean_matches_sandwich_variance_of_statsmodels(cb):
     ds = DescrStatsW(y, weights=w)
     kish_se = math.sqrt(ds.var / (w.sum() ** 2 / (w**2).sum()))
     se = max(fit.bse[0], kish_se)
-    assert row.ci_high - row.estimate == pytest.approx(1.959964 * se, rel=1e-5)
-    assert row.estimate - row.ci_low == pytest.approx(1.959964 * se, rel=1e-5)
+    t = stats.t.ppf(0.975, 499)  # a t interval at the design's degrees of freedom
+    assert row.se == pytest.approx(se)
+    assert row.ci_high - row.estimate == pytest.approx(t * se, rel=1e-5)
+    assert row.estimate - row.ci_low == pytest.approx(t * se, rel=1e-5)
+
+
+def design_frame(lonely: bool = False) -> pd.DataFrame:
+    """Two strata of two PSUs of two respondents; with ``lonely`` a third stratum of one PSU."""
+    rows = [  # stratum, psu, y, w
+        (1, 1, 1, 1), (1, 1, 0, 1), (1, 2, 1, 1), (1, 2, 1, 1),
+        (2, 3, 0, 2), (2, 3, 0, 2), (2, 4, 1, 2), (2, 4, 0, 2),
+    ]  # fmt: skip
+    if lonely:
+        rows += [(3, 5, 1, 1), (3, 5, 1, 1)]
+    s, p, y, w = map(list, zip(*rows))
+    d = frame(y, w)
+    d["stratum"], d["psu"] = s, p
+    return d
+
+
+def test_a_hand_worked_stratified_clustered_share(cb, lenient):
+    """m = 5/12. PSU totals of w(y - m)/12: 2, 14, -20, 4 (/144). Stratum 1: mean 8, deviations
+    -6 and 6, times 2/(2-1): 144/144^2; stratum 2: mean -8, deviations -12 and 12: 576/144^2.
+    var = 5/144, se = sqrt(5)/12; 4 PSUs - 2 strata = 2 degrees of freedom."""
+    row = total(estimate.estimates(design_frame(), "exhaustion", cb, by=[], min_n=1, low_n=1))
+    m, var = 5 / 12, 5 / 144
+    assert row.estimate == pytest.approx(100 * m)
+    assert row.se == pytest.approx(100 * math.sqrt(5) / 12)
+    assert row.df == 2 and row.n == 8
+    # Korn-Graubard: Clopper-Pearson at n* = m(1-m)/var * (t(7) / t(2))^2
+    n_star = m * (1 - m) / var * (stats.t.ppf(0.025, 7) / stats.t.ppf(0.025, 2)) ** 2
+    lo, hi = proportion_confint(m * n_star, n_star, alpha=0.05, method="beta")
+    assert (row.ci_low, row.ci_high) == (pytest.approx(100 * lo), pytest.approx(100 * hi))
+    # n / deff: the simple random sample's variance is s^2 n/(n-1) / n
+    s2 = (5 / 12) * (7 / 12)  # the weighted variance of a 0/1 variable: m(1-m)
+    assert row.n_eff == pytest.approx(min(s2 * 8 / 7 / var, 8))
+
+
+def test_a_lonely_psu_contributes_its_total_around_the_grand_mean(cb, lenient):
+    """A third stratum with one PSU: m = 7/14 = 0.5; PSU totals of w(y - m) 0, 1, -2, 0, 1 (/14).
+    Strata 1 and 2 give 2 x (0.25 + 0.25) = 1 and 2 x (1 + 1) = 4; the lonely PSU its total
+    around the grand mean (0): 1. var = 6/196 (R: survey.lonely.psu = "adjust"); df = 5 - 3."""
+    row = total(estimate.estimates(design_frame(lonely=True), "exhaustion", cb, by=[], min_n=1, low_n=1))
+    assert row.estimate == pytest.approx(50.0)
+    assert row.se == pytest.approx(100 * math.sqrt(6 / 196))
+    assert row.df == 2
+
+
+def test_a_group_is_a_domain_of_the_whole_design(cb, lenient):
+    """Women only in PSUs 1 and 3: the group's variance counts every PSU of the design (the others
+    with a total of zero), and its degrees of freedom are the PSUs it is in minus their strata."""
+    d = design_frame()
+    d["sex"] = pd.Categorical(["women"] * 2 + ["men"] * 2 + ["women", "men"] * 2, ["men", "women"])
+    t = estimate.estimates(d, "exhaustion", cb, by=["sex"], min_n=1, low_n=1)
+    women = t[t.group == "women"].iloc[0]
+    yw, ww = np.array([1, 0, 0, 1]), np.array([1, 1, 2, 2])
+    sel = {1: [0, 1], 2: [], 3: [2], 4: [3]}  # respondents by PSU (PSU 2 has none)
+    m = (yw * ww).sum() / ww.sum()
+    tot = {j: sum(ww[i] * (yw[i] - m) for i in idx) / ww.sum() for j, idx in sel.items()}
+    var = sum(2 * sum((tot[j] - (tot[a] + tot[b]) / 2) ** 2 for j in (a, b)) for a, b in ((1, 2), (3, 4)))
+    assert women.estimate == pytest.approx(100 * m)
+    assert women.se == pytest.approx(100 * math.sqrt(var))
+    assert women.df == 3 - 2  # PSUs 1, 3 and 4 hold women, in 2 strata
 
 
 def test_share_at_zero_keeps_an_interval(cb):
+    """p = 0 has no sampling variance: Clopper-Pearson at the respondents' number (NCHS 2017)."""
     row = total(estimate.estimates(frame([0] * 60, [1] * 60), "exhaustion", cb, by=[]))
-    lo, hi = proportion_confint(0, 60, method="wilson")
+    lo, hi = proportion_confint(0, 60, method="beta")
     assert row.estimate == 0
-    assert row.ci_low == pytest.approx(0, abs=1e-9)
+    assert row.ci_low == 0.0
     assert row.ci_high == pytest.approx(100 * hi)
 
 
@@ -178,8 +255,8 @@ def test_trend_marks_the_2021_mode_change(cb):
 # ---------------------------------------------------------------------- one pass against the loop
 @pytest.mark.parametrize("wave", [2010, 2015, 2021, 2024])
 def test_vectorised_estimates_equal_the_loop_of_small_computations(processed_dir, cb, wave):
-    """Every indicator by every breakdown of a wave: the one-pass estimator against the loop it
-    replaced (tests/reference_estimate.py, the code of commit ae41a7f), same rows in the same order."""
+    """Every indicator by every breakdown of a wave: the one-pass estimator against the estimator
+    written out one group at a time (reference_estimate.py), same rows in the same order."""
     import reference_estimate
 
     df = processed.load(wave, processed_dir)
