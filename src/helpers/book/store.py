@@ -26,8 +26,8 @@ from helpers.core.errors import PipelineError
 from helpers.core.schema import CHANGE_COLUMNS, CHANGES, CUBE, FLAG_OK, SAMPLE, STORE_COLUMNS, TOTAL
 from helpers.metadata import codebook as codebook_mod
 
-NUMERIC = ("estimate", "ci_low", "ci_high")
-COUNTS = ("wave", "wave_before", "n", "n_before", "n_after")  # whole numbers in the store's files
+NUMERIC = ("estimate", "ci_low", "ci_high", "se", "n_eff")
+COUNTS = ("wave", "wave_before", "n", "n_before", "n_after", "df")  # whole numbers in the store's files
 
 
 def _read(path: Path, columns: list[str], numeric: tuple, flags: tuple, what: str) -> pd.DataFrame:
@@ -56,7 +56,7 @@ def read_changes(path: Path) -> pd.DataFrame:
     return _read(
         path,
         CHANGE_COLUMNS,
-        ("estimate_before", "estimate_after", "change", "ci_low", "ci_high"),
+        ("estimate_before", "estimate_after", "change", "ci_low", "ci_high", "se", "p_value", "p_adjusted"),
         ("significant", "mode_change"),
         "changes",
     )

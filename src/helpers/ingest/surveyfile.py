@@ -130,12 +130,19 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
     needed = codebook.variables(wave)
     absent = [v for v in needed if v not in meta.column_names]
     if absent:
+        design = set(codebook.design(wave).values()) & set(absent)
         raise PipelineError(
             "missing from the file",
             file=path,
             wave=wave,
             variable=", ".join(absent),
-            expected="the variables named in data/codebook for this wave",
+            expected="the variables named in data/codebook for this wave"
+            + (
+                " (the sample design's strata and PSU variables: name the file's own in `design` of "
+                "data/codebook/waves.yaml, or remove `design` for this wave)"
+                if design
+                else ""
+            ),
         )
     be = belgium_code(meta, wave, codebook, path)
     try:

@@ -604,8 +604,8 @@ class Report:
     def _risk_rank(self, ch: pd.DataFrame) -> pd.Series:
         """Change in the direction of risk (a rise in risk is positive); the change itself where
         the indicator has no risk direction."""
-        sign = ch["indicator"].map(lambda i: self.cb.risk_sign(i) or 1)
-        return ch["change"] * sign
+        sign = ch["indicator"].map(lambda i: self.cb.risk_sign(i) or 1).astype(float)
+        return ch["change"].astype(float) * sign
 
     def _not_applicable(self, label: str, cap: str) -> None:
         base = self._change_settings()["base_wave"]
@@ -701,12 +701,16 @@ class Report:
         any indicator of ``report.change.indicators`` and any breakdown."""
         conf = self._change_settings()
         base = conf["base_wave"]
-        cap = t(self.lang, "tables.rises.cap", before=base, wave=self.wave)
+        # across the 2021 change of mode a significant difference is not a rise: its own words
+        mode = any(bool(self.cb.waves[w].get("mode_change", False)) for w in (base, self.wave))
+        words = "tables.rises_mode" if mode else "tables.rises"
+        cap = t(self.lang, f"{words}.cap", before=base, wave=self.wave)
         if self.wave <= base:
             return self._not_applicable(label, cap)
         ch = self.changes(base, conf["indicators"])
-        rose = ch[(ch.group_var != schema.TOTAL) & (ch.risk_change == change_mod.ROSE)].copy()
-        rose["rank"] = self._risk_rank(rose)
+        ch = ch.assign(rank=self._risk_rank(ch))
+        marked = change_mod.MODE_DIFFERENT if mode else change_mod.ROSE
+        rose = ch[(ch.group_var != schema.TOTAL) & (ch.risk_change == marked) & (ch["rank"] > 0)].copy()
         rose = rose.sort_values(
             ["indicator", "rank"],
             key=lambda c: c.map(list(conf["indicators"]).index) if c.name == "indicator" else -c,
@@ -740,7 +744,7 @@ class Report:
         if rows:
             md = i18n.pipe_table(rows, "llrrrrl")
         else:
-            md = t(self.lang, "tables.rises.none", before=base, wave=self.wave)
+            md = t(self.lang, f"{words}.none", before=base, wave=self.wave)
         self._publish(
             label, markdown=md, cap=cap, alt=None, table=self.labelled_changes(rose[change_mod.COLUMNS])
         )

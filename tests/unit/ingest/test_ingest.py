@@ -98,6 +98,22 @@ BAD_INPUTS = [
         id="missing-variable",
     ),
     pytest.param(
+        2024,
+        "ewcs_2024_synthetic.sav",
+        lambda df: df.drop(columns=["samplingpointid"]),
+        None,
+        ["wave 2024", "variable samplingpointid", "missing from the file", "remove `design`"],
+        id="missing-design-variable",
+    ),
+    pytest.param(
+        2015,
+        "ewcs_2015_synthetic.sav",
+        lambda df: df.assign(stratum=df["stratum"].where(df.index != 5)),
+        None,
+        ["wave 2015", "variable stratum", "no usable sample-design code", "whole-number stratum or PSU"],
+        id="missing-stratum-code",
+    ),
+    pytest.param(
         2010,
         "ewcs_2010_synthetic.sav",
         lambda df: df.assign(q45a=df["q45a"].replace({7.0: 12.0})),
