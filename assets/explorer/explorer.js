@@ -475,10 +475,13 @@
       Plot.gridX({ stroke: "#d0d0d0", strokeOpacity: 1 }),
       Plot.ruleX([0], { stroke: "#1a1a1a", strokeWidth: 1.5 }),
       Plot.ruleY(shown, { y: name, x1: "ci_low", x2: "ci_high", stroke: COLOURS.reference, strokeWidth: 2 }),
-      // a rise in risk: a filled triangle pointing up; a fall: pointing down; neither: an open circle
+      // a rise in risk: a filled triangle pointing up; a fall: pointing down; a significant
+      // difference across the 2021 change of mode: a filled diamond; none: an open circle
       Plot.dot(shown, {
         y: name, x: "change", r: 6, strokeWidth: 2, stroke: colour,
-        symbol: function (r) { return r.risk_change ? "triangle" : "circle"; },
+        symbol: function (r) {
+          return r.risk_change === "different_mode" ? "diamond2" : r.risk_change ? "triangle" : "circle";
+        },
         rotate: function (r) { return r.risk_change === "fell" ? 180 : 0; },
         fill: function (r) { return r.risk_change ? colour(r) : "white"; }
       }),
