@@ -57,7 +57,7 @@ def expected_changes(changes: pd.DataFrame, indicator, before, wave, breakdown, 
     sign = -1 if risk == "low" else 1
     key = groups.change.map(lambda x: float("inf") if x == "" else -sign * float(x))
     rows = pd.concat([total, groups.iloc[key.argsort(kind="stable").to_numpy()]]).reset_index(drop=True)
-    word = {"rose": t(lang, "explorer.risk_rose"), "fell": t(lang, "explorer.risk_fell")}
+    word = {k: t(lang, f"explorer.risk_{k}") for k in ("rose", "fell", "different_mode")}
     cells = []
     for r in rows.itertuples():
         what = word.get(r.risk_change) or (t(lang, "explorer.significant") if r.significant == "True" else "")

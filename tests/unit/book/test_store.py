@@ -57,10 +57,17 @@ def test_no_published_estimate_rests_on_fewer_respondents_than_the_minimum(store
         assert small.estimate.isna().all() and small.ci_low.isna().all() and small.ci_high.isna().all()
         assert (small.flag == estimate.FLAG_SUPPRESSED).all()
         assert (small.flag_label == i18n.t(lang, "flags.suppressed")).all()
-        shown = t[t.n >= d["min_n"]]
-        assert shown.estimate.notna().all()
-        low = shown.n < d["low_reliability_n"]
-        assert (shown.flag[low] == estimate.FLAG_LOW).all() and (shown.flag[~low] == estimate.FLAG_OK).all()
+        # with enough respondents, an estimate is suppressed only for a rule of the design (a small
+        # effective sample, no degrees of freedom), which its flag names
+        held = t[(t.n >= d["min_n"]) & t.estimate.isna()]
+        assert (held.flag == estimate.FLAG_SUPPRESSED).all()
+        assert held.flag_reason.str.split(";").map(lambda r: set(r) <= {"n_eff", "df"}).all()
+        shown = t[t.estimate.notna()]
+        assert (shown.n >= d["min_n"]).all() and (shown.n_eff >= d["min_n_eff"]).all()
+        low = (shown.n < d["low_reliability_n"]) | (shown.n_eff < d["low_reliability_n_eff"])
+        assert (shown.flag[low] == estimate.FLAG_LOW).all()
+        assert (shown.flag[shown.flag_reason == ""] == estimate.FLAG_OK).all()
+        assert (shown.flag[shown.flag_reason != ""] == estimate.FLAG_LOW).all()
         assert ((t.ci_low <= t.estimate) & (t.estimate <= t.ci_high) | t.estimate.isna()).all()
 
 

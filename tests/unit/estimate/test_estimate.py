@@ -297,3 +297,47 @@ def test_vectorised_estimates_equal_the_loop_on_awkward_data(cb):
         pd.testing.assert_frame_equal(new, old, check_exact=False, rtol=0, atol=1e-9)
     empty_group = new[(new.group_var == "age_group") & (new.group == "50+")].iloc[0]
     assert empty_group.n == 0 and empty_group.flag == "suppressed"
+
+
+# ---------------------------------------------------------------------- the reliability rules
+RULES = [
+    # kind, estimate, ci_low, ci_high, n, n_eff, df, se -> flag, reasons
+    ("share", 40.0, 35.0, 45.0, 400, 300.0, 100, 2.5, "ok", ""),
+    ("share", 40.0, 28.0, 52.0, 60, 25.0, 40, 6.0, "suppressed", "n_eff"),
+    ("share", 40.0, 31.0, 49.0, 100, 45.0, 60, 4.5, "low_reliability", "n_eff"),
+    ("share", 40.0, 33.0, 47.0, 200, 150.0, 5, 3.5, "low_reliability", "df"),
+    ("share", 50.0, 34.0, 66.0, 200, 150.0, 100, 8.0, "low_reliability", "width"),
+    ("share", 3.0, 0.5, 9.0, 200, 150.0, 100, 1.4, "low_reliability", "relative_width"),
+    ("share", 1.0, 0.2, 4.0, 200, 150.0, 100, 0.7, "ok", ""),  # narrow: relative width alone is no flag
+    ("mean", 10.0, 2.0, 18.0, 200, 150.0, 100, 4.0, "low_reliability", "rse"),
+    ("mean", 10.0, 9.0, 11.0, 20, 20.0, 19, 0.5, "suppressed", "n;n_eff"),
+    ("share", 40.0, np.nan, np.nan, 40, 40.0, 0, np.nan, "suppressed", "df"),
+    ("share", 50.0, 36.0, 64.0, 45, 40.0, 30, 7.0, "low_reliability", "n;n_eff"),
+]
+
+
+def test_reliability_rules_name_their_reasons():
+    """The NCHS 2017 rules with the thresholds of data/settings.yaml (30/50 respondents, effective
+    n 30/50, 8 degrees of freedom, a share's interval 30 points wide, or wider than 5 points and
+    130 % of the share, a mean's relative standard error 30 %): each row breaks the rule it names."""
+    t = pd.DataFrame(
+        [r[:8] for r in RULES], columns=["kind", "estimate", "ci_low", "ci_high", "n", "n_eff", "df", "se"]
+    )
+    out = estimate.disclosure(t)
+    for r, got in zip(RULES, out.itertuples()):
+        assert (got.flag, got.flag_reason) == (r[8], r[9]), r
+        assert math.isnan(got.estimate) == (r[8] == "suppressed"), r
+
+
+def test_a_design_factor_widens_a_wave_without_design_only(cb, monkeypatch, lenient):
+    """``variance.design_factor`` multiplies the standard error of a wave whose file has no design;
+    a wave with strata and PSUs has its own variance and ignores it."""
+    plain = frame([1, 0, 0] * 40, [1, 2, 3] * 40)
+    before = total(estimate.estimates(plain, "exhaustion", cb, by=[], min_n=1, low_n=1))
+    designed = total(estimate.estimates(design_frame(), "exhaustion", cb, by=[], min_n=1, low_n=1))
+    monkeypatch.setattr(estimate, "_design_factor", lambda wave: 1.5)
+    after = total(estimate.estimates(plain, "exhaustion", cb, by=[], min_n=1, low_n=1))
+    assert after.se == pytest.approx(1.5 * before.se) and after.estimate == before.estimate
+    assert after.ci_high - after.ci_low > before.ci_high - before.ci_low
+    again = total(estimate.estimates(design_frame(), "exhaustion", cb, by=[], min_n=1, low_n=1))
+    assert again.se == designed.se
