@@ -187,11 +187,15 @@ def test_named_wave_without_its_file_says_what_the_folder_holds(raw_copy, tmp_pa
     assert "holds no survey file" not in msg
 
 
-def test_sav_matching_no_wave_gets_a_notice(raw_copy, tmp_path):
+def test_sav_matching_no_wave_stops_ingest_naming_it(raw_copy, tmp_path):
+    """An SPSS file that no wave's names match is survey data that would not be read: ingest stops
+    and names it (it used to be a notice, and the report went on without it)."""
     shutil.copy(raw_copy / "ewcs_2015_synthetic.sav", raw_copy / "EWCS2015_belgium_extract.sav")
-    log = []
-    ingest.ingest(raw_dir=raw_copy, out_dir=tmp_path, log=log.append)
-    assert any("EWCS2015_belgium_extract.sav matches no wave" in line for line in log)
+    out = tmp_path / "processed"
+    with pytest.raises(PipelineError) as err:
+        ingest.ingest(raw_dir=raw_copy, out_dir=out, log=lambda *_: None)
+    assert "EWCS2015_belgium_extract.sav" in str(err.value) and "matches no wave" in str(err.value)
+    assert not out.exists()  # nothing written
 
 
 # ---------------------------------------------------------------------- one run at a time

@@ -7,7 +7,7 @@ was expected. Files are only ever opened for reading.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ class SurveyFile:
     rows_total: int
     synthetic: bool
     file_label: str
+    notices: list[str] = field(default_factory=list)  # what ingest read otherwise than named
 
 
 def locate(wave: int, codebook: Codebook, raw_dir: Path) -> Path | None:
@@ -68,32 +69,83 @@ def locate(wave: int, codebook: Codebook, raw_dir: Path) -> Path | None:
     return None
 
 
+# SPSS system files, plain or compressed (.zsav): pyreadstat reads both
+SPSS_SUFFIXES = (".sav", ".zsav")
+# other files that hold survey data but are not read: a copy in another format must be saved as
+# .sav, never silently skipped (data/raw/ would then count as empty and get the synthetic default)
+OTHER_FORMATS = {
+    ".dta": "a Stata file",
+    ".por": "an SPSS portable file",
+    ".csv": "a CSV file",
+    ".tsv": "a tab-separated file",
+    ".xlsx": "an Excel workbook",
+}
+
+
 def _matching(raw_dir: Path, pattern: str) -> list[Path]:
-    """Entries of ``raw_dir`` whose name matches ``pattern``, links to nothing included (which
-    ``Path.glob`` leaves out, so a broken link would pass for a missing file)."""
+    """Entries of ``raw_dir`` whose name matches ``pattern`` whatever its case (Windows tools and
+    downloads leave ``EWCS6_2015_UKDA_1904.SAV``), a ``.sav`` pattern also matching the compressed
+    ``.zsav``; links to nothing included (which ``Path.glob`` leaves out, so a broken link would
+    pass for a missing file)."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         return []
-    return sorted(p for p in raw_dir.iterdir() if fnmatch.fnmatchcase(p.name, pattern))
+    pattern = pattern.casefold()
+    patterns = [pattern]
+    if pattern.endswith(".sav"):
+        patterns.append(pattern[: -len(".sav")] + ".zsav")
+    return sorted(
+        p for p in raw_dir.iterdir() if any(fnmatch.fnmatchcase(p.name.casefold(), x) for x in patterns)
+    )
 
 
-def unmatched(raw_dir: Path, codebook: Codebook) -> list[Path]:
-    """The .sav files in ``raw_dir`` that no wave's file patterns match (they would be ignored)."""
+def _named_like_a_wave(path: Path, codebook: Codebook) -> bool:
+    stem = path.name.casefold()[: -len(path.suffix)]
+    return any(
+        fnmatch.fnmatchcase(stem, pattern.casefold().rsplit(".", 1)[0])
+        for w in codebook.wave_names()
+        for pattern in codebook.waves[w]["files"]
+    )
+
+
+def refuse_unreadable(raw_dir: Path, codebook: Codebook) -> None:
+    """Stop, naming the file, when ``raw_dir`` holds survey data that ingest would not read: an SPSS
+    file that no wave's file names match, any Stata or SPSS portable file, or a CSV, TSV or Excel
+    file named like a wave's file. Such a file is real data in the wrong name or format; skipping
+    it would report on other data (or, in a folder with nothing else, on the synthetic default)."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        return
     known = {
         p
         for w in codebook.wave_names()
         for pattern in codebook.waves[w]["files"]
         for p in _matching(raw_dir, pattern)
     }
-    return [p for p in _matching(raw_dir, "*") if p.suffix.lower() == ".sav" and p not in known]
+    for p in sorted(raw_dir.iterdir()):
+        suffix = p.suffix.casefold()
+        if suffix in SPSS_SUFFIXES and p not in known:
+            raise PipelineError(
+                "is an SPSS file that matches no wave's file name, so it would not be read",
+                file=p,
+                expected="a name of `files` in data/codebook/waves.yaml (e.g. ewcs6_2015_ukda_1904.sav), "
+                "or add this file's name there",
+            )
+        if suffix in (".dta", ".por") or (suffix in OTHER_FORMATS and _named_like_a_wave(p, codebook)):
+            raise PipelineError(
+                f"is {OTHER_FORMATS[suffix]}, which ingest does not read",
+                file=p,
+                expected="the wave's SPSS system file (.sav or .zsav) as delivered by the UK Data Service; "
+                "save this one as .sav, or move it out of the folder",
+            )
 
 
 def describe(raw_dir: Path) -> str:
-    """What a folder holds, for a message: its .sav files, or that it is empty or absent."""
+    """What a folder holds, for a message: its SPSS files, or that it is empty or absent."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         return "the folder does not exist"
-    savs = sorted(p.name for p in raw_dir.iterdir() if p.suffix.lower() == ".sav")
+    savs = sorted(p.name for p in raw_dir.iterdir() if p.suffix.casefold() in SPSS_SUFFIXES)
     return ("it holds " + ", ".join(savs)) if savs else "it holds no .sav file"
 
 
@@ -107,10 +159,12 @@ def _metadata(path: Path, wave: int):
     return meta
 
 
-def belgium_code(meta, wave: int, codebook: Codebook, path: Path) -> float:
+def belgium_code(
+    meta, wave: int, codebook: Codebook, path: Path, spelling: dict[str, str] | None = None
+) -> float:
     spec = codebook.waves[wave]["country"]
     var, wanted = spec["var"], spec["label"].strip().casefold()
-    labels = (meta.variable_value_labels or {}).get(var) or {}
+    labels = (meta.variable_value_labels or {}).get((spelling or {}).get(var, var)) or {}
     codes = [code for code, text in labels.items() if str(text).strip().casefold() == wanted]
     if len(codes) != 1:
         raise PipelineError(
@@ -128,7 +182,9 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
     path = Path(path)
     meta = _metadata(path, wave)
     needed = codebook.variables(wave)
-    absent = [v for v in needed if v not in meta.column_names]
+    id_var = codebook.waves[wave]["id"]["var"]
+    spelling, notices = _spelling(list(needed) + [id_var], meta.column_names, path, wave)
+    absent = [v for v in [*needed, id_var] if v not in spelling]
     if absent:
         design = set(codebook.design(wave).values()) & set(absent)
         raise PipelineError(
@@ -144,13 +200,17 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
                 else ""
             ),
         )
-    be = belgium_code(meta, wave, codebook, path)
+    be = belgium_code(meta, wave, codebook, path, spelling)
     try:
-        df, _ = pyreadstat.read_sav(str(path), usecols=list(needed), user_missing=True)
+        df, _ = pyreadstat.read_sav(
+            str(path), usecols=list(dict.fromkeys(spelling.values())), user_missing=True
+        )
     except Exception as exc:
         raise PipelineError(
             f"cannot be read as SPSS data ({exc})", file=path, wave=wave, expected=SAV_EXPECTED
         ) from None
+    # the codebook's spelling from here on (SPSS names are case-insensitive)
+    df = pd.DataFrame({var: df[spelling[var]] for var in dict.fromkeys([*needed, id_var])})
     country = codebook.waves[wave]["country"]["var"]
     for var in needed:
         if not pd.api.types.is_numeric_dtype(df[var]):
@@ -171,6 +231,7 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
             variable=country,
             expected="respondents from Belgium",
         )
+    _check_ids(df[id_var], wave, path, spelling[id_var])
     _check_weights(df, wave, codebook, path)
     _check_design(df, wave, codebook, path)
     for var, scale_name in needed.items():
@@ -184,6 +245,7 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
         rows_total=rows_total,
         synthetic="SYNTHETIC" in label.upper(),
         file_label=label,
+        notices=notices,
     )
 
 
@@ -204,6 +266,51 @@ def _check_weights(df: pd.DataFrame, wave: int, codebook: Codebook, path: Path) 
                 variable=var,
                 expected="a positive weight for every respondent",
             )
+
+
+def _spelling(
+    wanted: list[str], columns: list[str], path: Path, wave: int
+) -> tuple[dict[str, str], list[str]]:
+    """The file's own name of each variable the codebook names, matched as SPSS does, whatever
+    the case (``COUNTRY`` for ``Country``), and a notice for each name spelt otherwise. A name that
+    the file holds twice in different cases is an error: which one the codebook means is unknown."""
+    by_fold: dict[str, list[str]] = {}
+    for c in columns:
+        by_fold.setdefault(c.casefold(), []).append(c)
+    spelling, notices = {}, []
+    for var in dict.fromkeys(wanted):
+        hits = by_fold.get(var.casefold(), [])
+        if len(hits) > 1:
+            raise PipelineError(
+                f"is in the file more than once, in different cases ({', '.join(hits)})",
+                file=path,
+                wave=wave,
+                variable=var,
+                expected="one variable per name: SPSS names are case-insensitive",
+            )
+        if hits:
+            spelling[var] = hits[0]
+            if hits[0] != var:
+                notices.append(f"notice: {path.name} spells {var} as {hits[0]} (wave {wave}); read as {var}")
+    return spelling, notices
+
+
+def _check_ids(ids: pd.Series, wave: int, path: Path, var: str) -> None:
+    """Every Belgian respondent once: a respondent counted twice would weigh twice in every estimate."""
+    dup = ids[ids.duplicated(keep=False)]
+    if ids.isna().any() or not dup.empty:
+        examples = ", ".join(
+            f"{x:g}" if isinstance(x, float) else str(x) for x in dup.drop_duplicates().head(5)
+        )
+        raise PipelineError(
+            f"{int(ids.isna().sum())} Belgian rows have no respondent id and {len(dup)} rows share "
+            f"{dup.nunique()} ids" + (f" (e.g. {examples})" if examples else ""),
+            file=path,
+            wave=wave,
+            variable=var,
+            expected="one row per respondent, each with its own respondent id "
+            "(`id` in data/codebook/waves.yaml)",
+        )
 
 
 def _check_design(df: pd.DataFrame, wave: int, codebook: Codebook, path: Path) -> None:

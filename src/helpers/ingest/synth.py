@@ -470,6 +470,7 @@ def default_if_empty(raw_dir: Path | None = None, log=print) -> bool:
     What ``run``, ``prepare`` and ``build`` do first, so a fresh clone builds with one command."""
     cb = codebook_mod.load()
     raw_dir = Path(raw_dir or config.RAW_DIR)
+    surveyfile.refuse_unreadable(raw_dir, cb)  # a real file we cannot read never becomes synthetic
     if any(surveyfile.locate(w, cb, raw_dir) for w in cb.wave_names()):
         return False
     log(f"{raw_dir} holds no survey file: writing the synthetic default (python -m helpers synth)")

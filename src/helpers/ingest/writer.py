@@ -53,8 +53,7 @@ def ingest(
     out_dir = Path(out_dir or config.PROCESSED_DIR)
     named = waves is not None
     waves = [cb.check_wave(w) for w in (waves or cb.wave_names())]
-    for path in surveyfile.unmatched(raw_dir, cb):
-        log(f"notice: {path} matches no wave's file name in data/codebook/waves.yaml; it is not read")
+    surveyfile.refuse_unreadable(raw_dir, cb)
     files = {w: surveyfile.locate(w, cb, raw_dir) for w in waves}
     absent = [w for w in waves if files[w] is None]
     if named and absent:
@@ -98,6 +97,8 @@ def ingest(
             for wave in todo:
                 raw = files[wave]
                 sf = surveyfile.read(raw, wave, cb)
+                for notice in sf.notices:
+                    log(notice)
                 processed, quality = harmonise(sf.data, wave, cb)
                 manifest = {
                     "version": MANIFEST_VERSION,
