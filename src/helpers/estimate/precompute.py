@@ -39,12 +39,13 @@ def _fingerprint() -> bytes:
 
 
 def keys(processed_dir: Path, waves) -> dict[int, str]:
-    """The key of each wave's estimates: its processed data (by its manifest, which names the raw
-    file's SHA-256 and the ingest code that made it: no notebook reads the respondents to check
-    them), the codebook, settings and code."""
+    """The key of each wave's estimates: its processed data (by its manifest, which holds the
+    SHA-256 of the data it describes, checked here against the file: estimates of other data are
+    never served from the cache), the codebook, settings and code."""
     common = _fingerprint()
     out = {}
     for w in waves:
+        processed.verified(w, processed_dir)
         h = hashlib.sha256(common)
         h.update(layout.processed(processed_dir, w)["manifest"].read_bytes())
         out[w] = h.hexdigest()

@@ -37,7 +37,11 @@ def shared_fingerprint(paths: Paths) -> str:
         *sources.files(),
         config.ROOT / "requirements.txt",
     ]
-    data = [*paths.processed.glob("*.parquet"), *paths.processed.glob("*.json")]
+    data = [
+        *paths.processed.glob("*.parquet"),
+        *paths.processed.glob("*.json"),
+        *paths.processed.glob("*.csv"),
+    ]
     parts = [
         workdir.hash_files(code_files(), name=workdir.project_name),
         workdir.hash_files(conf, name=workdir.project_name),

@@ -1,8 +1,10 @@
 """The ingest stage: data/raw/*.sav -> data/processed/<wave>.parquet (+ quality table and manifest).
 
 All waves are read, validated and harmonised into a staging folder first; only when every wave
-succeeded are the processed files replaced (os.replace, atomic per file). A failure leaves the
-previous processed files as they were. Raw files are only read.
+succeeded are the processed files replaced (os.replace, atomic per file, the manifest last). A
+failure leaves the previous processed files as they were. The manifest holds the SHA-256 of the
+files it was written with, so a crash between two replacements, like any other change of the
+files, shows as a mismatch and the wave is ingested again. Raw files are only read.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from helpers.core import config, layout, stages, workdir
 from helpers.core.errors import PipelineError
-from helpers.ingest import surveyfile
+from helpers.ingest import processed, surveyfile
 from helpers.ingest.harmonise import harmonise
 from helpers.ingest.processed import MANIFEST_VERSION, read_manifest
 from helpers.metadata import codebook as codebook_mod
@@ -29,13 +31,33 @@ def code_fingerprint() -> str:
 
 
 def is_current(wave: int, raw: Path, out_dir: Path, fingerprint: str) -> bool:
+    """The wave's processed files are those ingest wrote from this raw file with this code: the
+    manifest says so, and the files are the bytes it describes (processed.problem)."""
     m = read_manifest(out_dir, wave)
     return bool(
         m
         and m.get("code") == fingerprint
         and m.get("source_sha256") == workdir.sha256(raw)
-        and layout.processed(out_dir, wave)["data"].exists()
+        and processed.problem(out_dir, wave) is None
     )
+
+
+def _plan(files: dict, cb, raw_dir: Path, out_dir: Path, fingerprint: str, force: bool, log):
+    """Which waves to ingest: the manifest of each wave that is current, and the waves to write."""
+    results: dict[int, dict] = {}
+    todo = []
+    for wave, raw in files.items():
+        if raw is None:
+            log(f"wave {wave}: no file in {raw_dir} matching {' or '.join(cb.waves[wave]['files'])}; skipped")
+        elif not force and is_current(wave, raw, out_dir, fingerprint):
+            results[wave] = read_manifest(out_dir, wave)
+            log(f"wave {wave}: up to date ({raw.name})")
+        else:
+            found = processed.problem(out_dir, wave) if read_manifest(out_dir, wave) else None
+            if found is not None and not force:
+                log(f"wave {wave}: {found[0]} {found[1]}: ingested again")
+            todo.append(wave)
+    return results, todo
 
 
 def ingest(
@@ -74,20 +96,7 @@ def ingest(
         )
     fingerprint = code_fingerprint()
     with workdir.exclusive(out_dir, log):
-        results: dict[int, dict] = {}
-        todo = []
-        for wave in waves:
-            raw = files[wave]
-            if raw is None:
-                log(
-                    f"wave {wave}: no file in {raw_dir} matching {' or '.join(cb.waves[wave]['files'])}; "
-                    f"skipped"
-                )
-            elif not force and is_current(wave, raw, out_dir, fingerprint):
-                results[wave] = read_manifest(out_dir, wave)
-                log(f"wave {wave}: up to date ({raw.name})")
-            else:
-                todo.append(wave)
+        results, todo = _plan(files, cb, raw_dir, out_dir, fingerprint, force, log)
         gone = [w for w in absent if any(p.exists() for p in layout.processed(out_dir, w).values())]
         if not todo and not gone:
             return results
@@ -99,7 +108,7 @@ def ingest(
                 sf = surveyfile.read(raw, wave, cb)
                 for notice in sf.notices:
                     log(notice)
-                processed, quality = harmonise(sf.data, wave, cb)
+                respondents, quality = harmonise(sf.data, wave, cb)
                 manifest = {
                     "version": MANIFEST_VERSION,
                     "wave": wave,
@@ -108,20 +117,23 @@ def ingest(
                     "synthetic": sf.synthetic,
                     "file_label": sf.file_label,
                     "rows_in_file": sf.rows_total,
-                    "rows_belgium": len(processed),
+                    "rows_belgium": len(respondents),
                     "code": fingerprint,
                 }
                 target = layout.processed(out_dir, wave)
                 tmp = layout.processed(staging, wave)
-                processed.to_parquet(tmp["data"], index=False)
+                respondents.to_parquet(tmp["data"], index=False)
                 quality.to_csv(tmp["quality"], index=False, lineterminator="\n")
+                # the manifest vouches for the bytes written: a reader checks them (processed.problem)
+                for key in processed.CHECKED:
+                    manifest[f"{key}_sha256"] = workdir.sha256(tmp[key])
                 tmp["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
                 staged += [(tmp[k], target[k]) for k in ("data", "quality", "manifest")]
                 results[wave] = manifest
                 worst = quality.sort_values("nonresponse_pct", ascending=False).iloc[0]
                 log(
                     f"wave {wave}: {raw.name}{' (synthetic)' if sf.synthetic else ''}: "
-                    f"{len(processed)} Belgian rows of {sf.rows_total}; highest item non-response "
+                    f"{len(respondents)} Belgian rows of {sf.rows_total}; highest item non-response "
                     f"{worst['nonresponse_pct']:.1f}% ({worst['name']})"
                 )
             for src, dst in staged:  # every wave succeeded: publish them together
