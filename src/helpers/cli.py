@@ -7,6 +7,7 @@ import os
 import sys
 
 from helpers.core.errors import PipelineError
+from helpers.metadata import settings as settings_mod
 
 
 def _waves(p):
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        settings_mod.check_environment()
         return args.func(args)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)

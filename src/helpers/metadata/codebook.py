@@ -12,6 +12,7 @@ from pathlib import Path
 
 from helpers.core import config, schema
 from helpers.core.errors import PipelineError
+from helpers.metadata import settings as settings_mod
 
 MISSING_KINDS = ("na", "dk", "refusal")
 RECODE_FORMS = ("positive", "score")
@@ -411,4 +412,12 @@ class Codebook:
 
 @functools.cache
 def load() -> Codebook:
-    return Codebook()
+    """The project's codebook, with data/settings.yaml checked against it (helpers.metadata.settings)."""
+    cb = Codebook()
+    settings_mod.check(
+        config.settings(),
+        waves=cb.wave_names(),
+        indicators=list(cb.indicators),
+        breakdowns=cb.breakdown_order,
+    )
+    return cb
