@@ -178,11 +178,37 @@ def check_jobs(jobs) -> None:
         )
 
 
+def _check_parameters_cell(path: Path) -> None:
+    """A notebook has one cell tagged ``parameters``: without it papermill puts the job's wave and
+    language above the notebook's own defaults, which then win, and the run "succeeds" with the
+    wrong wave's figures under this wave's labels."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises JSON, validation and OS errors alike
+        raise PipelineError(
+            f"is not a readable notebook ({exc.__class__.__name__}: {exc})".replace("\n", " "),
+            file=path,
+            expected="a Jupyter notebook (.ipynb) as saved by JupyterLab",
+        ) from None
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(tagged) != 1:
+        raise PipelineError(
+            f"has {len(tagged)} cells tagged `parameters`",
+            file=path,
+            expected="exactly one: the first code cell, with wave, lang and the paths, tagged `parameters` "
+            "(JupyterLab: Property Inspector > Cell Tags)",
+        )
+
+
 def _check_inputs(todo_grid: list[Job], paths: Paths) -> None:
     """Stop before any notebook starts when one would fail for want of a notebook or of data."""
     for job in todo_grid:
         if not paths.notebook(job).exists():
             raise PipelineError("notebook is missing", file=paths.notebook(job))
+    for nb in sorted({paths.notebook(job) for job in todo_grid}):
+        _check_parameters_cell(nb)
     without = [
         w
         for w in sorted({j.wave for j in todo_grid})
