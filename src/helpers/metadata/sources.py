@@ -317,8 +317,27 @@ def load(name: str, root: Path | None = None) -> Source:
             "the source's table is missing", file=_rel(path), expected=f"{DATA_FILE} beside {META_FILE}"
         ) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise PipelineError(f"cannot be read as CSV ({exc})".replace("\n", " "), file=_rel(path)) from None
+        raise PipelineError(
+            f"cannot be read as CSV ({exc}){_excel_hint(path)}".replace("\n", " "), file=_rel(path)
+        ) from None
+    if len(raw.columns) == 1 and ";" in str(raw.columns[0]):  # read, but as one column
+        raise PipelineError(f"has one column{_excel_hint(path)}", file=_rel(path))
     return Source(name, meta, _check_table(name, raw, meta, path))
+
+
+def _excel_hint(path: Path) -> str:
+    """What to do when a table looks like a Belgian (or French, Dutch) Excel's CSV export, whose
+    separator is the semicolon and decimal mark the comma."""
+    try:
+        head = path.read_bytes()[:4096].decode("utf-8", errors="replace").splitlines()[:1]
+    except OSError:
+        return ""
+    if head and head[0].count(";") > head[0].count(","):
+        return (
+            "; it looks like a CSV saved by Excel with semicolons and decimal commas: save it again "
+            "as CSV UTF-8 (comma-delimited) with a decimal point, or export it from another tool"
+        )
+    return ""
 
 
 def names(root: Path | None = None) -> list[str]:

@@ -107,6 +107,20 @@ def test_a_bad_value_names_file_row_and_column(reference_copy, column, value, me
     assert re.search(message, str(exc.value)), str(exc.value)
 
 
+def test_a_table_saved_by_a_belgian_excel_says_so(reference_copy):
+    """Semicolons and decimal commas (issue 27, item 5): it used to say "Expected 1 fields in line
+    8, saw 2", with no word about the separator."""
+    folder = reference_copy / "accidents_at_work_fedris"
+    d = pd.read_csv(folder / sources.DATA_FILE, dtype=str, keep_default_na=False)
+    d["value"] = d["value"].str.replace(".", ",", regex=False)
+    d.to_csv(folder / sources.DATA_FILE, index=False, sep=";", lineterminator="\r\n", encoding="utf-8")
+    with pytest.raises(PipelineError) as exc:
+        sources.load_all(reference_copy)
+    msg = str(exc.value)
+    assert str(folder / sources.DATA_FILE) in msg and msg.count("\n") == 0
+    assert "saved by Excel with semicolons and decimal commas" in msg and "CSV UTF-8 (comma-delimited)" in msg
+
+
 def test_a_duplicate_key_names_both_rows(reference_copy):
     folder = reference_copy / "wfh_statbel_lfs"
     d = pd.read_csv(folder / sources.DATA_FILE, dtype=str, keep_default_na=False)
