@@ -136,6 +136,32 @@ def _workspace(lang: str, build: Path) -> Path:
     return work
 
 
+def check_front_matter(page: Path) -> None:
+    """A page's YAML front matter (between its first two ``---`` lines) parses, or one error line
+    naming the page and the line of the problem."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return
+    end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "...")), None)
+    if end is None:
+        raise PipelineError(
+            "its front matter is not closed",
+            file=page,
+            expected="a line of --- after the YAML that opens the page",
+        )
+    try:
+        yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PipelineError(
+            f"its front matter is not valid YAML{where} ({problem})",
+            file=page,
+            expected="YAML between the page's first two --- lines (quote a title holding ': ' or '[')",
+        ) from None
+
+
 def _workspace_path(lang: str, build: Path) -> Path:
     return layout.render_dir(build) / lang
 
@@ -174,6 +200,8 @@ def render(quarto: str, langs, *, force: bool = False, jobs: int | None = None, 
             log(f"render: {lang} up to date (nothing it is made from changed; --force renders anyway)")
     if not todo:
         return []
+    for page in sorted({p for lang in todo for p in _files(lang, build) if p.suffix == ".qmd"}):
+        check_front_matter(page)  # Quarto reports a broken front matter as a JavaScript stack trace
     layout.render_dir(build).mkdir(parents=True, exist_ok=True)
     for lang in todo:
         _stamp(lang, build).unlink(missing_ok=True)

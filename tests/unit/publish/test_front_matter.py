@@ -1,0 +1,45 @@
+"""A chapter whose front matter is broken stops the render in one line naming it (issue 27, item
+5): Quarto itself answers with a JavaScript stack trace that names no file."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.core.errors import PipelineError
+from helpers.publish import render
+
+GOOD = '---\ntitle: "Burn-out"\nlang: nl\n---\n\n# Burn-out\n'
+BROKEN = "---\ntitle: Burn-out: [ziekte\nlang: nl\n---\n\n# Burn-out\n"
+
+
+def test_a_page_without_or_with_good_front_matter_passes(tmp_path):
+    for text in ("# Burn-out\n\nText.\n", GOOD, ""):
+        page = tmp_path / "page.qmd"
+        page.write_text(text, encoding="utf-8")
+        render.check_front_matter(page)
+
+
+def test_broken_front_matter_names_the_page_and_the_line(tmp_path):
+    page = tmp_path / "chapters" / "nl" / "burnout.qmd"
+    page.parent.mkdir(parents=True)
+    page.write_text(BROKEN, encoding="utf-8")
+    with pytest.raises(PipelineError) as err:
+        render.check_front_matter(page)
+    msg = str(err.value)
+    assert str(page) in msg and "not valid YAML at line 2" in msg and msg.count("\n") == 0
+
+
+def test_unclosed_front_matter_is_named(tmp_path):
+    page = tmp_path / "x.qmd"
+    page.write_text("---\ntitle: x\n\n# X\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match="front matter is not closed"):
+        render.check_front_matter(page)
+
+
+def test_render_checks_every_page_before_quarto_runs(tmp_path, monkeypatch):
+    page = tmp_path / "burnout.qmd"
+    page.write_text(BROKEN, encoding="utf-8")
+    monkeypatch.setattr(render, "_files", lambda lang, build: [page])
+    monkeypatch.setattr(render, "_render_one", lambda *a: pytest.fail("Quarto ran"))
+    with pytest.raises(PipelineError, match="burnout.qmd"):
+        render.render("/bin/true", ["nl"], force=True, log=lambda *_: None)
