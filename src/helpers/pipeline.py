@@ -52,12 +52,15 @@ def run(
     log=print,
 ) -> runner.RunResult:
     """Ingest (with ``ingest_first``: the command line's way), then every notebook job that is not
-    up to date. Only one command works in a build folder at a time (``workdir.exclusive``)."""
+    up to date. Only one command works in a build folder or a processed folder at a time
+    (``workdir.exclusive``): the run holds both until its last notebook is done."""
     runner.check_jobs(jobs)
     runner.grid(waves, langs, themes)  # unknown waves, languages or themes stop before anything is written
     build = Path(build_dir or config.BUILD_DIR)
     out = Path(processed_dir or config.PROCESSED_DIR)
-    with workdir.exclusive(build, log):
+    # both folders for the whole run: an `ingest` started while the notebooks read the processed
+    # data would change it under them (the run then failed midway on estimates out of date)
+    with workdir.exclusive(build, log), workdir.exclusive(out, log):
         if ingest_first:
             synth.default_if_empty(raw_dir, log=log)
             writer.ingest(raw_dir=raw_dir, out_dir=out, force=False, log=log)

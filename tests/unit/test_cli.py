@@ -234,6 +234,45 @@ def test_second_run_in_the_same_build_folder_stops_with_a_message(tmp_path):
         pass
 
 
+def test_a_run_does_not_start_while_another_command_holds_the_processed_data(tmp_path, processed_dir):
+    """Issue 27, item 6: `ingest` (which holds data/processed/) while `run` executes notebooks used
+    to rewrite the data under them; now the run holds the processed folder too, so one waits for
+    the other's message instead."""
+    out = tmp_path / "processed"
+    shutil.copytree(processed_dir, out)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time\nfrom helpers.core import workdir\n"
+                f"with workdir.exclusive({str(out)!r}):\n    print('held', flush=True)\n    "
+                f"time.sleep(60)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(PipelineError, match="another `python -m helpers` command") as err:
+            pipeline.run(
+                themes=["burnout"],
+                waves=[2024],
+                langs=["nl"],
+                build_dir=tmp_path / "build",
+                processed_dir=out,
+                ingest_first=False,
+                log=lambda *_: None,
+                progress=False,
+            )
+        assert str(out) in str(err.value) or "processed" in str(err.value)
+        assert not (tmp_path / "build" / "executed").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_staging_left_by_a_killed_run_is_removed(tmp_path):
     build = tmp_path / "build"
     (build / ".staging-abc123" / "burnout-2024-nl").mkdir(parents=True)
