@@ -70,6 +70,23 @@ def exclusive(folder: Path, log=print):
         os.close(fd)  # closing the descriptor releases the lock
 
 
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask Linux to end this process (SIGTERM) when the process that started it ends, however it
+    ends (``kill -9`` included): a notebook worker must not outlive the run that started it, nor
+    keep its kernel alive (a kernel ends with its worker: ipykernel watches its parent). Nothing
+    where ``prctl`` is not available. ``parent``: the pid expected, to catch a parent already gone."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent:  # it ended before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def staging(folder: Path) -> Path:
     """A new staging folder in ``folder`` (hold ``exclusive(folder)``); the caller removes it."""
     try:

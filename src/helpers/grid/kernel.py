@@ -13,7 +13,7 @@ import contextlib
 import functools
 import multiprocessing.util
 
-from helpers.core import config
+from helpers.core import config, workdir
 
 KERNEL_START_ATTEMPTS = 3
 # its shutdown notices are not the reader's concern; no input history: the count starts again at 1 for
@@ -82,9 +82,10 @@ class Worker:
             cls.km = None
 
 
-def start_worker() -> None:
-    """A worker's first act: start its kernel and import papermill (a failure is reported by the
-    first job, which tries again)."""
+def start_worker(parent: int | None = None) -> None:
+    """A worker's first act: end with the run that started it (``kill -9`` included), then start
+    its kernel and import papermill (a failure is reported by the first job, which tries again)."""
+    workdir.die_with_parent(parent)
     with contextlib.suppress(Exception):
         Worker.kernel()
         warm_engine()

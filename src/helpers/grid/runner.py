@@ -243,7 +243,10 @@ def _run(
     done: list[Job] = []
     try:
         with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=kernel.start_worker
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=kernel.start_worker,
+            initargs=(os.getpid(),),
         ) as pool:
             # the workers start their kernels while this process computes the estimates
             for _ in range(jobs):

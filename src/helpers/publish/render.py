@@ -170,12 +170,24 @@ def _log_path(lang: str, build: Path) -> Path:
     return layout.render_dir(build) / f"{lang}.log"
 
 
+def _die_with_build() -> list[str]:
+    """util-linux's ``setpriv --pdeathsig`` before Quarto's command, where it exists: Quarto (its
+    launcher execs deno) then ends with the build that started it, ``kill -9`` included, instead of
+    rendering on for a minute into the folder the next build uses."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
+
+
 def _render_one(quarto: str, lang: str, build: Path, env: dict) -> tuple[int, float]:
     work = _workspace(lang, build)
     t0 = time.perf_counter()
     with open(_log_path(lang, build), "w", encoding="utf-8") as log:
         r = subprocess.run(
-            [quarto, "render", "--profile", lang], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT
+            [*_die_with_build(), quarto, "render", "--profile", lang],
+            cwd=work,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     return r.returncode, time.perf_counter() - t0
 
