@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from helpers.core import config, i18n, layout
-from helpers.publish import check_site, words
+from helpers.publish import check_site, render, words
 
 EMBED = re.compile(r"\{\{<\s*embed\s+(\S+?)#([\w-]+)\s*>\}\}")
 INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
@@ -104,6 +104,9 @@ class Checker:
                 self.root / "build"
             ).resolve():
                 check_site.check_rendered(self, lang, profiles[lang])
+                late = render.stale(lang, self.build_dir)
+                if late:
+                    self.problem(late)
         return self.problems
 
     def check_project(self) -> None:

@@ -105,6 +105,25 @@ def is_current(lang: str, key: str, build: Path) -> bool:
     )
 
 
+def stale(lang: str, build: Path | None = None) -> str | None:
+    """Why ``lang``'s edition in ``_site/`` is older than what it is made from (a chapter, a
+    figure, a number edited since, or a render that failed after it), or None when it is current
+    or when nothing records what it was rendered from (a plain ``quarto render``)."""
+    build = Path(build or config.BUILD_DIR)
+    try:
+        stamp = json.loads(_stamp(lang, build).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    if "quarto" not in stamp or not (edition(lang) / "index.html").exists():
+        return None
+    if fingerprint(lang, stamp["quarto"], build) != stamp.get("key"):
+        return (
+            f"{edition(lang)} is older than the sources it is made from (edited, or a render failed "
+            "since); run `python -m helpers build` before publishing it"
+        )
+    return None
+
+
 def quarto_version(quarto: str) -> str:
     r = subprocess.run([quarto, "--version"], capture_output=True, text=True)
     if r.returncode != 0:
@@ -256,7 +275,9 @@ def render(quarto: str, langs, *, force: bool = False, jobs: int | None = None, 
         for lang in todo:
             shutil.rmtree(_workspace_path(lang, build), ignore_errors=True)
     for lang in todo:
-        _stamp(lang, build).write_text(json.dumps({"key": keys[lang]}) + "\n", encoding="utf-8")
+        _stamp(lang, build).write_text(
+            json.dumps({"key": keys[lang], "quarto": version}) + "\n", encoding="utf-8"
+        )
     return todo
 
 

@@ -1,7 +1,10 @@
-"""A chapter whose front matter is broken stops the render in one line naming it (issue 27, item
-5): Quarto itself answers with a JavaScript stack trace that names no file."""
+"""What the render checks around Quarto (issue 27): a chapter whose front matter is broken stops
+the render in one line naming it (Quarto itself answers with a JavaScript stack trace that names no
+file), and `check` says when the site is older than what it is made from."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -43,3 +46,24 @@ def test_render_checks_every_page_before_quarto_runs(tmp_path, monkeypatch):
     monkeypatch.setattr(render, "_render_one", lambda *a: pytest.fail("Quarto ran"))
     with pytest.raises(PipelineError, match="burnout.qmd"):
         render.render("/bin/true", ["nl"], force=True, log=lambda *_: None)
+
+
+def test_check_says_when_the_site_is_older_than_its_sources(tmp_path, monkeypatch):
+    """Issue 27, item 7: after a chapter is edited (or a render failed), `check` used to say OK on
+    the previous site; the stamp of the last render now tells it what the site was made from."""
+    page = tmp_path / "burnout.qmd"
+    page.write_text("# Burn-out\n", encoding="utf-8")
+    site = tmp_path / "_site" / "nl"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("<html></html>", encoding="utf-8")
+    build = tmp_path / "build"
+    monkeypatch.setattr(render, "_files", lambda lang, build: [page])
+    monkeypatch.setattr(render, "edition", lambda lang: site)
+    assert render.stale("nl", build) is None  # no record of a render: nothing to say
+    stamp = render._stamp("nl", build)
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text(json.dumps({"key": render.fingerprint("nl", "1.10.18", build), "quarto": "1.10.18"}))
+    assert render.stale("nl", build) is None
+    page.write_text("# Burn-out\n\nA sentence added after the render.\n", encoding="utf-8")
+    late = render.stale("nl", build)
+    assert late is not None and str(site) in late and "older than the sources" in late
