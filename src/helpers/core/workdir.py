@@ -107,8 +107,22 @@ def write_text(path: Path, text: str) -> None:
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    with naming(path):
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def naming(path: Path):
+    """An OS error raised while writing ``path`` names it: a write that fails (a full disk) raises
+    an error without a file name, which the command line could only report as "a file of the
+    pipeline"."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
 def sha256(path: Path) -> str:

@@ -71,9 +71,10 @@ def _current(out_dir: Path, name: str, key: str) -> bool:
 
 def _write(out_dir: Path, name: str, key: str, table: pd.DataFrame) -> None:
     tmp = out_dir / f".{name}.parquet.tmp"
-    table.to_parquet(tmp, index=False)
-    os.replace(tmp, out_dir / f"{name}.parquet")
-    (out_dir / f"{name}.key").write_text(key, encoding="utf-8")
+    with workdir.naming(out_dir / f"{name}.parquet"):
+        table.to_parquet(tmp, index=False)
+        os.replace(tmp, out_dir / f"{name}.parquet")
+    workdir.write_text(out_dir / f"{name}.key", key)
 
 
 def compute_wave(df: pd.DataFrame, wave: int, cb: Codebook) -> pd.DataFrame:

@@ -122,12 +122,15 @@ def ingest(
                 }
                 target = layout.processed(out_dir, wave)
                 tmp = layout.processed(staging, wave)
-                respondents.to_parquet(tmp["data"], index=False)
-                quality.to_csv(tmp["quality"], index=False, lineterminator="\n")
+                with workdir.naming(target["data"]):
+                    respondents.to_parquet(tmp["data"], index=False)
+                with workdir.naming(target["quality"]):
+                    quality.to_csv(tmp["quality"], index=False, lineterminator="\n")
                 # the manifest vouches for the bytes written: a reader checks them (processed.problem)
                 for key in processed.CHECKED:
                     manifest[f"{key}_sha256"] = workdir.sha256(tmp[key])
-                tmp["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+                with workdir.naming(target["manifest"]):
+                    tmp["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
                 staged += [(tmp[k], target[k]) for k in ("data", "quality", "manifest")]
                 results[wave] = manifest
                 worst = quality.sort_values("nonresponse_pct", ascending=False).iloc[0]
