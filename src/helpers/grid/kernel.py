@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import multiprocessing.util
+import signal
 
 from helpers.core import config, workdir
 
@@ -84,7 +85,12 @@ class Worker:
 
 def start_worker(parent: int | None = None) -> None:
     """A worker's first act: end with the run that started it (``kill -9`` included), then start
-    its kernel and import papermill (a failure is reported by the first job, which tries again)."""
+    its kernel and import papermill (a failure is reported by the first job, which tries again).
+
+    Ctrl-C reaches every process of the terminal's group: the worker leaves it to the run, which
+    stops and says "interrupted" (the worker then ends with it; its kernel, which inherits the
+    ignored signal, with the worker), instead of printing a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     workdir.die_with_parent(parent)
     with contextlib.suppress(Exception):
         Worker.kernel()
