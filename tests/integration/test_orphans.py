@@ -53,75 +53,85 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux's /proc to list the processes")
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "term"])
-def test_workers_and_kernels_end_with_the_run(tmp_path, sig):
-    env = dict(os.environ, EWCS_BUILD_DIR=str(tmp_path / "build"), PYTHONUNBUFFERED="1")
-    cmd = [sys.executable, "-m", "helpers", "run", "--waves", "2024", "--langs", "nl", "--jobs", "2"]
-    run = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    started: set[int] = set()
-    try:
-        deadline = time.monotonic() + 120
-        for line in run.stdout:
-            if line.startswith("notebooks: executing") or time.monotonic() > deadline:
-                break
-        while time.monotonic() < deadline and len(started) < 4:  # 2 workers and their 2 kernels
-            time.sleep(0.5)
-            started = descendants(run.pid)
-        assert len(started) >= 4, started
-        os.kill(run.pid, sig)
-        run.wait(timeout=30)
-        end = time.monotonic() + 15
-        while time.monotonic() < end and any(alive(p) for p in started):
-            time.sleep(0.5)
-        assert not [p for p in started if alive(p)]
-    finally:
-        if run.poll() is None:
-            run.kill()
-        for p in started | descendants(run.pid):  # whatever is left, not to burden the next tests
+def gone(pids: set[int], seconds: float) -> list[int]:
+    """The processes of ``pids`` still alive after waiting up to ``seconds`` for them to end."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and any(alive(p) for p in pids):
+        time.sleep(0.2)
+    return [p for p in pids if alive(p)]
+
+
+class Started:
+    """A command of ours started in the background, and every process it started (recorded while
+    it runs: once it is killed, its orphans are no longer its descendants)."""
+
+    def __init__(self, cmd: list[str], env: dict, **popen):
+        self.proc = subprocess.Popen(cmd, env=env, **popen)
+        self.pids: set[int] = set()
+
+    def wait_for(self, enough, seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not enough(self.pids):
+            time.sleep(0.2)
+            self.pids = descendants(self.proc.pid)
+
+    def clean_up(self) -> None:
+        """Whatever is left, not to burden the next tests."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        for p in self.pids | descendants(self.proc.pid):
             try:
                 os.kill(p, signal.SIGKILL)
             except OSError:
                 pass
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux's /proc to list the processes")
-def test_ctrl_c_ends_the_run_and_its_processes_with_one_word(tmp_path):
+@pytest.fixture
+def run_started(tmp_path):
+    """`python -m helpers run` of one wave and language on two workers, once its notebooks execute
+    and its two workers and their two kernels are up."""
+    env = dict(os.environ, EWCS_BUILD_DIR=str(tmp_path / "build"), PYTHONUNBUFFERED="1")
+    cmd = [sys.executable, "-m", "helpers", "run", "--waves", "2024", "--langs", "nl", "--jobs", "2"]
+    run = Started(
+        cmd, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    try:
+        for line in run.proc.stdout:
+            if line.startswith("notebooks: executing"):
+                break
+        run.wait_for(lambda pids: len(pids) >= 4)  # 2 workers and their 2 kernels
+        assert len(run.pids) >= 4, run.pids
+        yield run
+    finally:
+        run.clean_up()
+
+
+needs_proc = pytest.mark.skipif(
+    not Path("/proc").is_dir(), reason="needs Linux's /proc to list the processes"
+)
+
+
+@needs_proc
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "term"])
+def test_workers_and_kernels_end_with_the_run(run_started, sig):
+    os.kill(run_started.proc.pid, sig)
+    run_started.proc.wait(timeout=30)
+    assert not gone(run_started.pids, 15)
+
+
+@needs_proc
+def test_ctrl_c_ends_the_run_and_its_processes_with_one_word(run_started):
     """Ctrl-C reaches the whole foreground process group: the run says "interrupted" (no
     DeadKernelError traceback before it), exits 130, and leaves no process behind."""
-    env = dict(os.environ, EWCS_BUILD_DIR=str(tmp_path / "build"), PYTHONUNBUFFERED="1")
-    cmd = [sys.executable, "-m", "helpers", "run", "--waves", "2024", "--langs", "nl", "--jobs", "2"]
-    run = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
-    started: set[int] = set()
-    try:
-        deadline = time.monotonic() + 120
-        for line in run.stdout:
-            if line.startswith("notebooks: executing") or time.monotonic() > deadline:
-                break
-        while time.monotonic() < deadline and len(started) < 4:
-            time.sleep(0.5)
-            started = descendants(run.pid)
-        time.sleep(2)  # the notebooks are running
-        os.killpg(run.pid, signal.SIGINT)
-        rest, _ = run.communicate(timeout=60)
-        assert run.returncode == 130, rest
-        assert "interrupted" in rest and "Traceback" not in rest, rest
-        end = time.monotonic() + 15
-        while time.monotonic() < end and any(alive(p) for p in started):
-            time.sleep(0.5)
-        assert not [p for p in started if alive(p)]
-    finally:
-        if run.poll() is None:
-            run.kill()
-        for p in started | descendants(run.pid):
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
+    time.sleep(2)  # the notebooks are running
+    os.killpg(run_started.proc.pid, signal.SIGINT)
+    rest, _ = run_started.proc.communicate(timeout=60)
+    assert run_started.proc.returncode == 130, rest
+    assert "interrupted" in rest and "Traceback" not in rest, rest
+    assert not gone(run_started.pids, 15)
 
 
+@needs_proc
 def test_quarto_ends_with_the_build_that_started_it(tmp_path):
     """`kill -9` of a build while Quarto renders: Quarto (a stand-in that renders for a minute) ends
     with it, instead of rendering on into the folder the next build uses."""
@@ -133,24 +143,12 @@ def test_quarto_ends_with_the_build_that_started_it(tmp_path):
         "from helpers.publish import render\n"
         f"render.render({str(stand_in)!r}, ['nl'], force=True, log=lambda *_: None)\n"
     )
-    env = dict(os.environ, EWCS_BUILD_DIR=str(tmp_path / "build"))
-    build = subprocess.Popen([sys.executable, "-c", code], env=env)
-    started: set[int] = set()
+    build = Started([sys.executable, "-c", code], dict(os.environ, EWCS_BUILD_DIR=str(tmp_path / "build")))
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not any("sleep" in cmdline(p) for p in started):
-            time.sleep(0.2)
-            started = descendants(build.pid)
-        assert started, "the stand-in Quarto did not start"
-        os.kill(build.pid, signal.SIGKILL)
-        build.wait(timeout=30)
-        end = time.monotonic() + 10
-        while time.monotonic() < end and any(alive(p) for p in started):
-            time.sleep(0.2)
-        assert not [p for p in started if alive(p)]
+        build.wait_for(lambda pids: any("sleep" in cmdline(p) for p in pids), 60)
+        assert build.pids, "the stand-in Quarto did not start"
+        os.kill(build.proc.pid, signal.SIGKILL)
+        build.proc.wait(timeout=30)
+        assert not gone(build.pids, 10)
     finally:
-        for p in started | descendants(build.pid):
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
+        build.clean_up()

@@ -6,6 +6,7 @@ capabilities that let root write anywhere, so the folders' permission bits apply
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -199,15 +200,16 @@ def test_sav_matching_no_wave_stops_ingest_naming_it(raw_copy, tmp_path):
 
 
 # ---------------------------------------------------------------------- one run at a time
-def test_second_run_in_the_same_build_folder_stops_with_a_message(tmp_path):
-    build = tmp_path / "build"
+@contextlib.contextmanager
+def held(folder):
+    """``folder`` locked by another process (as another `python -m helpers` command would)."""
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
             (
                 "import sys, time\nfrom helpers.core import workdir\n"
-                f"with workdir.exclusive({str(build)!r}):\n    print('held', flush=True)\n    "
+                f"with workdir.exclusive({str(folder)!r}):\n    print('held', flush=True)\n    "
                 f"time.sleep(60)\n"
             ),
         ],
@@ -216,19 +218,24 @@ def test_second_run_in_the_same_build_folder_stops_with_a_message(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(PipelineError, match="another `python -m helpers` command"):
-            pipeline.run(
-                themes=["burnout"],
-                waves=[2024],
-                langs=["nl"],
-                build_dir=build,
-                ingest_first=False,
-                log=lambda *_: None,
-                progress=False,
-            )
+        yield
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_second_run_in_the_same_build_folder_stops_with_a_message(tmp_path):
+    build = tmp_path / "build"
+    with held(build), pytest.raises(PipelineError, match="another `python -m helpers` command"):
+        pipeline.run(
+            themes=["burnout"],
+            waves=[2024],
+            langs=["nl"],
+            build_dir=build,
+            ingest_first=False,
+            log=lambda *_: None,
+            progress=False,
+        )
     # the lock died with its holder: the folder is free again
     with workdir.exclusive(build):
         pass
@@ -240,37 +247,19 @@ def test_a_run_does_not_start_while_another_command_holds_the_processed_data(tmp
     the other's message instead."""
     out = tmp_path / "processed"
     shutil.copytree(processed_dir, out)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            (
-                "import sys, time\nfrom helpers.core import workdir\n"
-                f"with workdir.exclusive({str(out)!r}):\n    print('held', flush=True)\n    "
-                f"time.sleep(60)\n"
-            ),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(PipelineError, match="another `python -m helpers` command") as err:
-            pipeline.run(
-                themes=["burnout"],
-                waves=[2024],
-                langs=["nl"],
-                build_dir=tmp_path / "build",
-                processed_dir=out,
-                ingest_first=False,
-                log=lambda *_: None,
-                progress=False,
-            )
-        assert str(out) in str(err.value) or "processed" in str(err.value)
-        assert not (tmp_path / "build" / "executed").exists()
-    finally:
-        holder.kill()
-        holder.wait()
+    with held(out), pytest.raises(PipelineError, match="another `python -m helpers` command") as err:
+        pipeline.run(
+            themes=["burnout"],
+            waves=[2024],
+            langs=["nl"],
+            build_dir=tmp_path / "build",
+            processed_dir=out,
+            ingest_first=False,
+            log=lambda *_: None,
+            progress=False,
+        )
+    assert "processed" in str(err.value)
+    assert not (tmp_path / "build" / "executed").exists()
 
 
 def test_staging_left_by_a_killed_run_is_removed(tmp_path):
