@@ -92,6 +92,13 @@ def cmd_build(args) -> int:
     return pipeline.build(no_render=args.no_render, force=args.force, jobs=args.jobs)
 
 
+def cmd_publish(args) -> int:
+    from helpers.publish import editions
+
+    editions.publish(args.dest, url=args.site_url, replace=args.replace)
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with a wrong argument reported in one line (usage stays one --help away)."""
 
@@ -154,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _jobs(p, "notebooks executed, and languages rendered, at once")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser(
+        "publish", help="put the built edition into a publication folder, beside the editions there"
+    )
+    p.add_argument("dest", metavar="DEST", help="the publication folder (DEST/<edition>/<lang>/...)")
+    p.add_argument("--site-url", default=None, help="its web address (default: publication.site_url)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="correct an edition already published there (same addresses; other editions untouched)",
+    )
+    p.set_defaults(func=cmd_publish)
     return parser
 
 

@@ -137,6 +137,9 @@ def _check_report(settings: dict, waves: list[int], indicators: list[str], break
         "the edition's year, such as 2026",
         whole=True,
     )
+    url = (settings.get("publication") or {}).get("site_url")
+    if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+        _fail("publication.site_url", url, "an address such as https://example.be/report/, or null")
 
 
 def check_environment() -> None:

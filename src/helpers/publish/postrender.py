@@ -25,6 +25,7 @@ from helpers.book import edition as edition_mod
 from helpers.book import provenance
 from helpers.core import config, i18n, layout
 from helpers.core.errors import PipelineError
+from helpers.publish import editions
 
 HEAD_MARK = ("<!-- helpers:hreflang -->", "<!-- /helpers:hreflang -->")
 FOOT_MARK = ("<!-- helpers:provenance -->", "<!-- /helpers:provenance -->")
@@ -65,7 +66,7 @@ def _replace_block(
     return text
 
 
-def decorate(page: Path, edition: Path, site: Path, lang: str, footer: str) -> None:
+def decorate(page: Path, edition: Path, site: Path, lang: str, footer: str, number: int) -> None:
     rel = page.relative_to(edition).as_posix()
     here = page.parent
     hrefs = {
@@ -95,95 +96,11 @@ def decorate(page: Path, edition: Path, site: Path, lang: str, footer: str) -> N
     text = SIDEBAR.sub(
         f'<nav id="quarto-sidebar" aria-label="{html.escape(i18n.t(lang, "book.sidebar"))}"', text
     )
-    text = _replace_block(text, HEAD_MARK, "".join(alternates), (r"</head>",), after=False)
+    head = "".join(alternates) + editions.script_tag(page, site, number)
+    text = _replace_block(text, HEAD_MARK, head, (r"</head>",), after=False)
     text = _replace_block(text, BAR_MARK, bar, (r"<main\b[^>]*>", r"<body\b[^>]*>"), after=True)
     text = _replace_block(text, FOOT_MARK, footer, (r"</main>", r"</body>"), after=False)
     page.write_text(text, encoding="utf-8")
-
-
-LANDING_CSS = """
-@font-face{font-family:"Source Sans 3";font-weight:400;font-style:normal;font-display:swap;
-  src:url(FONT/source-sans-3-latin-400-normal.woff2) format("woff2")}
-@font-face{font-family:"Source Sans 3";font-weight:700;font-style:normal;font-display:swap;
-  src:url(FONT/source-sans-3-latin-700-normal.woff2) format("woff2")}
-*{box-sizing:border-box}
-body{margin:0;font-family:"Source Sans 3",system-ui,sans-serif;color:#1a1a1a;background:#fff;\
-line-height:1.5;font-size:1.1rem}
-header{background:BRAND;color:#fff;padding:1rem 1.5rem}
-header p{margin:0;max-width:64rem;margin:0 auto;font-size:1rem}
-main{max-width:64rem;margin:0 auto;padding:2rem 1.5rem 3rem}
-.editions{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:2.5rem}
-section{border-top:4px solid BRAND;padding-top:1rem}
-h1{font-size:1.75rem;line-height:1.2;margin:0 0 .75rem}
-.lead{margin:0 0 1.5rem}
-.button{display:inline-block;background:BRAND;color:#fff;text-decoration:none;font-weight:700;
-  padding:.75rem 1.25rem;border-radius:4px;border:2px solid BRAND}
-.button:hover{background:#fff;color:BRAND}
-.button:focus-visible{outline:3px solid #D55E00;outline-offset:3px}
-"""
-
-
-def chooser(site: Path) -> str:
-    """_site/index.html, the bilingual landing page: the report's title and one sentence in each
-    language, each in its own ``lang``, with a button to each edition. A visitor arriving from
-    elsewhere goes on to the edition they read last (remembered by assets/report.html) or else the
-    language of their browser; one who comes back to it from inside the site, or opens it with
-    ``?choose``, stays, and location.replace keeps it out of the history, so Back never loops."""
-    langs = i18n.languages()
-    sections = "\n".join(
-        f'    <section lang="{lang}">\n'
-        f"      <h1>{html.escape(i18n.t(lang, 'report.title'))}</h1>\n"
-        f'      <p class="lead">{html.escape(i18n.t(lang, "book.landing.lead"))}</p>\n'
-        f'      <a class="button" href="{lang}/index.html" hreflang="{lang}">'
-        f"{html.escape(i18n.t(lang, 'book.landing.enter'))}</a>\n"
-        f"    </section>"
-        for lang in langs
-    )
-    publishers = " · ".join(
-        f'<span lang="{lang}">{html.escape(i18n.t(lang, "report.author"))}</span>' for lang in langs
-    )
-    alternates = "\n".join(
-        f'  <link rel="alternate" hreflang="{lang}" href="{lang}/index.html">' for lang in langs
-    )
-    known = ", ".join(f'"{lang}"' for lang in langs)
-    css = LANDING_CSS.replace("FONT", f"{langs[0]}/assets/vendor/source-sans-3-5.3.1").replace(
-        "BRAND", edition_mod.BRAND
-    )
-    return f"""<!DOCTYPE html>
-<html lang="{langs[0]}">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{" / ".join(html.escape(i18n.t(lang, "report.title")) for lang in langs)}</title>
-{alternates}
-  <link rel="alternate" hreflang="x-default" href="index.html">
-  <script>
-    (function () {{
-      var known = [{known}];
-      if (/[?&]choose(?:[=&]|$)/.test(location.search)) return;
-      try {{ if (document.referrer && new URL(document.referrer).origin === location.origin) return; }} \
-catch (e) {{}}
-      var wanted = [];
-      try {{ wanted.push(localStorage.getItem("report-lang") || ""); }} catch (e) {{}}
-      wanted = wanted.concat(navigator.languages || [navigator.language || ""]);
-      for (var i = 0; i < wanted.length; i++) {{
-        var code = String(wanted[i]).toLowerCase().split("-")[0];
-        if (known.indexOf(code) >= 0) {{ location.replace(code + "/index.html"); return; }}
-      }}
-    }})();
-  </script>
-  <style>{css}</style>
-</head>
-<body>
-  <header><p>{publishers}</p></header>
-  <main>
-    <div class="editions">
-{sections}
-    </div>
-  </main>
-</body>
-</html>
-"""
 
 
 def postrender(edition: Path, lang: str) -> int:
@@ -202,8 +119,11 @@ def postrender(edition: Path, lang: str) -> int:
         ) from None
     footer = edition_mod.footer(lang, prov)
     for page in pages:
-        decorate(page, edition, site, lang, footer)
-    (site / "index.html").write_text(chooser(site), encoding="utf-8")
+        decorate(page, edition, site, lang, footer, prov["edition"])
+    (site / "index.html").write_text(editions.chooser(), encoding="utf-8")
+    # what `editions.js` is beside an edition not (yet) published: the edition alone, no note
+    alone = [{"edition": prov["edition"], "wave": config.edition_wave(), "langs": i18n.languages()}]
+    (site / editions.SCRIPT).write_text(editions.script(alone), encoding="utf-8")
     return len(pages)
 
 

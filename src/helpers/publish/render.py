@@ -102,7 +102,13 @@ def is_current(lang: str, key: str, build: Path) -> bool:
         and (site / "index.html").exists()
         and any(site.glob("*.pdf"))
         and (site.parent / "index.html").exists()
+        and (site.parent / "editions.js").exists()
     )
+
+
+def rendered(lang: str, build: Path | None = None) -> bool:
+    """``lang``'s edition in ``_site/`` was rendered by ``python -m helpers build`` (its stamp)."""
+    return _stamp(lang, Path(build or config.BUILD_DIR)).exists() and (edition(lang) / "index.html").exists()
 
 
 def stale(lang: str, build: Path | None = None) -> str | None:
@@ -296,7 +302,9 @@ def _publish(langs, build: Path) -> None:
                 shutil.move(edition(lang), backup / lang)
             moved.append(lang)
             shutil.move(_workspace_path(lang, build) / "_site" / lang, edition(lang))
-        shutil.copy2(_workspace_path(langs[-1], build) / "_site" / "index.html", site / "index.html")
+        # the landing page, and what stands for the publication's editions.js (helpers.publish.editions)
+        for name in ("index.html", "editions.js"):
+            shutil.copy2(_workspace_path(langs[-1], build) / "_site" / name, site / name)
     except BaseException:
         for lang in moved:
             shutil.rmtree(edition(lang), ignore_errors=True)
