@@ -134,10 +134,17 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+PACKAGE = Path(__file__).resolve().parent.parent  # src/helpers of the code running
+
+
 def project_name(path: Path) -> str:
     """A file's name in a cache key: its path in the project, or its name for a file elsewhere (a
-    test's temporary folder), so a key does not depend on where the project was cloned."""
+    test's temporary folder), so a key does not depend on where the project was cloned. The code
+    of the package is ``src/helpers/...`` wherever it is installed from: a copy of the project run
+    with another clone's package (the tests' copies) keeps the keys its own code would give."""
     p = Path(path).resolve()
+    if p.is_relative_to(PACKAGE):
+        return (Path("src/helpers") / p.relative_to(PACKAGE)).as_posix()
     return p.relative_to(config.ROOT).as_posix() if p.is_relative_to(config.ROOT) else p.name
 
 
