@@ -53,7 +53,7 @@ def cmd_prepare(args) -> int:
     from helpers.publish.render import PREPARED
 
     if os.environ.get(PREPARED) == "1":
-        print("prepare: already done by `python -m helpers build`")
+        print("prepare: already done (by `python -m helpers build` or `preview`)")
         return 0
     from helpers import pipeline
 
@@ -90,6 +90,12 @@ def cmd_build(args) -> int:
     from helpers import pipeline
 
     return pipeline.build(no_render=args.no_render, force=args.force, jobs=args.jobs)
+
+
+def cmd_preview(args) -> int:
+    from helpers import pipeline
+
+    return pipeline.preview(args.lang, port=args.port, browser=args.browser, jobs=args.jobs)
 
 
 def cmd_publish(args) -> int:
@@ -161,6 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _jobs(p, "notebooks executed, and languages rendered, at once")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("preview", help="Quarto's live preview of one language, the pipeline kept current")
+    p.add_argument("--lang", default=None, help="the language previewed (default: the first, nl)")
+    p.add_argument("--port", type=int, default=None, help="the loopback port (default: a free one)")
+    p.add_argument(
+        "--browser",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="open a browser (default: when there is a display)",
+    )
+    _jobs(p)
+    p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser(
         "publish", help="put the built edition into a publication folder, beside the editions there"

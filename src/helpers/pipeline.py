@@ -9,7 +9,9 @@ after another.
   workers start their kernels while every wave's estimates are computed once;
 * :func:`prepare`: Quarto's pre-render: :func:`run`, then the store and the book's inputs;
 * :func:`build`: :func:`prepare` in a process of its own, then the render of each language that
-  changed.
+  changed;
+* :func:`preview`: :func:`prepare`, then Quarto's live preview of one language, the pipeline run
+  again for what a researcher edits (:func:`update_preview`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from helpers.estimate import precompute
 from helpers.grid import runner
 from helpers.ingest import processed, synth, writer
 from helpers.metadata import codebook, sources
+from helpers.publish import preview as preview_mod
 from helpers.publish import render
 
 QUARTO_MISSING = (
@@ -121,4 +124,129 @@ def build(*, no_render: bool = False, force: bool = False, jobs: int | None = No
     rendered = render.render(quarto, i18n.languages(), force=force, jobs=jobs, log=log)
     state = f"rendered {', '.join(rendered)}" if rendered else "nothing to render"
     log(f"build: report in {layout.site()} ({state})")
+    return 0
+
+
+# ---------------------------------------------------------------------- the live preview
+def _preview_change(path: Path, lang: str, themes: set[str]) -> str | None:
+    """What an edited file asks of the preview: ``theme:<name>`` (that notebook's jobs), ``data``
+    (every job of the language: the codebook, catalogues, settings, reference tables, raw files),
+    ``page`` (a chapter: Quarto renders it; its front matter is checked here), ``code`` or None."""
+    root = config.ROOT
+    if path.suffix == ".ipynb" and path.parent == config.NOTEBOOKS_DIR:
+        return f"theme:{path.stem}" if path.stem in themes else None
+    if path.is_relative_to(config.DATA) and not path.is_relative_to(config.PROCESSED_DIR):
+        return "data"
+    if path.suffix == ".qmd" and path.is_relative_to(layout.chapter_dir(lang)):
+        return "page"
+    if path.suffix == ".py" and path.is_relative_to(root / "src" / "helpers"):
+        return "code"
+    return None
+
+
+def update_preview(paths, lang: str, port: int, *, jobs: int | None = None, log=print) -> list[str]:
+    """After ``paths`` were edited: check an edited chapter's front matter; run the jobs of an edited
+    notebook (or, for the codebook, catalogues or settings, every job of the language), the book's
+    inputs, and have the preview re-render each page whose inputs changed. A bad input is reported
+    in one line and the preview goes on. Returns the pages re-rendered."""
+    cb = codebook.load()
+    themes = {*cb.themes, *config.source_notebooks()}
+    wanted = {p: _preview_change(Path(p), lang, themes) for p in paths}
+    for p, kind in wanted.items():
+        if kind == "page" and Path(p).exists():
+            render.check_front_matter(Path(p))
+        elif kind == "code":
+            log(f"preview: {workdir.project_name(Path(p))} changed; restart the preview to use it")
+    kinds = set(wanted.values())
+    if "data" in kinds:
+        todo = None  # every theme: the cache skips the jobs the change does not reach
+    else:
+        todo = sorted(k.split(":", 1)[1] for k in kinds if k and k.startswith("theme:"))
+        if not todo:
+            return []
+    build = config.BUILD_DIR
+    before = preview_mod.digests(lang, build)
+    with workdir.exclusive(build, log):
+        run(langs=[lang], themes=todo, jobs=jobs, progress=False, log=log)
+        inputs.write_book_inputs(build, log=log)
+    after = preview_mod.digests(lang, build)
+    pages = preview_mod.changed_pages(before, after)
+    for page in pages:
+        preview_mod.request_render(port, page)
+    preview_mod.save_digests(lang, build, after)
+    log(f"preview: re-rendering {', '.join(pages) if pages else 'no page (nothing they show changed)'}")
+    return pages
+
+
+def _preview_paths(lang: str) -> list[Path]:
+    data = [
+        config.CODEBOOK_DIR,
+        config.DATA / "i18n",
+        config.DATA / "reference",
+        config.DATA / "settings.yaml",
+    ]
+    return [
+        config.NOTEBOOKS_DIR,
+        *data,
+        config.RAW_DIR,
+        layout.chapter_dir(lang),
+        config.ROOT / "src" / "helpers",
+    ]
+
+
+def preview(
+    lang: str | None = None,
+    *,
+    port: int | None = None,
+    browser: bool | None = None,
+    jobs: int | None = None,
+    log=print,
+) -> int:
+    """``python -m helpers preview``: the pipeline brought up to date, then Quarto's preview of
+    ``lang`` until Ctrl-C, the pipeline run again for each edit Quarto cannot follow itself."""
+    import watchfiles
+
+    lang = lang or i18n.languages()[0]
+    i18n.check_lang(lang)
+    if config.BUILD_DIR.resolve() != (config.ROOT / "build").resolve():
+        raise PipelineError(
+            f"the preview shows the project's own build folder, not {config.BUILD_DIR} (the chapters "
+            "include files of build/)",
+            expected="EWCS_BUILD_DIR unset",
+        )
+    quarto = preview_mod.quarto()
+    prepare(jobs=jobs, log=log)
+    build = config.BUILD_DIR
+    stale = preview_mod.forget_stale_pages(lang, build)
+    if stale:
+        log(f"preview: {len(stale)} page(s) to render again (what they show changed since the last preview)")
+    port = port or preview_mod.free_port()
+    env = {
+        **os.environ,
+        render.PREPARED: "1",
+        "EWCS_REPORT_ROOT": str(config.ROOT),
+        "EWCS_BUILD_DIR": str(build),
+    }
+    browser = preview_mod.has_display() if browser is None else browser
+    proc = preview_mod.start(quarto, lang, port, build, env, browser=browser)
+    try:
+        url = preview_mod.wait_until_serving(proc, port)
+        log(
+            f"preview: {url} ({lang}; Ctrl-C stops it). Chapters render when saved; notebooks, the "
+            "codebook and catalogues run the pipeline first"
+        )
+        watched = [p for p in _preview_paths(lang) if p.exists()]
+        for changes in watchfiles.watch(*watched, debounce=800, rust_timeout=1000, yield_on_timeout=True):
+            if proc.poll() is not None:
+                raise PipelineError(f"`quarto preview` ended (exit {proc.returncode}); its output is above")
+            if not changes:
+                continue
+            try:
+                update_preview(sorted({p for _, p in changes}), lang, port, jobs=jobs, log=log)
+            except PipelineError as exc:
+                log(f"error: {exc}")
+    except KeyboardInterrupt:
+        log("preview: stopped")
+    finally:
+        preview_mod.stop(proc)
     return 0

@@ -146,6 +146,12 @@ def render_dir(build: Path | None = None) -> Path:
     return _build(build) / "render"
 
 
+def preview_site(build: Path | None, lang: str) -> Path:
+    """``python -m helpers preview``'s website of ``lang`` (beside it ``<lang>.json``, what its pages
+    were rendered from); ``_site/`` stays the build's."""
+    return _build(build) / "preview" / lang
+
+
 def site() -> Path:
     return config.ROOT / "_site"
 

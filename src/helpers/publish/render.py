@@ -195,7 +195,7 @@ def _log_path(lang: str, build: Path) -> Path:
     return layout.render_dir(build) / f"{lang}.log"
 
 
-def _die_with_build() -> list[str]:
+def die_with_build() -> list[str]:
     """util-linux's ``setpriv --pdeathsig`` before Quarto's command, where it exists: Quarto (its
     launcher execs deno) then ends with the build that started it, ``kill -9`` included, instead of
     rendering on for a minute into the folder the next build uses."""
@@ -208,7 +208,7 @@ def _render_one(quarto: str, lang: str, build: Path, env: dict) -> tuple[int, fl
     t0 = time.perf_counter()
     with open(_log_path(lang, build), "w", encoding="utf-8") as log:
         r = subprocess.run(
-            [*_die_with_build(), quarto, "render", "--profile", lang],
+            [*die_with_build(), quarto, "render", "--profile", lang],
             cwd=work,
             env=env,
             stdout=log,
