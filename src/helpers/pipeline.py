@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from helpers.book import inputs
@@ -52,6 +53,7 @@ def run(
     raw_dir=None,
     ingest_first: bool = True,
     progress: bool = True,
+    pool=None,
     log=print,
 ) -> runner.RunResult:
     """Ingest (with ``ingest_first``: the command line's way), then every notebook job that is not
@@ -86,6 +88,7 @@ def run(
             processed_dir=out,
             progress=progress,
             before_notebooks=estimates,
+            pool=pool,
             log=log,
         )
 
@@ -128,53 +131,57 @@ def build(*, no_render: bool = False, force: bool = False, jobs: int | None = No
 
 
 # ---------------------------------------------------------------------- the live preview
-def _preview_change(path: Path, lang: str, themes: set[str]) -> str | None:
-    """What an edited file asks of the preview: ``theme:<name>`` (that notebook's jobs), ``data``
+def _preview_change(path: Path, lang: str) -> str | None:
+    """What an edited file asks of the preview: ``notebook:<name>`` (that notebook's jobs), ``data``
     (every job of the language: the codebook, catalogues, settings, reference tables, raw files),
     ``page`` (a chapter: Quarto renders it; its front matter is checked here), ``code`` or None."""
-    root = config.ROOT
     if path.suffix == ".ipynb" and path.parent == config.NOTEBOOKS_DIR:
-        return f"theme:{path.stem}" if path.stem in themes else None
+        return f"notebook:{path.stem}"
     if path.is_relative_to(config.DATA) and not path.is_relative_to(config.PROCESSED_DIR):
         return "data"
     if path.suffix == ".qmd" and path.is_relative_to(layout.chapter_dir(lang)):
         return "page"
-    if path.suffix == ".py" and path.is_relative_to(root / "src" / "helpers"):
+    if path.suffix == ".py" and path.is_relative_to(config.ROOT / "src" / "helpers"):
         return "code"
     return None
 
 
-def update_preview(paths, lang: str, port: int, *, jobs: int | None = None, log=print) -> list[str]:
+def update_preview(paths, lang: str, port: int, *, pool=None, log=print) -> list[str]:
     """After ``paths`` were edited: check an edited chapter's front matter; run the jobs of an edited
-    notebook (or, for the codebook, catalogues or settings, every job of the language), the book's
-    inputs, and have the preview re-render each page whose inputs changed. A bad input is reported
-    in one line and the preview goes on. Returns the pages re-rendered."""
-    cb = codebook.load()
-    themes = {*cb.themes, *config.source_notebooks()}
-    wanted = {p: _preview_change(Path(p), lang, themes) for p in paths}
+    notebook (or, for the codebook, catalogues or settings, every job of the language) on the
+    preview's workers, the book's inputs, and have the preview re-render each page whose inputs
+    changed. A bad input raises the pipeline's one-line error. Returns the pages re-rendered."""
+    t0 = time.perf_counter()
+    wanted = {Path(p): _preview_change(Path(p), lang) for p in paths}
     for p, kind in wanted.items():
-        if kind == "page" and Path(p).exists():
-            render.check_front_matter(Path(p))
+        if kind == "page" and p.exists():
+            render.check_front_matter(p)
         elif kind == "code":
-            log(f"preview: {workdir.project_name(Path(p))} changed; restart the preview to use it")
+            log(f"preview: {workdir.project_name(p)} changed; restart the preview to use it")
     kinds = set(wanted.values())
+    todo: list[str] | None = None  # every theme: the cache skips the jobs a change does not reach
     if "data" in kinds:
-        todo = None  # every theme: the cache skips the jobs the change does not reach
+        # what this process read once: it reads the edited codebook, catalogues and settings again
+        config.settings.cache_clear()
+        i18n.catalogue.cache_clear()
+        codebook.load.cache_clear()
     else:
-        todo = sorted(k.split(":", 1)[1] for k in kinds if k and k.startswith("theme:"))
+        names = {k.split(":", 1)[1] for k in kinds if k and k.startswith("notebook:")}
+        todo = sorted(names & {*codebook.load().themes, *config.source_notebooks()}) if names else []
         if not todo:
             return []
     build = config.BUILD_DIR
     before = preview_mod.digests(lang, build)
     with workdir.exclusive(build, log):
-        run(langs=[lang], themes=todo, jobs=jobs, progress=False, log=log)
+        run(langs=[lang], themes=todo, pool=pool, progress=False, log=log)
         inputs.write_book_inputs(build, log=log)
     after = preview_mod.digests(lang, build)
     pages = preview_mod.changed_pages(before, after)
     for page in pages:
         preview_mod.request_render(port, page)
     preview_mod.save_digests(lang, build, after)
-    log(f"preview: re-rendering {', '.join(pages) if pages else 'no page (nothing they show changed)'}")
+    what = ", ".join(pages) if pages else "no page (nothing they show changed)"
+    log(f"preview: pipeline {time.perf_counter() - t0:.1f} s; re-rendering {what}")
     return pages
 
 
@@ -204,8 +211,6 @@ def preview(
 ) -> int:
     """``python -m helpers preview``: the pipeline brought up to date, then Quarto's preview of
     ``lang`` until Ctrl-C, the pipeline run again for each edit Quarto cannot follow itself."""
-    import watchfiles
-
     lang = lang or i18n.languages()[0]
     i18n.check_lang(lang)
     if config.BUILD_DIR.resolve() != (config.ROOT / "build").resolve():
@@ -216,37 +221,91 @@ def preview(
         )
     quarto = preview_mod.quarto()
     prepare(jobs=jobs, log=log)
-    build = config.BUILD_DIR
-    stale = preview_mod.forget_stale_pages(lang, build)
+    stale = preview_mod.forget_stale_pages(lang, config.BUILD_DIR)
     if stale:
         log(f"preview: {len(stale)} page(s) to render again (what they show changed since the last preview)")
-    port = port or preview_mod.free_port()
-    env = {
-        **os.environ,
-        render.PREPARED: "1",
-        "EWCS_REPORT_ROOT": str(config.ROOT),
-        "EWCS_BUILD_DIR": str(build),
-    }
     browser = preview_mod.has_display() if browser is None else browser
-    proc = preview_mod.start(quarto, lang, port, build, env, browser=browser)
+    session = _Preview(quarto, lang, port or preview_mod.free_port(), browser, jobs, log)
     try:
-        url = preview_mod.wait_until_serving(proc, port)
-        log(
-            f"preview: {url} ({lang}; Ctrl-C stops it). Chapters render when saved; notebooks, the "
-            "codebook and catalogues run the pipeline first"
-        )
-        watched = [p for p in _preview_paths(lang) if p.exists()]
-        for changes in watchfiles.watch(*watched, debounce=800, rust_timeout=1000, yield_on_timeout=True):
-            if proc.poll() is not None:
-                raise PipelineError(f"`quarto preview` ended (exit {proc.returncode}); its output is above")
-            if not changes:
-                continue
-            try:
-                update_preview(sorted({p for _, p in changes}), lang, port, jobs=jobs, log=log)
-            except PipelineError as exc:
-                log(f"error: {exc}")
+        session.start_quarto()
+        session.watch()
     except KeyboardInterrupt:
         log("preview: stopped")
     finally:
-        preview_mod.stop(proc)
+        session.close()
     return 0
+
+
+class _Preview:
+    """Quarto's preview process, the notebook workers kept warm between edits, and the watch loop.
+    Quarto's preview ends on a chapter whose front matter does not parse: it is started again at
+    the first save after which every chapter's front matter parses."""
+
+    def __init__(self, quarto: str, lang: str, port: int, browser: bool, jobs: int | None, log):
+        self.quarto, self.lang, self.port, self.browser, self.log = quarto, lang, port, browser, log
+        self.workers = max(1, jobs or os.cpu_count() or 1)
+        self.pool = runner.workers(self.workers)
+        self.proc = None
+        self.env = {
+            **os.environ,
+            render.PREPARED: "1",
+            "EWCS_REPORT_ROOT": str(config.ROOT),
+            "EWCS_BUILD_DIR": str(config.BUILD_DIR),
+        }
+
+    def start_quarto(self, again: bool = False) -> None:
+        self.proc = preview_mod.start(
+            self.quarto, self.lang, self.port, config.BUILD_DIR, self.env, browser=self.browser and not again
+        )
+        url = preview_mod.wait_until_serving(self.proc, self.port)
+        self.log(
+            f"preview: {url} ({self.lang}; Ctrl-C stops it). Chapters render when saved; notebooks, "
+            "the codebook and catalogues run the pipeline first"
+            if not again
+            else f"preview: {url} again"
+        )
+
+    def watch(self) -> None:
+        import watchfiles
+
+        watched = [p for p in _preview_paths(self.lang) if p.exists()]
+        down = False
+        for changes in watchfiles.watch(*watched, debounce=800, rust_timeout=1000, yield_on_timeout=True):
+            if not down and self.proc is not None and self.proc.poll() is not None:
+                down = True
+                self.log(
+                    f"error: Quarto's preview ended (exit {self.proc.returncode}; its output is above); "
+                    "it starts again when the chapters are fixed and saved"
+                )
+            if changes:
+                down = self.update(sorted({p for _, p in changes}), down)
+
+    def update(self, paths: list[str], down: bool) -> bool:
+        """One batch of edits; returns whether Quarto's preview is still down."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            if down:
+                for page in preview_mod.pages(self.lang):
+                    render.check_front_matter(page)
+                self.start_quarto(again=True)
+                down = False
+            if any(_preview_change(Path(p), self.lang) == "data" for p in paths):
+                # the workers' kernels keep the codebook, catalogues and settings they read once
+                self.new_workers()
+            update_preview(paths, self.lang, self.port, pool=self.pool, log=self.log)
+        except PipelineError as exc:
+            self.log(f"error: {exc}")
+        except BrokenProcessPool:
+            self.log("error: a notebook worker ended unexpectedly; new workers are started, save again")
+            self.new_workers()
+        return down
+
+    def new_workers(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = runner.workers(self.workers)
+
+    def close(self) -> None:
+        if self.proc is not None:
+            preview_mod.stop(self.proc)
+        self.pool.shutdown(wait=False, cancel_futures=True)

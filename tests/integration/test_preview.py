@@ -112,6 +112,8 @@ def test_an_edit_reaches_the_served_page(project):
         text = chapter.read_text(encoding="utf-8")
         chapter.write_text(text.replace("\n## ", f"\n{marker}\n\n## ", 1), encoding="utf-8")
         assert preview.until_served(url, lambda page: marker in page, timeout=60) is not None
+        with urllib.request.urlopen(url) as r:  # and the post-render step decorated it
+            assert 'class="language-bar"' in r.read().decode()
 
         # a notebook: its jobs for the language run, the book's inputs follow, the page is rendered
         notebook = project / "notebooks" / "burnout.ipynb"
@@ -121,9 +123,18 @@ def test_an_edit_reaches_the_served_page(project):
         assert preview.until_served(url, lambda page: alt_of(page, FIGURE) not in (None, alt), timeout=180), (
             run.tail()
         )
-        run.wait_for_line(r"^preview: re-rendering .*chapters/nl/burnout\.qmd", timeout=30)
+        run.wait_for_line(r"^preview: pipeline [\d.]+ s; re-rendering .*chapters/nl/burnout\.qmd", timeout=30)
         executed = [line for line in run.lines if line.startswith("notebooks: executed")]
         assert executed and executed[-1].startswith("notebooks: executed 4,"), executed  # nl only
+
+        # the codebook: every Dutch job it reaches runs on fresh kernels (they cache the codebook)
+        indicators = project / "data" / "codebook" / "indicators.yaml"
+        codebook_text = indicators.read_text(encoding="utf-8")
+        label = "Had in de voorbije 12 maanden last van algemene vermoeidheid"
+        assert label in codebook_text
+        indicators.write_text(codebook_text.replace(label, label + " (bewerkt)", 1), encoding="utf-8")
+        assert preview.until_served(url, lambda page: "(bewerkt)" in page, timeout=300), run.tail()
+        indicators.write_text(codebook_text, encoding="utf-8")
 
         # a broken front matter: one line, and the preview goes on
         broken = project / "chapters" / "nl" / "foreword.qmd"
@@ -131,9 +142,10 @@ def test_an_edit_reaches_the_served_page(project):
         broken.write_text("---\ntitle: [unclosed\n---\n\n" + original, encoding="utf-8")
         line = run.wait_for_line(r"^error: .*foreword\.qmd", timeout=30)
         assert "front matter" in line
+        # (Quarto's own preview may end on it: it is started again once the chapter is fixed)
         broken.write_text(original, encoding="utf-8")
         chapter.write_text(text, encoding="utf-8")
-        assert preview.until_served(url, lambda page: marker not in page, timeout=60) is not None
+        assert preview.until_served(url, lambda page: marker not in page, timeout=120) is not None, run.tail()
         assert run.proc.poll() is None
     finally:
         run.proc.send_signal(signal.SIGINT)  # Ctrl-C

@@ -10,6 +10,7 @@ process keeps one kernel for all its notebooks (``helpers.grid.kernel``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -138,9 +139,13 @@ def run(
     processed_dir=None,
     progress: bool = True,
     before_notebooks: Callable[[], object] | None = None,
+    pool: ProcessPoolExecutor | None = None,
     log=print,
 ) -> RunResult:
     """Execute the grid on the processed data there is (``helpers.pipeline`` ingests first).
+
+    ``pool``: workers of :func:`workers` kept by the caller from one run to the next (the preview),
+    instead of workers started for this run and ended with it.
 
     ``before_notebooks`` runs once the workers are starting their kernels and before any notebook
     (the pipeline computes the estimates there, while the kernels start). Only one command works
@@ -154,7 +159,7 @@ def run(
     todo_grid = grid(waves, langs, themes)
     with workdir.exclusive(paths.build, log):
         _check_inputs(todo_grid, paths)
-        return _run(todo_grid, paths, jobs, force, progress, before_notebooks, log)
+        return _run(todo_grid, paths, jobs, force, progress, before_notebooks, log, pool)
 
 
 def _failed(job: Job, r: dict, paths: Paths) -> PipelineError:
@@ -223,8 +228,31 @@ def _check_inputs(todo_grid: list[Job], paths: Paths) -> None:
         )
 
 
+def workers(jobs: int) -> ProcessPoolExecutor:
+    """``jobs`` worker processes, each starting its kernel now (``helpers.grid.kernel``); they end
+    with the process that started them, or when the caller shuts the pool down."""
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=kernel.start_worker,
+        initargs=(os.getpid(),),
+    )
+    for _ in range(jobs):
+        pool.submit(int)
+    return pool
+
+
+@contextlib.contextmanager
+def _pool(jobs: int, kept: ProcessPoolExecutor | None):
+    if kept is not None:
+        yield kept
+        return
+    with workers(jobs) as pool:
+        yield pool
+
+
 def _run(
-    todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, before_notebooks, log
+    todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, before_notebooks, log, kept=None
 ) -> RunResult:
     shared = keys.shared_fingerprint(paths)
     key = {job: keys.job_key(job, paths, shared) for job in todo_grid}
@@ -234,6 +262,8 @@ def _run(
         log(f"notebooks: all {len(todo_grid)} up to date")
         return RunResult([], skipped)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    if kept is not None:
+        jobs = kept._max_workers
     log(f"notebooks: executing {len(todo)} of {len(todo_grid)} on {jobs} worker(s)")
     from tqdm import tqdm
 
@@ -242,15 +272,8 @@ def _run(
     failure = None
     done: list[Job] = []
     try:
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=kernel.start_worker,
-            initargs=(os.getpid(),),
-        ) as pool:
-            # the workers start their kernels while this process computes the estimates
-            for _ in range(jobs):
-                pool.submit(int)
+        # the workers start their kernels while this process computes the estimates
+        with _pool(jobs, kept) as pool:
             if before_notebooks is not None:
                 before_notebooks()
             futures = {}

@@ -103,13 +103,14 @@ def decorate(page: Path, edition: Path, site: Path, lang: str, footer: str, numb
     page.write_text(text, encoding="utf-8")
 
 
-def postrender(edition: Path, lang: str) -> int:
+def postrender(edition: Path, lang: str, only: list[Path] | None = None) -> int:
     i18n.check_lang(lang)
     edition = Path(edition)
     if not edition.is_dir():
         raise PipelineError("the rendered edition is missing", file=edition)
     site = edition.parent
-    pages = sorted(edition.rglob("*.html"))
+    # a partial render (one chapter; the live preview) decorates the pages it wrote, the others were
+    pages = sorted(edition.rglob("*.html")) if only is None else sorted(p for p in only if p.exists())
     try:
         prov = provenance.read(config.BUILD_DIR)
     except FileNotFoundError:
@@ -140,4 +141,10 @@ def from_environment() -> int:
         )
     # relative to the folder Quarto renders in, its hooks' working folder: the project, or the
     # language's own copy of it when `python -m helpers build` renders (helpers.render)
-    return postrender(Path(out).absolute(), langs[0])
+    edition = Path(out).absolute()
+    only = None
+    written = os.environ.get("QUARTO_PROJECT_OUTPUT_FILES")
+    if os.environ.get("QUARTO_PROJECT_RENDER_ALL") != "1" and written:
+        files = [Path(f).absolute() for f in written.splitlines() if f.endswith(".html")]
+        only = [f for f in files if f.is_relative_to(edition)]
+    return postrender(edition, langs[0], only)

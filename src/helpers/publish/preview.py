@@ -62,7 +62,7 @@ def digests(lang: str, build: Path | None = None) -> dict[str, str]:
             h.update(notebook.read_bytes() if notebook.exists() else b"missing")
         if check.VAR.search(text):
             if numbers is None:
-                variables = config.ROOT / "_variables.yml"
+                variables = layout.variables_path(build)
                 values = yaml.safe_load(variables.read_text(encoding="utf-8")) if variables.exists() else {}
                 numbers = json.dumps((values or {}).get(lang), sort_keys=True, default=str)
             h.update(numbers.encode())
@@ -161,8 +161,15 @@ def wait_until_serving(proc: subprocess.Popen, port: int, timeout: float = 600) 
 def request_render(port: int, page: str) -> None:
     """Have the preview re-render ``page`` (relative to the project) and reload it in the browser."""
     url = f"http://{HOST}:{port}/{RENDER_REQUEST}/{page}"
-    with urllib.request.urlopen(url, timeout=30) as response:
-        response.read()
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            response.read()
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+        raise PipelineError(
+            f"Quarto's preview did not take the request to render it ({exc})",
+            file=config.ROOT / page,
+            expected="a running preview; save the page again, or restart `python -m helpers preview`",
+        ) from None
 
 
 def until_served(url: str, shows, timeout: float = 120, interval: float = 0.2) -> float | None:

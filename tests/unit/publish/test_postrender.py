@@ -118,3 +118,24 @@ def test_postrender_from_quartos_environment(site):
         [sys.executable, "-m", "helpers", "postrender"], capture_output=True, text=True, env=env
     )
     assert r.returncode != 0 and "QUARTO_PROFILE" in r.stderr
+
+
+def test_a_partial_render_decorates_the_pages_it_wrote(site, monkeypatch):
+    """`quarto render <one chapter>` and the live preview: the pages Quarto wrote
+    (QUARTO_PROJECT_OUTPUT_FILES, relative to the project) are decorated, the others left alone;
+    a whole render (QUARTO_PROJECT_RENDER_ALL) decorates every page."""
+    monkeypatch.chdir(site.parent)
+    monkeypatch.setenv("QUARTO_PROJECT_OUTPUT_DIR", "_site/nl")
+    monkeypatch.setenv("QUARTO_PROFILE", "nl")
+    monkeypatch.setenv(
+        "QUARTO_PROJECT_OUTPUT_FILES", "_site/nl/chapters/nl/burnout.html\n_site/nl/search.json"
+    )
+    monkeypatch.delenv("QUARTO_PROJECT_RENDER_ALL", raising=False)
+    assert postrender.from_environment() == 1
+    decorated = {
+        p.relative_to(site).as_posix() for p in site.rglob("*.html") if "language-bar" in p.read_text()
+    }
+    assert decorated == {"nl/chapters/nl/burnout.html"}
+    assert 'data-edition="' in (site / "nl" / "chapters" / "nl" / "burnout.html").read_text()
+    monkeypatch.setenv("QUARTO_PROJECT_RENDER_ALL", "1")
+    assert postrender.from_environment() == 3
