@@ -66,10 +66,11 @@ class Preview:
         """The command's last lines, without Quarto's log of each request."""
         return "\n".join([line for line in self.lines if "GET: " not in line][-40:])
 
-    def wait_for_line(self, pattern: str, timeout: float) -> str:
+    def wait_for_line(self, pattern: str, timeout: float, after: int = 0) -> str:
+        """The first line matching ``pattern`` among those from line ``after`` on."""
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
-            for line in self.lines:
+            for line in self.lines[after:]:
                 if re.search(pattern, line):
                     return line
             assert self.proc.poll() is None, self.tail()
@@ -132,8 +133,18 @@ def test_an_edit_reaches_the_served_page(project):
         codebook_text = indicators.read_text(encoding="utf-8")
         label = "Had in de voorbije 12 maanden last van algemene vermoeidheid"
         assert label in codebook_text
-        indicators.write_text(codebook_text.replace(label, label + " (bewerkt)", 1), encoding="utf-8")
+        short = 'short: {nl: "Algemene vermoeidheid"'
+        assert short in codebook_text
+        edited = codebook_text.replace(label, label + " (bewerkt)", 1).replace(
+            short, short[:-1] + ' (bewerkt)"'
+        )
+        seen = len(run.lines)
+        indicators.write_text(edited, encoding="utf-8")
         assert preview.until_served(url, lambda page: "(bewerkt)" in page, timeout=300), run.tail()
+        # what the preview's own process writes (the explorer) reads the edited codebook too
+        run.wait_for_line(r"^preview: pipeline .*chapters/nl/explorer\.qmd", timeout=120, after=seen)
+        explorer = (project / "build" / "quarto" / "nl" / "explorer.qmd").read_text(encoding="utf-8")
+        assert "Algemene vermoeidheid (bewerkt)" in explorer
         indicators.write_text(codebook_text, encoding="utf-8")
 
         # a broken front matter: one line, and the preview goes on
