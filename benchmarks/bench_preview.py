@@ -144,14 +144,12 @@ def main() -> None:
         for _ in range(args.repeat):
             rows["notebook"] += notebook(WORK, url, before, args.settle)
         rows["codebook"] += codebook(WORK, url, args.settle)
-        proc.terminate()
-        proc.wait(30)
+        preview.stop(proc)
         again, _, warm = start(WORK)  # a second start: nothing to build or render again
         procs.append(again)
     finally:
         for p in procs:
-            p.terminate()
-            p.wait(30)
+            preview.stop(p)
     goals = {"chapter": "5 s", "notebook": "20 s", "codebook": ""}
     print(
         f"### bench_preview.py — {dt.date.today()} · {os.cpu_count()} cores · "

@@ -11,7 +11,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from helpers.core import config
+from helpers.publish import preview
 
 JUPYTER = Path(sys.executable).with_name("jupyter")
 
@@ -45,12 +45,6 @@ def test_jupyter_lab_is_installed_at_the_pinned_version():
     assert r.stdout.strip() == _pinned("jupyterlab")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str, deadline: float, server: subprocess.Popen) -> bytes:
     while True:
         try:
@@ -67,7 +61,7 @@ def _get(url: str, deadline: float, server: subprocess.Popen) -> bytes:
 def test_jupyter_lab_serves_the_theme_notebooks(tmp_path):
     """`jupyter lab` started in the project (loopback, no browser) serves the lab page, every theme
     notebook with its parameters cell, and the `python3` kernel the notebooks name."""
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = preview.free_port(), secrets.token_hex(16)
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     server = subprocess.Popen(
         [
@@ -106,11 +100,6 @@ def test_jupyter_lab_serves_the_theme_notebooks(tmp_path):
             tags = [c.get("metadata", {}).get("tags", []) for c in content["cells"]]
             assert any("parameters" in t for t in tags), f"{nb.name}: no parameters cell"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        preview.stop(server)
     if server.returncode not in (0, -15):
         pytest.fail(f"jupyter lab ended with {server.returncode}: {server.stderr.read()[-2000:]}")
