@@ -38,7 +38,8 @@ def publish(
     table: pd.DataFrame | None,
 ) -> None:
     """Display a figure or table as the cell's only output, with its label, caption and alt text in
-    the output's metadata (the grid moves them into the cell's options); write its CSV. Without a
+    the output's metadata (the grid moves them into the cell's options); write its CSV. Run by hand
+    (no ``tables_dir``), the caption follows as a second output, for the researcher's eyes. Without a
     table the output is a note that the figure does not apply to this wave: the grid leaves it
     out of the wave's figures (nothing embeds it)."""
     if tables_dir is not None and table is not None:
@@ -51,6 +52,10 @@ def publish(
         display(SVG(data=svg), metadata=meta)
     else:
         display(Markdown(markdown), metadata=meta)
+    if tables_dir is None:
+        # run by hand (JupyterLab, nbval): the caption the report gives it, under the figure; the
+        # grid passes tables_dir, and its executed copy keeps the figure as the cell's only output
+        display(Markdown(f"*{label}*: {cap}"))
 
 
 def metadata_of(output: dict) -> dict | None:
