@@ -39,7 +39,7 @@ class Checker:
     def problem(self, text: str) -> None:
         self.problems.append(text)
 
-    def _map(self, path: Path) -> Path:
+    def build_path(self, path: Path) -> Path:
         """Chapters name <root>/build/...; the tests build elsewhere (EWCS_BUILD_DIR)."""
         path = Path(os.path.normpath(path))
         default = self.root / "build"
@@ -49,7 +49,7 @@ class Checker:
 
     def text_of(self, path: Path, lang: str, base: Path | None = None, seen=()) -> str:
         """A source file with its includes resolved (relative to ``base``, default its folder)."""
-        path = self._map(path)
+        path = self.build_path(path)
         if not path.exists():
             self.problem(f"{lang}: included file {path} does not exist (run `python -m helpers prepare`)")
             return ""
@@ -183,7 +183,7 @@ class Checker:
                 self.check_embed(lang, c, text, m, labels, captions)
             for m in CSV_LINK.finditer(text):
                 self.stats["downloads"] += 1
-                if not self._map((self.root / c).parent / m.group(1)).exists():
+                if not self.build_path((self.root / c).parent / m.group(1)).exists():
                     self.problem(f"{lang}: {c} links to {m.group(1)}, which does not exist")
         self.check_references(lang, texts, labels, values)
         self.check_words(lang, [*texts.items(), ("figure captions", "\n".join(captions))])
@@ -191,7 +191,7 @@ class Checker:
     def check_embed(self, lang: str, c: str, text: str, m, labels: dict, captions: list) -> None:
         """An embedded figure: its notebook and cell exist, it has an output, its CSV is linked."""
         self.stats["embeds"] += 1
-        nb_path = self._map((self.root / c).parent / m.group(1))
+        nb_path = self.build_path((self.root / c).parent / m.group(1))
         cell = _cell_with_label(nb_path, m.group(2))
         if cell is None:
             self.problem(

@@ -25,7 +25,6 @@ knows only the edition itself, so the unpublished site shows no note.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import os
@@ -37,6 +36,7 @@ from helpers.book import edition as edition_mod
 from helpers.book import provenance
 from helpers.core import config, i18n, layout, workdir
 from helpers.core.errors import PipelineError
+from helpers.publish import render
 
 SCRIPT = "editions.js"
 MANIFEST = "editions.json"
@@ -225,8 +225,6 @@ def _sums(folder: Path) -> str:
 
 def _check_built(langs: list[str]) -> dict:
     """The site in ``_site/`` is a whole, current build of every language; its provenance."""
-    from helpers.publish import render
-
     for lang in langs:
         why = render.stale(lang) if render.rendered(lang) else f"{render.edition(lang)} was not built"
         if why:
@@ -348,7 +346,7 @@ def publish(dest: Path, *, url: str | None = None, replace: bool = False, log=pr
         _place(stage, target, replace=replace, log=log)
         editions = [e for e in _manifest(dest) if e["edition"] != entry["edition"]] + [entry]
         editions.sort(key=lambda e: e["edition"], reverse=True)
-        stamp = dt.datetime.fromtimestamp(int(config.build_date().timestamp()), dt.UTC).date().isoformat()
+        stamp = config.build_date().date().isoformat()
         workdir.write_text(
             dest / MANIFEST,
             json.dumps({"updated": stamp, "editions": editions}, indent=1, ensure_ascii=False) + "\n",

@@ -58,7 +58,7 @@ def digests(lang: str, build: Path | None = None) -> dict[str, str]:
         text = checker.text_of(page, lang)
         h = hashlib.sha256(text.encode())
         for rel in sorted({m.group(1) for m in check.EMBED.finditer(text)}):
-            notebook = checker._map(page.parent / rel)
+            notebook = checker.build_path(page.parent / rel)
             h.update(notebook.read_bytes() if notebook.exists() else b"missing")
         if check.VAR.search(text):
             if numbers is None:
