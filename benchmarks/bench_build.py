@@ -114,7 +114,7 @@ def main() -> None:
         rows.append(
             (
                 scale,
-                "clean build (synth, ingest, estimates, 34 notebooks, 2 languages + PDF)",
+                "clean build (synth, ingest, estimates, 42 notebooks, 2 languages + PDF)",
                 secs + t_synth,
                 tuple(map(max, mem, m_synth)),
             )

@@ -2,9 +2,9 @@
 
 Run by hand from the repository root (needs data/processed; run `python -m helpers ingest`):
     python benchmarks/bench_runner.py
-Measures on the full grid (4 themes x 4 waves x 2 languages, and the occupational-risks notebook
-for the edition's wave in 2 languages: 34 notebooks), in this order:
-clean runner run, no-op run (the CLI, process start included), run after touching one notebook
+Measures on the full grid (5 themes x 4 waves x 2 languages, and the occupational-risks notebook
+for the edition's wave in 2 languages: 42 notebooks; 34 before the exposures theme of 2026-12-06),
+in this order: clean runner run, no-op run (the CLI, process start included), run after touching one notebook
 (8 jobs), and the serial papermill CLI loop. Builds go to benchmarks/_work/ (ignored by git).
 """
 

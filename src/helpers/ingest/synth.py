@@ -79,6 +79,11 @@ class _Wave:
         self.n_be = max(1, round(self.w["belgian_n"] * scale))
         self.n = self.n_be + round(story["other_rows"] * scale)
         self.cols: dict[str, np.ndarray] = {}
+        # themes with a random stream of their own (story: own_streams), drawn after all the others
+        self.streams = {
+            theme: np.random.default_rng([seed, wave, int(k)])
+            for theme, k in (story.get("own_streams") or {}).items()
+        }
         self.scales: dict[str, str] = {}
         self.labels: dict[str, str] = {}
 
@@ -107,6 +112,8 @@ class _Wave:
     def _group_shift(self, effects: dict) -> np.ndarray:
         shift = np.zeros(self.n)
         for var, table in (effects or {}).items():
+            if var == "stream":
+                continue
             if var == "wave":
                 shift += table.get(self.wave, 0.0)
                 continue
@@ -120,7 +127,8 @@ class _Wave:
         for name, effects in spec.items():
             if name == "wellbeing":
                 continue
-            lat[name] = self.rng.standard_normal(self.n) + self._group_shift(effects)
+            rng = self.streams[effects["stream"]] if "stream" in effects else self.rng
+            lat[name] = rng.standard_normal(self.n) + self._group_shift(effects)
         wb = spec["wellbeing"]
         lat["wellbeing"] = (
             sum(c * lat[k] for k, c in wb["from"].items())
@@ -193,10 +201,21 @@ class _Wave:
             )
 
     def indicators(self):
-        cb, st = self.cb, self.story
-        rates = st["nonresponse"]
+        """Every indicator's answers: first the themes of the main random stream, then each theme
+        with a stream of its own, from that stream."""
+        cb = self.cb
         order = [k for k, v in cb.indicators.items() if v["type"] == "share" and "derive" not in v]
         order += [k for k, v in cb.indicators.items() if v["type"] == "mean" and "derive" not in v]
+        self._indicators([k for k in order if cb.indicators[k]["theme"] not in self.streams])
+        main = self.rng
+        for theme, rng in self.streams.items():
+            self.rng = rng
+            self._indicators([k for k in order if cb.indicators[k]["theme"] == theme])
+        self.rng = main
+
+    def _indicators(self, order):
+        cb, st = self.cb, self.story
+        rates = st["nonresponse"]
         for name in order:
             spec = cb.indicator_spec(name, self.wave)
             if not spec:

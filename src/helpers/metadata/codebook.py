@@ -138,6 +138,34 @@ class Codebook:
             counted = frozenset((words(c), float(v)) for c, v in spec["score"].items())
         return (frozenset(map(words, sc.valid)), counted, spec.get("rule"), float(spec.get("multiply", 1)))
 
+    def wording(self, indicator: str, wave: int) -> tuple | None:
+        """The question's words in ``wave`` (normalised), None where the codebook does not say.
+
+        A wave's own ``wording``, else the indicator's (unless the wave has a label of its own: it
+        asked another question); a composite of ``items`` has the wordings of the indicators that
+        read those items in that wave (None unless every item has one)."""
+        spec = self.asked(indicator, wave)
+        own = spec.get("wording", None if "label" in spec else self.indicators[indicator].get("wording"))
+        if own is not None:
+            return (" ".join(str(own).split()).casefold(),)
+        if not spec.get("items"):
+            return None
+        words: list[str] = []
+        for item in spec["items"]:
+            reader = next(
+                (
+                    name
+                    for name in self.indicators
+                    if name != indicator and (self.indicator_spec(name, wave) or {}).get("var") == item
+                ),
+                None,
+            )
+            found = self.wording(reader, wave) if reader else None
+            if found is None:
+                return None
+            words.extend(found)
+        return tuple(sorted(words))
+
     def weight_var(self, indicator: str, wave: int) -> str:
         """Source weight variable of an indicator in a wave (core unless a module item)."""
         spec = self.indicator_spec(indicator, wave) or {}
@@ -380,6 +408,7 @@ class Codebook:
                     expected="a series of its own for a question asked in other words",
                 )
         plain = [w for w, spec in waves.items() if "bridge" not in spec]
+        self._validate_wording(name, waves, plain, file)
         for key, what in (
             (lambda s: s.get("series", "main"), "series"),
             (lambda s: "own" if "label" in s else "indicator", "label"),
@@ -402,6 +431,24 @@ class Codebook:
                         expected="a series and a label of its own for the wave asked otherwise "
                         "(or `bridge: <why it measures the same>`)",
                     )
+
+    def _validate_wording(self, name: str, waves: dict, plain: list, file: Path) -> None:
+        """Waves of one series were asked in the same words, where the codebook knows them."""
+        first: dict = {}
+        for w in plain:
+            words = self.wording(name, w)
+            if words is None:
+                continue
+            series = waves[w].get("series", "main")
+            ref = first.setdefault(series, w)
+            if words != self.wording(name, ref):
+                raise PipelineError(
+                    f"indicator {name}: waves {ref} and {w} share series {series!r} but were asked in "
+                    f"other words ({' / '.join(self.wording(name, ref) or ())!r} vs {' / '.join(words)!r})",
+                    file=file,
+                    wave=w,
+                    expected="a series, a label and a short of its own for the wave asked in other words",
+                )
 
     def _counted(self, name: str, wave: int) -> str:
         spec = self.asked(name, wave)

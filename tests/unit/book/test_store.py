@@ -231,6 +231,29 @@ def test_the_explorer_takes_every_word_from_the_catalogue(stored, cb):
         assert i18n.t(lang, "explorer.pdf") in page.split('when-format="typst"')[1]
 
 
+def test_the_store_and_the_explorer_hold_the_exposures(stored, cb):
+    """Issue 28: the occupational-risks chapter's exposures are in the store and the explorer, each
+    wave with its own series and labels (2021 asked how often, not what share of the time)."""
+    exposures = cb.theme_indicators("exposures")
+    for lang in i18n.languages():
+        t = table(stored, lang)
+        rows = t[t.theme == "exposures"]
+        assert list(dict.fromkeys(rows.indicator)) == exposures
+        for ind in exposures:
+            assert sorted(rows[rows.indicator == ind].wave.unique()) == cb.indicator_waves(ind)
+        noise = rows[(rows.indicator == "loud_noise") & (rows.breakdown == "total")].set_index("wave")
+        assert noise.loc[2021, "series"] != noise.loc[2015, "series"] == noise.loc[2024, "series"]
+        assert noise.loc[2021, "indicator_label"] == cb.label(lang, "loud_noise", wave=2021)
+        assert noise.loc[2015, "indicator_label"] == cb.label(lang, "loud_noise", wave=2015)
+        assert noise.loc[2015, "estimate"] > 0
+        conf = explorer.settings(store.Store(stored, lang))
+        listed = {i["code"]: i for i in conf["indicators"] if i["theme"] == "exposures"}
+        assert list(listed) == exposures
+        assert listed["tobacco_smoke"]["waves"] == [2010, 2015]  # not asked since
+        assert listed["physical_strain_any"]["label"] == cb.label(lang, "physical_strain_any", short=True)
+        assert conf["words"]["themes"]["exposures"] == i18n.t(lang, "themes.exposures")
+
+
 def test_the_explorer_loads_only_vendored_scripts_with_their_licences(stored):
     page = (layout.quarto_dir(stored, "nl") / "explorer.qmd").read_text(encoding="utf-8")
     readme = (config.ROOT / "assets" / "vendor" / "README.md").read_text(encoding="utf-8")

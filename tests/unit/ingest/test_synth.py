@@ -121,3 +121,67 @@ def test_unusable_scale_is_refused(tmp_path, scale):
 def test_negative_seed_is_refused(tmp_path):
     with pytest.raises(PipelineError, match="seed -1"):
         synth.synth([2010], out_dir=tmp_path, seed=-1, log=lambda *_: None)
+
+
+# ---------------------------------------------------------------------- exposures (issue 28)
+def _weighted_share(df, var, codes, weight, rows):
+    valid = df[var].between(1, 7) & rows  # valid codes of both scales; missing codes stay out
+    hit = df[var].isin(codes) & valid
+    return (df.loc[hit, weight].sum()) / df.loc[valid, weight].sum()
+
+
+@pytest.mark.parametrize("wave", [2010, 2015, 2021, 2024])
+def test_the_files_carry_the_exposure_items_with_their_scale(raw_dir, cb, wave):
+    df, meta = read(raw_dir, cb, wave)
+    items = [i for i in cb.theme_indicators("exposures") if "var" in (cb.indicator_spec(i, wave) or {})]
+    assert len(items) >= 10
+    for name in items:
+        spec = cb.indicator_spec(name, wave)
+        var = spec["var"]
+        labels = meta.variable_value_labels[var]
+        assert {labels[float(c)] for c in cb.scale(spec["scale"]).valid} == set(
+            cb.scale(spec["scale"]).valid.values()
+        )
+        values = set(df[var].dropna())
+        assert set(map(float, cb.scale(spec["scale"]).valid)) <= values, (name, wave)
+        assert set(map(float, cb.missing_codes(wave, spec["scale"]))) & values, (name, wave)
+
+
+@pytest.mark.parametrize("wave", [2015, 2024])
+def test_exposures_differ_between_groups_as_the_story_says(raw_dir, cb, wave):
+    """Health care handles infectious materials and lifts people; construction carries loads."""
+    df, _ = read(raw_dir, cb, wave)
+    sector = cb.breakdowns["sector"]["waves"][wave]
+    codes = lambda cat: [c for c, v in sector["map"].items() if v == cat]  # noqa: E731
+    in_sector = lambda cat: df[sector["var"]].isin(codes(cat))  # noqa: E731
+    weight = cb.waves[wave]["weights"]["core"]
+    quarter = [1, 2, 3, 4, 5]
+    var = lambda name: cb.indicator_spec(name, wave)["var"]  # noqa: E731
+    for name, high in (
+        ("infectious_materials", "health"),
+        ("lifting_people", "health"),
+        ("heavy_loads", "construction"),
+    ):
+        inside = _weighted_share(df, var(name), quarter, weight, in_sector(high))
+        outside = _weighted_share(df, var(name), quarter, weight, ~in_sector(high))
+        assert inside > outside + 0.1, (name, wave, inside, outside)
+
+
+def test_adding_the_exposures_left_the_other_themes_answers_as_they_were(cb):
+    """The exposures are drawn from a random stream of their own (story: own_streams)."""
+    import copy
+
+    without = copy.copy(cb)
+    without.indicators = {k: v for k, v in cb.indicators.items() if v["theme"] != "exposures"}
+    without.themes = [t for t in cb.themes if t != "exposures"]
+    for wave in (2015, 2021):
+        a, *_ = synth.generate(wave, scale=0.2, seed=3, codebook=without)
+        b, *_ = synth.generate(wave, scale=0.2, seed=3, codebook=cb)
+        assert set(b.columns) - set(a.columns) == {
+            v
+            for name in cb.theme_indicators("exposures")
+            for v in (cb.indicator_spec(name, wave) or {}).get("items")
+            or [(cb.indicator_spec(name, wave) or {}).get("var")]
+            if v
+        }
+        pd.testing.assert_frame_equal(b[a.columns], a)

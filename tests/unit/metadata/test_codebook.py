@@ -25,7 +25,7 @@ def edit(path, old, new):
 
 
 def test_shipped_codebook_is_consistent(cb):
-    assert cb.themes == ["psychosocial_risks", "mental_health", "covid_impact", "burnout"]
+    assert cb.themes == ["psychosocial_risks", "mental_health", "covid_impact", "burnout", "exposures"]
     for theme in cb.themes:
         assert cb.theme_indicators(theme)
     for name, ind in cb.indicators.items():
@@ -208,3 +208,133 @@ def test_a_series_that_joins_different_answers_is_refused(book, old, new, words)
     assert "indicators.yaml" in str(err.value)
     for w in words:
         assert w in str(err.value)
+
+
+# ---------------------------------------------------------------------- exposures (issue 28)
+EXPOSURE_ITEMS = {
+    # indicator: its variable in 2010, 2015, 2021 (None: not asked), 2024 (None: not asked)
+    "vibration_tools": ("q23a", "Q29a", None, "vibrations"),
+    "loud_noise": ("q23b", "Q29b", "noise", "noise"),
+    "high_temperatures": ("q23c", "Q29c", "high_temp", "high_temp"),
+    "low_temperatures": ("q23d", "Q29d", "low_temp", "low_temp"),
+    "smoke_dust": ("q23e", "Q29e", "smoke_dust", "smoke_dust"),
+    "vapours": ("q23f", "Q29f", None, "vapours"),
+    "chemical_products": ("q23g", "Q29g", "chemicals", "chemicals"),
+    "tobacco_smoke": ("q23h", "Q29h", None, None),
+    "infectious_materials": ("q23i", "Q29i", "infectious_mat", "infectious_mat"),
+    "tiring_positions": ("q24a", "Q30a", "tiring_pos", "tiring_pos"),
+    "lifting_people": ("q24b", "Q30b", "lifting_people", "lifting_people"),
+    "heavy_loads": ("q24c", "Q30c", "heavy_loads", "heavy_loads"),
+    "repetitive_movements": ("q24e", "Q30e", "repetitive_moves", "repetitive_moves"),
+}
+
+
+def test_exposure_items_are_read_with_each_waves_own_names_and_scale(cb):
+    assert set(EXPOSURE_ITEMS) < set(cb.theme_indicators("exposures"))
+    for name, names in EXPOSURE_ITEMS.items():
+        for wave, var in zip(cb.wave_names(), names, strict=True):
+            spec = cb.indicator_spec(name, wave)
+            if var is None:
+                assert spec is None, (name, wave)
+                continue
+            assert spec["var"] == var and cb.variables(wave)[var] == spec["scale"], (name, wave)
+            valid = cb.scale(spec["scale"]).valid
+            counted = [valid[c] for c in spec["positive"]]
+            if wave == 2021:  # the telephone survey: how often, never ... always
+                assert counted == ["Sometimes", "Often", "Always"], name
+                assert cb.series(name, 2021) != cb.series(name, 2015)
+                assert cb.label("nl", name, wave=2021) != cb.label("nl", name, wave=2015)
+            else:  # at least a quarter of the time
+                assert counted[-1] == "Around 1/4 of the time" and len(counted) == 5, (name, wave)
+        # each fact carries its evidence, as the rest of the codebook
+        evidence = {cb.indicator_spec(name, w).get("evidence") for w in cb.indicator_waves(name)}
+        assert evidence <= {"V", "I", "U"}, name
+    # the 2015 infectious-materials item is verified (ewcs_spec.md), the 2024 names are not known
+    assert cb.indicator_spec("infectious_materials", 2015)["evidence"] == "V"
+    asked_2024 = [cb.indicator_spec(n, 2024) for n in EXPOSURE_ITEMS if cb.indicator_spec(n, 2024)]
+    assert {spec["evidence"] for spec in asked_2024} == {"U"}
+
+
+@pytest.mark.parametrize(
+    "composite,items",
+    [
+        ("chemical_biological_any", ["smoke_dust", "vapours", "chemical_products", "infectious_materials"]),
+        (
+            "physical_strain_any",
+            ["tiring_positions", "lifting_people", "heavy_loads", "repetitive_movements"],
+        ),
+        ("physical_agents_any", ["vibration_tools", "loud_noise", "high_temperatures", "low_temperatures"]),
+    ],
+)
+def test_exposure_composites_are_made_of_their_items(cb, composite, items):
+    for wave in cb.indicator_waves(composite):
+        spec = cb.indicator_spec(composite, wave)
+        asked = [cb.indicator_spec(i, wave)["var"] for i in items if cb.indicator_spec(i, wave)]
+        assert spec["items"] == asked and spec["rule"] == "any", (composite, wave)
+        # a composite's wording is its items' (where the codebook knows them)
+        words = cb.wording(composite, wave)
+        assert words is None or len(words) == len(asked)
+    # the waves that asked every item in the same words form one series
+    assert cb.comparable(composite, 2010, 2015) and cb.comparable(composite, 2015, 2024)
+    assert not cb.comparable(composite, 2015, 2021)
+
+
+def test_a_wave_with_its_own_question_has_no_inherited_wording(cb):
+    assert cb.wording("loud_noise", 2015) == cb.wording("loud_noise", 2024) is not None
+    assert cb.wording("loud_noise", 2021) is None  # its own label: another question, words unknown
+    assert cb.wording("telework", 2024) is None  # the codebook does not say: nothing is checked
+
+
+@pytest.mark.parametrize(
+    "old,new,words",
+    [
+        # 2024 asked the noise item in other words, yet stays in the 2015 series
+        (
+            "      2024: {var: noise, scale: timeshare7, positive: [1, 2, 3, 4, 5], evidence: U}",
+            "      2024: {var: noise, scale: timeshare7, positive: [1, 2, 3, 4, 5], evidence: U,\n"
+            '             wording: "Noise so loud that you need hearing protection"}',
+            ["loud_noise", "waves 2010 and 2024", "other words", "hearing protection", "wave 2024"],
+        ),
+        # the same change reaches the composite built from it
+        (
+            "      2015: {var: Q29b, scale: timeshare7, positive: [1, 2, 3, 4, 5], evidence: I}",
+            "      2015: {var: Q29b, scale: timeshare7, positive: [1, 2, 3, 4, 5], evidence: I,\n"
+            '             wording: "Loud noise"}',
+            ["waves 2010 and 2015", "other words", "loud noise"],
+        ),
+    ],
+)
+def test_a_series_that_joins_changed_wording_is_refused(book, old, new, words):
+    edit(book / "indicators.yaml", old, new)
+    with pytest.raises(PipelineError) as err:
+        Codebook(book)
+    assert "indicators.yaml" in str(err.value)
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_changed_wording_in_a_series_of_its_own_is_accepted(book):
+    edit(
+        book / "indicators.yaml",
+        "      2024: {var: noise, scale: timeshare7, positive: [1, 2, 3, 4, 5], evidence: U}",
+        "      2024: {var: noise, scale: timeshare7, positive: [1, 2, 3, 4, 5], evidence: U,\n"
+        '             wording: "Noise so loud that you need hearing protection", series: protection_2024,\n'
+        '             label: {nl: "Lawaai met gehoorbescherming", fr: "Bruit avec protection auditive"},\n'
+        '             short: {nl: "Lawaai (2024)", fr: "Bruit (2024)"}}',
+    )
+    # the composite reads the item too: it needs a series of its own for 2024 as well
+    with pytest.raises(PipelineError, match="physical_agents_any"):
+        Codebook(book)
+    edit(
+        book / "indicators.yaml",
+        "      2024: {items: [vibrations, noise, high_temp, low_temp], scale: timeshare7, "
+        "positive: [1, 2, 3, 4, 5], rule: any, evidence: U}",
+        "      2024: {items: [vibrations, noise, high_temp, low_temp], scale: timeshare7, "
+        "positive: [1, 2, 3, 4, 5], rule: any, evidence: U, series: protection_2024,\n"
+        '             label: {nl: "Fysische factoren (2024)", fr: "Agents physiques (2024)"},\n'
+        '             short: {nl: "Fysische factoren (2024)", fr: "Agents physiques (2024)"}}',
+    )
+    cb = Codebook(book)
+    assert not cb.comparable("loud_noise", 2015, 2024)
+    assert not cb.comparable("physical_agents_any", 2015, 2024)
+    assert cb.comparable("loud_noise", 2010, 2015)
