@@ -106,6 +106,7 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
             "explorer.qmd": explorer.page(store) + explorer.sources_section(lang, others),
             "rises.qmd": tables.rises(store, wave),
             "sources.qmd": tables.sources_table(lang),
+            "exposure_diseases.qmd": tables.exposure_diseases(store, wave),
             "cover.typ": edition.cover(lang, prov),
             "colophon.typ": edition.colophon(lang, prov),
         }

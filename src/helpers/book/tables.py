@@ -1,6 +1,7 @@
 """The book's generated tables, from the estimates store and the metadata: the foreword's key
 figures, the methodology's samples, breaks and sources, the annex's item non-response, the
-synthetic-data notice and the COVID chapter's list of groups whose risk rose.
+synthetic-data notice, the COVID chapter's list of groups whose risk rose and the occupational-risks
+chapter's exposures beside the diseases of the same hazard.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import math
 from helpers.book import prose
 from helpers.book.store import Store
 from helpers.core import config, i18n
-from helpers.core.i18n import t
+from helpers.core.errors import PipelineError
+from helpers.core.i18n import lower_first, t
 from helpers.metadata import codebook as codebook_mod
 from helpers.metadata import sources
 
@@ -151,3 +153,61 @@ def sources_table(lang: str) -> str:
         i18n.pipe_table(rows, "lllll", widths=[14, 44, 12, 16, 14])
         + f"\n: {t(lang, 'sources.table.caption')} {{#tbl-sources}}\n"
     )
+
+
+def exposure_diseases(store: Store, wave: int) -> str:
+    """The occupational-risks chapter's table: each exposure the survey measures in the edition's
+    wave (estimate and interval, from the store) beside another source's published figure for
+    diseases of the same hazard (``report.exposure_diseases`` in data/settings.yaml)."""
+    lang = store.lang
+    cb = codebook_mod.load()
+    h = lambda k: t(lang, f"book.exposure_diseases.{k}", wave=wave)  # noqa: E731
+    rows = []
+    pairs = config.settings()["report"].get("exposure_diseases") or []
+    for pair in pairs:
+        ref = _reference_row(pair)
+        now = store.total(pair["indicator"], wave)
+        shown = now is not None and not math.isnan(now.estimate)
+        fmt = lambda x: i18n.value(x, now.kind, lang)  # noqa: E731
+        rows.append(
+            {
+                h("exposure"): cb.label(lang, pair["indicator"], short=True, wave=wave),
+                h("share"): fmt(now.estimate) if shown else "–",
+                h("ci"): i18n.interval(fmt(now.ci_low), fmt(now.ci_high)) if shown else "–",
+                h("figure"): f"{t(lang, 'sources.measures.' + ref.measure)}, "
+                f"{lower_first(sources.group_label(lang, ref.breakdown, ref.group))}",
+                h("year"): str(int(ref.year)),
+                h("value"): sources.fmt(ref.value, ref.unit, lang),
+            }
+        )
+    if not rows:
+        return ""
+    names = dict.fromkeys(t(lang, f"sources.names.{p['source']}") for p in pairs)
+    caption = t(lang, "book.exposure_diseases.caption", wave=wave, sources="; ".join(names))
+    return (
+        i18n.pipe_table(rows, "lrrlrr", widths=[24, 12, 15, 31, 8, 10])
+        + f"\n: {caption} {{#tbl-occ-exposure-diseases}}\n"
+    )
+
+
+def _reference_row(pair: dict):
+    """The published row a pair of ``report.exposure_diseases`` names, or one message that says which."""
+    src = sources.load_all().get(pair.get("source"))
+    rows = (
+        src.published[
+            (src.published.measure == pair.get("measure"))
+            & (src.published.breakdown == pair.get("breakdown"))
+            & (src.published.group == pair.get("group"))
+            & (src.published.year == pair.get("year"))
+        ]
+        if src is not None
+        else []
+    )
+    if len(rows) != 1:
+        raise PipelineError(
+            f"report.exposure_diseases names no published figure of another source: {pair}",
+            file=config.DATA / "settings.yaml",
+            expected="the source, measure, breakdown, group and year of one row of "
+            "data/reference/<source>/data.csv",
+        )
+    return rows.iloc[0]

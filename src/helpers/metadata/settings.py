@@ -130,6 +130,7 @@ def _check_report(settings: dict, waves: list[int], indicators: list[str], break
         settings, "report.change.indicators", indicators, "indicators of data/codebook/indicators.yaml"
     )
     _names(settings, "report.change.figure_indicators", inds, "indicators of report.change.indicators")
+    _check_exposure_diseases(report, indicators)
     _number(
         settings,
         "publication.edition",
@@ -140,6 +141,24 @@ def _check_report(settings: dict, waves: list[int], indicators: list[str], break
     url = (settings.get("publication") or {}).get("site_url")
     if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
         _fail("publication.site_url", url, "an address such as https://example.be/report/, or null")
+
+
+def _check_exposure_diseases(report: dict, indicators: list[str]) -> None:
+    """The occupational-risks chapter's pairs of an exposure and another source's row (the row
+    itself is looked up when the table is written: helpers.book.tables)."""
+    keys = {"indicator", "source", "measure", "breakdown", "group", "year"}
+    pairs = report.get("exposure_diseases") or []
+    if not isinstance(pairs, list):
+        _fail("report.exposure_diseases", pairs, "a list of {" + ", ".join(sorted(keys)) + "}")
+    for i, pair in enumerate(pairs):
+        if not isinstance(pair, dict) or set(pair) != keys:
+            _fail(f"report.exposure_diseases[{i}]", pair, "the keys " + ", ".join(sorted(keys)))
+        if pair["indicator"] not in indicators:
+            _fail(
+                f"report.exposure_diseases[{i}].indicator",
+                pair["indicator"],
+                "an indicator of data/codebook/indicators.yaml",
+            )
 
 
 def check_environment() -> None:

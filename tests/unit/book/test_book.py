@@ -7,14 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from helpers.book import inputs, prose, tables
 from helpers.book.store import Store
 from helpers.core import config, i18n, layout, schema
+from helpers.core.errors import PipelineError
 from helpers.estimate import weighted as estimate
 from helpers.ingest import processed
-from helpers.metadata import codebook
+from helpers.metadata import codebook, sources
 
 
 def variables(build: Path) -> dict:
@@ -72,6 +74,36 @@ def test_generated_tables_are_in_the_language(prepared):
         assert i18n.t(other, "book.samples.caption") not in text
         for w in codebook.load().wave_names():
             assert f"| {w}" in text
+
+
+def test_the_exposures_table_quotes_the_store_and_the_other_source(prepared, monkeypatch):
+    """Issue 28: the survey's exposure in the edition's wave beside the source's published figure,
+    each read from where every other number of the book comes from (the store, data/reference/)."""
+    wave = config.edition_wave()
+    pairs = config.settings()["report"]["exposure_diseases"]
+    assert pairs
+    for lang in i18n.languages():
+        text = (layout.quarto_dir(prepared, lang) / "exposure_diseases.qmd").read_text(encoding="utf-8")
+        assert text.rstrip().endswith("{#tbl-occ-exposure-diseases}")
+        body = text.split("\n")[2:]
+        store = Store(prepared, lang)
+        for pair, row in zip(pairs, body, strict=False):
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            now = store.total(pair["indicator"], wave)
+            ref = tables._reference_row(pair)
+            assert cells[1] == i18n.value(now.estimate, now.kind, lang), (lang, pair)
+            assert cells[0] == codebook.load().label(lang, pair["indicator"], short=True, wave=wave)
+            assert cells[4:] == [str(pair["year"]), sources.fmt(ref.value, ref.unit, lang)], (lang, pair)
+            assert i18n.t(lang, f"sources.measures.{pair['measure']}") in cells[3]
+    # a pair that names no published row stops with the settings file named
+    wrong = [{**pairs[0], "year": 1999}]
+    real = config.settings()
+    monkeypatch.setattr(
+        config, "settings", lambda: {**real, "report": {**real["report"], "exposure_diseases": wrong}}
+    )
+    with pytest.raises(PipelineError) as err:
+        tables.exposure_diseases(Store(prepared, "nl"), wave)
+    assert "settings.yaml" in str(err.value) and "1999" in str(err.value)
 
 
 def test_book_inputs_are_cached_and_stale_figures_removed(prepared):

@@ -57,6 +57,22 @@ def edited(key: str, value) -> dict:
         ("multiple_comparisons", "bonferroni", "benjamini-hochberg"),
         ("publish.decimals", 2.5, "a whole number of decimals"),
         ("publication.edition", "2026-12", "the edition's year"),
+        ("report.exposure_diseases", {"indicator": "noise"}, "a list of {breakdown, group, indicator"),
+        ("report.exposure_diseases", [{"indicator": "smoke_dust", "year": 2022}], "the keys breakdown"),
+        (
+            "report.exposure_diseases",
+            [
+                {
+                    "indicator": "noise",  # the 2021 variable's name, not the indicator's
+                    "source": "occupational_diseases_fedris",
+                    "measure": "od_compensation_requests",
+                    "breakdown": "total",
+                    "group": "total",
+                    "year": 2019,
+                }
+            ],
+            "an indicator of data/codebook/indicators.yaml",
+        ),
     ],
 )
 def test_a_wrong_key_stops_in_one_line_naming_it(key, value, words):
