@@ -172,11 +172,12 @@ def exposure_diseases(store: Store, wave: int) -> str:
         rows.append(
             {
                 h("exposure"): cb.label(lang, pair["indicator"], short=True, wave=wave),
-                h("share"): fmt(now.estimate) if shown else "–",
-                h("ci"): i18n.interval(fmt(now.ci_low), fmt(now.ci_high)) if shown else "–",
+                # the interval beside its estimate, the year beside its figure: four columns fit a phone
+                h("share"): f"{fmt(now.estimate)} ({i18n.interval(fmt(now.ci_low), fmt(now.ci_high))})"
+                if shown
+                else "–",
                 h("figure"): f"{t(lang, 'sources.measures.' + ref.measure)}, "
-                f"{lower_first(sources.group_label(lang, ref.breakdown, ref.group))}",
-                h("year"): str(int(ref.year)),
+                f"{lower_first(sources.group_label(lang, ref.breakdown, ref.group))}, {int(ref.year)}",
                 h("value"): sources.fmt(ref.value, ref.unit, lang),
             }
         )
@@ -185,7 +186,7 @@ def exposure_diseases(store: Store, wave: int) -> str:
     names = dict.fromkeys(t(lang, f"sources.names.{p['source']}") for p in pairs)
     caption = t(lang, "book.exposure_diseases.caption", wave=wave, sources="; ".join(names))
     return (
-        i18n.pipe_table(rows, "lrrlrr", widths=[24, 12, 15, 31, 8, 10])
+        i18n.pipe_table(rows, "lrlr", widths=[24, 22, 42, 12])
         + f"\n: {caption} {{#tbl-occ-exposure-diseases}}\n"
     )
 
