@@ -25,6 +25,21 @@ def publication(lang: str) -> dict:
     return {k: pick(v) for k, v in pub.items()}
 
 
+def citation(lang: str) -> str:
+    """The suggested citation of the edition: publisher (year). Title, edition. Address (the
+    publication's site once ``publication.site_url`` is set, else the publisher's website)."""
+    pub = config.settings()["publication"]
+    return t(
+        lang,
+        "opendata.citation",
+        publisher=pub["publisher"][lang],
+        year=config.build_date().year,
+        title=t(lang, "opendata.report_title"),
+        edition=pub["edition"],
+        address=pub.get("site_url") or pub["website"][lang],
+    )
+
+
 def typ(text) -> str:
     """A Typst string literal: the text is printed as it is, never read as markup."""
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
@@ -65,11 +80,14 @@ def colophon(lang: str, prov: dict) -> str:
     pub = publication(lang)
     c = lambda k, **v: typ(t(lang, f"book.colophon.{k}", **v))  # noqa: E731
     deposit = pub.get("legal_deposit") or t(lang, "book.colophon.deposit_pending")
+    lic = config.settings()["publication"]["licence"]
     m = lambda text: "#" + typ(text)  # noqa: E731  (a string inside markup)
     rows = [
         (c("publisher"), f"{m(pub['publisher'])} \\ {m(pub['address'])} \\ {m(pub['website'])}"),
         (c("editor"), f"{m(pub['responsible_editor'])} \\ {m(pub['address'])}"),
         (c("deposit"), m(deposit)),
+        (c("cite"), m(citation(lang))),
+        (c("licence"), f"{m(lic['title'][lang])} \\ {m(lic['url'])}"),
         (c("edition"), m(prov["edition"])),
         (c("built"), m(i18n.long_date(_day(prov["date"]), lang))),
         (c("data_version"), f"#raw({typ(prov['data_version'])})"),
@@ -102,8 +120,8 @@ def colophon(lang: str, prov: dict) -> str:
 
 
 def footer(lang: str, prov: dict) -> str:
-    """Every web page's footer line: edition, data version, code version, build date (the
-    colophon's values)."""
+    """Every web page's footer: edition, data version, code version, build date (the colophon's
+    values), then the suggested citation and the licence."""
     parts = [
         t(lang, "book.footer.edition", edition=prov["edition"]),
         t(
@@ -120,7 +138,21 @@ def footer(lang: str, prov: dict) -> str:
     ]
     if prov["synthetic"]:
         parts.append(html.escape(t(lang, "book.footer.synthetic")))
+    lic = config.settings()["publication"]["licence"]
+    reuse = [
+        html.escape(t(lang, "book.footer.cite", citation=citation(lang))),
+        t(
+            lang,
+            "book.footer.licence",
+            licence=f'<a rel="license" href="{html.escape(lic["url"])}">'
+            f"{html.escape(lic['title'][lang])}</a>",
+        ),
+    ]
     return (
         f'<div class="edition-provenance" aria-label="{html.escape(t(lang, "book.footer.label"))}" '
-        f'role="note">' + " · ".join(parts) + "</div>"
+        f'role="note">'
+        + " · ".join(parts)
+        + '<br><span class="edition-citation">'
+        + " · ".join(reuse)
+        + "</span></div>"
     )

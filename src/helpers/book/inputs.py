@@ -9,6 +9,8 @@ then writes from the store, the executed notebooks and the metadata only:
 * ``build/quarto/<lang>/{keyfigures,samples,breaks,quality,notice,rises,sources}.qmd``: generated
   tables (helpers.book.tables);
 * ``build/quarto/<lang>/explorer.qmd``: the data explorer's page body (helpers.book.explorer);
+* ``build/store/<lang>/opendata/`` and ``build/quarto/<lang>/opendata.qmd``: every published number
+  as open data (a Frictionless Data Package, a spreadsheet, a zip) and its downloads (helpers.book.opendata);
 * ``build/quarto/<lang>/{cover,colophon}.typ`` and ``build/quarto/provenance.json`` (helpers.book.edition).
 
 Nothing here opens ``data/processed/`` or imports matplotlib: a test holds it.
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.book import blocks, edition, explorer, prose, provenance, tables
+from helpers.book import blocks, edition, explorer, opendata, prose, provenance, tables
 from helpers.book import store as store_mod
 from helpers.book.store import Store
 from helpers.core import config, i18n, layout, stages, workdir
@@ -75,6 +77,7 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
         done
         and variables_file.exists()
         and all(layout.store_path(build_dir, x).exists() for x in i18n.languages())
+        and all((opendata.folder(build_dir, x) / "datapackage.json").exists() for x in i18n.languages())
     ):
         log("book: store, numbers and figure blocks up to date")
         return
@@ -97,6 +100,8 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
         workdir.write_text(
             layout.sources_path(build_dir, lang), others.to_csv(index=False, lineterminator="\n")
         )
+        # every published number as open data (a data package, a spreadsheet, a zip)
+        opendata.write(build_dir, store, others)
         files = {
             "keyfigures.qmd": tables.key_figures(store, wave),
             "samples.qmd": tables.samples(store),
@@ -106,6 +111,7 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
             "explorer.qmd": explorer.page(store) + explorer.sources_section(lang, others),
             "rises.qmd": tables.rises(store, wave),
             "sources.qmd": tables.sources_table(lang),
+            "opendata.qmd": opendata.page(build_dir, lang),
             "exposure_diseases.qmd": tables.exposure_diseases(store, wave),
             "cover.typ": edition.cover(lang, prov),
             "colophon.typ": edition.colophon(lang, prov),

@@ -112,6 +112,18 @@ def write_text(path: Path, text: str) -> None:
         os.replace(tmp, path)
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """``write_text`` for bytes: atomically, and only when they changed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_bytes() == data:
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    with naming(path):
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+
 @contextlib.contextmanager
 def naming(path: Path):
     """An OS error raised while writing ``path`` names it: a write that fails (a full disk) raises

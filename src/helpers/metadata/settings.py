@@ -141,6 +141,21 @@ def _check_report(settings: dict, waves: list[int], indicators: list[str], break
     url = (settings.get("publication") or {}).get("site_url")
     if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
         _fail("publication.site_url", url, "an address such as https://example.be/report/, or null")
+    _check_licence(settings)
+
+
+def _check_licence(settings: dict) -> None:
+    """The open data's licence: an SPDX identifier, its address and its name in every language."""
+    lic = _get(settings, "publication.licence")
+    expected = "{id: CC-BY-4.0, url: https://creativecommons.org/licenses/by/4.0/, title: {nl: …, fr: …}}"
+    if not isinstance(lic, dict) or not isinstance(lic.get("id"), str) or not lic["id"]:
+        _fail("publication.licence", lic, expected)
+    if not str(lic.get("url", "")).startswith(("https://", "http://")):
+        _fail("publication.licence.url", lic.get("url"), "the licence's address, such as " + expected)
+    titles = lic.get("title") or {}
+    for lang in settings.get("languages") or []:
+        if not isinstance(titles, dict) or not titles.get(lang):
+            _fail("publication.licence.title", titles, f"the licence's name in {lang}")
 
 
 def _check_exposure_diseases(report: dict, indicators: list[str]) -> None:
