@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -233,9 +234,17 @@ def _xlsx(lang: str, frames: dict[str, pd.DataFrame], fields: dict[str, list[dic
             ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
-    # openpyxl stamps the zip's entries with the clock: re-stamp them with the build date
+    # openpyxl stamps the zip's entries and the file's "modified" property with the clock when it
+    # saves: re-stamp both with the build date
+    stamp = config.build_date().strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
-        return _zip_bytes({i.filename: z.read(i.filename) for i in z.infolist()})
+        entries = {i.filename: z.read(i.filename) for i in z.infolist()}
+    entries["docProps/core.xml"] = re.sub(
+        rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+        rb"\g<1>" + stamp + rb"\g<2>",
+        entries["docProps/core.xml"],
+    )
+    return _zip_bytes(entries)
 
 
 def write(build_dir: Path, store: Store, others: pd.DataFrame) -> list[Path]:
@@ -270,19 +279,27 @@ def _csv_link(lang: str, table: str, size: str) -> str:
 
 
 def page(build_dir: Path, lang: str) -> str:
-    """The explorer chapter's section of downloads: the zip, the spreadsheet, each CSV and the
-    descriptor, with their sizes (read from the files written by ``write``)."""
+    """The explorer chapter's section of downloads: on the website the zip, the spreadsheet, each
+    CSV and the descriptor, with their sizes (read from the files written by ``write``); in the PDF
+    where to find them; in both the suggested citation."""
     out = folder(build_dir, lang)
     href = f"../../build/store/{lang}/opendata"
     licence = config.settings()["publication"]["licence"]
     size = lambda f: _size((out / f).stat().st_size, lang)  # noqa: E731
     lines = [
+        '::: {.content-visible when-format="html"}',
         t(lang, "opendata.intro", licence=f"[{licence['title'][lang]}]({licence['url']})"),
         "",
         f"- [{t(lang, 'opendata.download.zip', size=size(f'{name(lang)}.zip'))}]({href}/{name(lang)}.zip)",
         f"- [{t(lang, 'opendata.download.xlsx', size=size(f'{name(lang)}.xlsx'))}]({href}/{name(lang)}.xlsx)",
         *(f"- [{_csv_link(lang, n, size(f'{n}.csv'))}]({href}/{n}.csv)" for n in TABLES),
         f"- [{t(lang, 'opendata.download.datapackage')}]({href}/datapackage.json)",
+        ":::",
+        "",
+        # the PDF cannot link to the site's files: it says where they are
+        '::: {.content-visible when-format="typst"}',
+        t(lang, "opendata.pdf", licence=licence["title"][lang]),
+        ":::",
         "",
         t(lang, "opendata.cite", citation=edition.citation(lang)),
         "",
