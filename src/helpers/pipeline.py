@@ -226,13 +226,16 @@ def preview(
         log(f"preview: {len(stale)} page(s) to render again (what they show changed since the last preview)")
     browser = preview_mod.has_display() if browser is None else browser
     session = _Preview(quarto, lang, port or preview_mod.free_port(), browser, jobs, log)
+    interrupted = False
     try:
         session.start_quarto()
         session.watch()
     except KeyboardInterrupt:
-        log("preview: stopped")
+        interrupted = True
     finally:
         session.close()
+    if interrupted:  # said once Quarto has ended: a render it was finishing prints nothing after it
+        log("preview: stopped")
     return 0
 
 

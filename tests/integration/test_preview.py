@@ -156,7 +156,9 @@ def test_an_edit_reaches_the_served_page(project):
         # (Quarto's own preview may end on it: it is started again once the chapter is fixed)
         broken.write_text(original, encoding="utf-8")
         chapter.write_text(text, encoding="utf-8")
-        assert preview.until_served(url, lambda page: marker not in page, timeout=120) is not None, run.tail()
+        # the codebook restored above runs every Dutch job again (21 on 2 cores: about a minute)
+        # before Quarto's preview is started again and renders the chapter
+        assert preview.until_served(url, lambda page: marker not in page, timeout=300) is not None, run.tail()
         assert run.proc.poll() is None
     finally:
         run.proc.send_signal(signal.SIGINT)  # Ctrl-C
