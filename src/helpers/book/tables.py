@@ -172,7 +172,7 @@ def exposure_diseases(store: Store, wave: int) -> str:
         rows.append(
             {
                 h("exposure"): cb.label(lang, pair["indicator"], short=True, wave=wave),
-                # the interval beside its estimate, the year beside its figure: four columns fit a phone
+                # the interval beside its estimate, the year beside its figure: four columns, not six
                 h("share"): f"{fmt(now.estimate)} ({i18n.interval(fmt(now.ci_low), fmt(now.ci_high))})"
                 if shown
                 else "–",
