@@ -309,6 +309,8 @@ class _Preview:
         self.pool = runner.workers(self.workers)
 
     def close(self) -> None:
+        """Quarto, then the notebook workers (waited for, so that nothing they print comes after
+        "preview: stopped")."""
         if self.proc is not None:
             preview_mod.stop(self.proc)
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.shutdown(wait=True, cancel_futures=True)

@@ -145,7 +145,11 @@ def test_an_edit_reaches_the_served_page(project):
         run.wait_for_line(r"^preview: pipeline .*chapters/nl/explorer\.qmd", timeout=120, after=seen)
         explorer = (project / "build" / "quarto" / "nl" / "explorer.qmd").read_text(encoding="utf-8")
         assert "Algemene vermoeidheid (bewerkt)" in explorer
+        seen = len(run.lines)
         indicators.write_text(codebook_text, encoding="utf-8")
+        # restoring it runs every Dutch job again (21 on 2 cores: about a minute); the next edit
+        # waits for that run, so that what follows does not depend on how long it takes
+        run.wait_for_line(r"^preview: pipeline .*chapters/nl/explorer\.qmd", timeout=300, after=seen)
 
         # a broken front matter: one line, and the preview goes on
         broken = project / "chapters" / "nl" / "foreword.qmd"
@@ -156,8 +160,6 @@ def test_an_edit_reaches_the_served_page(project):
         # (Quarto's own preview may end on it: it is started again once the chapter is fixed)
         broken.write_text(original, encoding="utf-8")
         chapter.write_text(text, encoding="utf-8")
-        # the codebook restored above runs every Dutch job again (21 on 2 cores: about a minute)
-        # before Quarto's preview is started again and renders the chapter
         assert preview.until_served(url, lambda page: marker not in page, timeout=300) is not None, run.tail()
         assert run.proc.poll() is None
     finally:
