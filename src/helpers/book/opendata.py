@@ -71,6 +71,11 @@ def name(lang: str) -> str:
     return f"{t(lang, 'opendata.file')}-{edition}-{lang}"
 
 
+def version() -> str:
+    """The release's version: the edition and the build date (``2026.20261201``)."""
+    return f"{config.settings()['publication']['edition']}.{config.build_date():%Y%m%d}"
+
+
 def _field(lang: str, table: str, code: str) -> dict:
     words = i18n.catalogue(lang)["opendata"]["fields"]
     spec = {**words.get(code, {}), **words.get(f"{table}.{code}", {})}
@@ -141,7 +146,7 @@ def descriptor(lang: str, fields: dict[str, list[dict]], counts: dict[str, int])
         name=name(lang),
         title=t(lang, "opendata.title", edition=pub["edition"]),
         description=f"{t(lang, 'opendata.description')} {t(lang, 'opendata.cite', citation=cite)}",
-        version=f"{pub['edition']}.{built:%Y%m%d}",
+        version=version(),
         created=built.strftime("%Y-%m-%dT%H:%M:%SZ"),
         homepage=pub.get("site_url") or pub["website"][lang],
         licenses=[{"name": licence["id"], "path": licence["url"], "title": licence["title"][lang]}],
@@ -207,7 +212,7 @@ def _xlsx(lang: str, frames: dict[str, pd.DataFrame], fields: dict[str, list[dic
         "",
         t(lang, "opendata.cite", citation=edition.citation(lang)),
         t(lang, "opendata.licence", licence=lic["title"][lang], url=lic["url"]),
-        t(lang, "opendata.version", version=f"{pub['edition']}.{config.build_date():%Y%m%d}"),
+        t(lang, "opendata.version", version=version()),
         "",
         *(f"{t(lang, f'opendata.tables.{n}.title')}: {sheet(n)}" for n in frames),
         t(lang, "opendata.sheets.columns_note", sheet=t(lang, "opendata.sheets.columns")),

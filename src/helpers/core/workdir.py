@@ -102,14 +102,7 @@ def staging(folder: Path) -> Path:
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` atomically, and only when it changed: an unchanged file keeps its time stamp
     (Quarto's freshness checks read them) and a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return
-    tmp = path.with_name(f".{path.name}.tmp")
-    with naming(path):
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+    write_bytes(path, text.encode("utf-8"))
 
 
 def write_bytes(path: Path, data: bytes) -> None:
