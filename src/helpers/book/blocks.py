@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.book import downloads
 from helpers.core import i18n, layout
 from helpers.core.i18n import t
 from helpers.metadata import sources
@@ -137,9 +138,19 @@ def figure_sources(d: pd.DataFrame, lang: str) -> str:
     )
 
 
-def figure_block(build_dir: Path, lang: str, theme: str, figure: str, waves: list[int]) -> str:
-    """The edition's figure (``waves[0]``), its numbers as a folded table and its CSV, and the earlier waves
-    in tabs (website only). On a narrow screen the figure keeps a readable size and scrolls sideways."""
+def figure_block(
+    build_dir: Path,
+    lang: str,
+    theme: str,
+    figure: str,
+    waves: list[int],
+    caption: str = "",
+    page: str | None = None,
+) -> str:
+    """The edition's figure (``waves[0]``), its numbers as a folded table, its downloads, address and
+    citation (helpers.book.downloads; ``page`` is the chapter page that shows it), and the earlier
+    waves in tabs with their CSV (website only). On a narrow screen the figure keeps a readable
+    size and scrolls sideways."""
 
     # chapters name the project's build folder, where Quarto finds it; a build elsewhere (the
     # tests') is mapped back by the check
@@ -150,18 +161,18 @@ def figure_block(build_dir: Path, lang: str, theme: str, figure: str, waves: lis
         nb = layout.executed(project, w, lang, theme)
         csv = layout.figure_csv(project, w, lang, theme, figure)
         embed = f"{{{{< embed {rel(nb, lang)}#{layout.anchor(figure, w)} >}}}}\n"
+        get = f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n"
+        if w == waves[0] and (downloads.folder(build_dir, lang) / f"{figure}-{w}.csv").exists():
+            href = rel(downloads.folder(project, lang), lang)
+            get = downloads.links(build_dir, lang, figure, w, caption, page, href)
         if not figure.startswith("fig-"):  # a table is its own text
-            return embed + (
-                f'\n::: {{.content-visible when-format="html"}}\n'
-                f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n"
-            )
+            return embed + f'\n::: {{.content-visible when-format="html"}}\n{get}:::\n'
         d = pd.read_csv(
             layout.figure_csv(build_dir, w, lang, theme, figure), keep_default_na=False, na_values=[""]
         )
         return (
             f"::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(d, lang)}\n"
-            f'::: {{.content-visible when-format="html"}}\n{figure_table(d, lang)}\n'
-            f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n:::\n"
+            f'::: {{.content-visible when-format="html"}}\n{figure_table(d, lang)}\n{get}:::\n'
         )
 
     latest, earlier = waves[0], waves[1:]

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import yaml
 
-from helpers.book import blocks, edition, explorer, opendata, prose, provenance, tables
+from helpers.book import blocks, downloads, edition, explorer, opendata, prose, provenance, tables
 from helpers.book import store as store_mod
 from helpers.book.store import Store
 from helpers.core import config, i18n, layout, stages, workdir
@@ -37,6 +38,18 @@ def _figures_by_wave(build_dir: Path, lang: str, theme: str) -> dict[int, list[s
     out = {}
     for stamp in layout.executed_files(build_dir, lang, theme, suffix="json"):
         out[layout.wave_of(stamp)] = json.loads(stamp.read_text(encoding="utf-8"))["figures"]
+    return out
+
+
+LABEL = re.compile(r"[#/]((?:fig|tbl)-[a-z0-9-]*[a-z0-9])\b")
+
+
+def _pages(lang: str) -> dict[str, str]:
+    """The chapter page (relative to the edition's folder) that shows each figure and table."""
+    out: dict[str, str] = {}
+    for qmd in sorted(layout.chapter_dir(lang).glob("*.qmd")):
+        for label in LABEL.findall(qmd.read_text(encoding="utf-8")):
+            out.setdefault(label, f"chapters/{lang}/{qmd.stem}.html")
     return out
 
 
@@ -58,6 +71,8 @@ def _inputs_key(build_dir: Path) -> str:
         )
         h.update(f.read_bytes())
     h.update(provenance.code_version().encode())  # the colophon and footer name it
+    # the page each figure is on: its address in its downloads' citation
+    h.update(json.dumps({lang: _pages(lang) for lang in i18n.languages()}, sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -116,13 +131,21 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
             "cover.typ": edition.cover(lang, prov),
             "colophon.typ": edition.colophon(lang, prov),
         }
+        pages = _pages(lang)
         for theme in [*cb.themes, *config.source_notebooks()]:
             by_wave = _figures_by_wave(build_dir, lang, theme)
-            for figure in by_wave.get(wave, []):
+            if wave not in by_wave:
+                continue
+            # each figure's downloads (images, data, metadata) and its caption, for its block
+            downloads.write(build_dir, lang, theme, wave, pages)
+            caps = downloads.captions(build_dir, lang, theme, wave)
+            for figure in by_wave[wave]:
                 waves = [wave] + sorted(
                     (w for w, fs in by_wave.items() if w != wave and figure in fs), reverse=True
                 )
-                files[f"figures/{figure}.qmd"] = blocks.figure_block(build_dir, lang, theme, figure, waves)
+                files[f"figures/{figure}.qmd"] = blocks.figure_block(
+                    build_dir, lang, theme, figure, waves, caps.get(figure, figure), pages.get(figure)
+                )
         for name, text in files.items():
             workdir.write_text(out / name, text)
         for old in (out / "figures").glob("*.qmd"):  # a figure the notebooks no longer make

@@ -76,7 +76,9 @@ def version() -> str:
     return f"{config.settings()['publication']['edition']}.{config.build_date():%Y%m%d}"
 
 
-def _field(lang: str, table: str, code: str) -> dict:
+def field(lang: str, table: str, code: str) -> dict:
+    """A column's Table Schema field: its title and description in the language (a table's own
+    wording first), its type."""
     words = i18n.catalogue(lang)["opendata"]["fields"]
     spec = {**words.get(code, {}), **words.get(f"{table}.{code}", {})}
     field: dict = {"name": spec["title"], "title": spec["title"], "description": spec["description"]}
@@ -181,9 +183,12 @@ def _zip_bytes(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def _xlsx(lang: str, frames: dict[str, pd.DataFrame], fields: dict[str, list[dict]]) -> bytes:
-    """One sheet per table after a read-me and a column sheet; numbers as numbers (streamed:
-    openpyxl's write-only mode)."""
+def workbook(
+    lang: str, title: str, lines: list[str], sheets: dict[str, tuple[pd.DataFrame, list[dict]]]
+) -> bytes:
+    """A spreadsheet: a read-me sheet (``title`` and ``lines``), a sheet describing every column,
+    then a sheet per table (headed by its fields' titles, numbers stored as numbers), streamed by
+    openpyxl's write-only mode. The same inputs give the same bytes."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -192,7 +197,7 @@ def _xlsx(lang: str, frames: dict[str, pd.DataFrame], fields: dict[str, list[dic
     pub = config.settings()["publication"]
     wb = Workbook(write_only=True)
     wb.properties.creator = pub["publisher"][lang]
-    wb.properties.title = t(lang, "opendata.title", edition=pub["edition"])
+    wb.properties.title = title
     wb.properties.created = wb.properties.modified = config.build_date().replace(tzinfo=None)
 
     def cell(ws, value, *, bold=False, wrap=False):
@@ -203,21 +208,9 @@ def _xlsx(lang: str, frames: dict[str, pd.DataFrame], fields: dict[str, list[dic
             c.alignment = Alignment(wrap_text=True, vertical="top")
         return c
 
-    sheet = lambda n: t(lang, f"opendata.tables.{n}.sheet")  # noqa: E731
     readme = wb.create_sheet(t(lang, "opendata.sheets.readme"))
     readme.column_dimensions["A"].width = 110
-    lic = pub["licence"]
-    lines = [
-        t(lang, "opendata.description"),
-        "",
-        t(lang, "opendata.cite", citation=edition.citation(lang)),
-        t(lang, "opendata.licence", licence=lic["title"][lang], url=lic["url"]),
-        t(lang, "opendata.version", version=version()),
-        "",
-        *(f"{t(lang, f'opendata.tables.{n}.title')}: {sheet(n)}" for n in frames),
-        t(lang, "opendata.sheets.columns_note", sheet=t(lang, "opendata.sheets.columns")),
-    ]
-    readme.append([cell(readme, t(lang, "opendata.title", edition=pub["edition"]), bold=True)])
+    readme.append([cell(readme, title, bold=True)])
     for text in lines:
         readme.append([cell(readme, text, wrap=True)])
     cols = wb.create_sheet(t(lang, "opendata.sheets.columns"))
@@ -225,16 +218,17 @@ def _xlsx(lang: str, frames: dict[str, pd.DataFrame], fields: dict[str, list[dic
         cols.column_dimensions[letter].width = width
     head = [t(lang, f"opendata.sheets.{k}") for k in ("sheet", "column", "type", "description")]
     cols.append([cell(cols, h, bold=True) for h in head])
-    for n in frames:
-        for f in fields[n]:
-            cols.append([sheet(n), f["name"], f["type"], f["description"]])
-    for n, df in frames.items():
-        ws = wb.create_sheet(sheet(n))
+    for sheet, (_, fields) in sheets.items():
+        for f in fields:
+            cols.append([sheet, f["title"], f["type"], f["description"]])
+    for sheet, (df, fields) in sheets.items():
+        ws = wb.create_sheet(sheet)
         ws.freeze_panes = "A2"
-        for j, f in enumerate(fields[n], start=1):
-            ws.column_dimensions[get_column_letter(j)].width = min(40, max(10, len(f["name"]) + 2))
-        ws.append([cell(ws, f["name"], bold=True) for f in fields[n]])
-        values = df.astype(object).where(df.notna(), None)
+        for j, f in enumerate(fields, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = min(40, max(10, len(f["title"]) + 2))
+        ws.append([cell(ws, f["title"], bold=True) for f in fields])
+        values = df[[f["code"] for f in fields]].astype(object)
+        values = values.where(df[[f["code"] for f in fields]].notna(), None)
         for row in values.itertuples(index=False, name=None):
             ws.append(row)
     buf = io.BytesIO()
@@ -256,13 +250,30 @@ def write(build_dir: Path, store: Store, others: pd.DataFrame) -> list[Path]:
     """Write the language's release into ``folder(build_dir, lang)``; returns the files written."""
     lang = store.lang
     frames = tables(store, others)
-    fields = {n: [{"code": c, **_field(lang, n, c)} for c in TABLES[n][0]] for n in TABLES}
+    fields = {n: [{"code": c, **field(lang, n, c)} for c in TABLES[n][0]] for n in TABLES}
     files: dict[str, bytes] = {}
     for n, df in frames.items():
         files[f"{n}.csv"] = _csv(df, fields[n]).encode("utf-8")
     desc = descriptor(lang, fields, {n: len(df) for n, df in frames.items()})
     files["datapackage.json"] = (json.dumps(desc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-    files[f"{name(lang)}.xlsx"] = _xlsx(lang, frames, fields)
+    pub, lic = config.settings()["publication"], config.settings()["publication"]["licence"]
+    sheet = lambda n: t(lang, f"opendata.tables.{n}.sheet")  # noqa: E731
+    lines = [
+        t(lang, "opendata.description"),
+        "",
+        t(lang, "opendata.cite", citation=edition.citation(lang)),
+        t(lang, "opendata.licence", licence=lic["title"][lang], url=lic["url"]),
+        t(lang, "opendata.version", version=version()),
+        "",
+        *(f"{t(lang, f'opendata.tables.{n}.title')}: {sheet(n)}" for n in frames),
+        t(lang, "opendata.sheets.columns_note", sheet=t(lang, "opendata.sheets.columns")),
+    ]
+    files[f"{name(lang)}.xlsx"] = workbook(
+        lang,
+        t(lang, "opendata.title", edition=pub["edition"]),
+        lines,
+        {sheet(n): (frames[n], fields[n]) for n in frames},
+    )
     out = folder(build_dir, lang)
     written = []
     for entry, data in {**files, f"{name(lang)}.zip": _zip_bytes(files)}.items():

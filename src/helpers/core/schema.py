@@ -8,6 +8,9 @@ book's pre-render step never loads matplotlib to read a column name).
 
 from __future__ import annotations
 
+import json
+import re
+
 # the group of all workers: breakdown and group of an estimate for everyone
 TOTAL = "total"
 # an estimate's disclosure flag
@@ -40,3 +43,22 @@ CHANGE_COLUMNS = [
 # a figure cell's output carries its label, caption and alt text under this metadata key; the grid
 # moves them into the cell's Quarto options (helpers.notebook.output, helpers.grid.finalise)
 OUTPUT_KEY = "helpers"
+
+# a code cell's Quarto options, its leading ``#| key: value`` lines (the grid writes label, caption
+# and alt text there; the book and the check read them back)
+OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
+
+
+def cell_options(source: str) -> dict[str, str]:
+    """A cell's leading Quarto options, their values unquoted (the grid writes them as JSON strings)."""
+    out = {}
+    for line in source.splitlines():
+        m = OPTION.match(line)
+        if not m:
+            break
+        value = m.group(2).strip()
+        try:
+            out[m.group(1)] = json.loads(value) if value.startswith('"') else value
+        except json.JSONDecodeError:
+            out[m.group(1)] = value
+    return out

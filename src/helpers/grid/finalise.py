@@ -15,9 +15,8 @@ import re
 
 from helpers.core import layout
 from helpers.core.errors import PipelineError
-from helpers.core.schema import OUTPUT_KEY
+from helpers.core.schema import OPTION, OUTPUT_KEY
 
-OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
 FIGURE_LABEL = re.compile(r"^(fig|tbl)-[a-z0-9-]*[a-z0-9]$")
 # written from the figure's output: a notebook that writes them as well says it twice
 WRITTEN_HERE = ("label", "fig-cap", "fig-alt", "tbl-cap")

@@ -170,6 +170,14 @@ def _font_face(svg: str) -> str:
     )
 
 
+def to_png(fig, dpi: int = 150) -> bytes:
+    """The figure as a PNG image (for readers who download it, and for a page's preview image);
+    the same bytes in every build. Leaves the figure open (:func:`to_svg` closes it)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08, metadata={"Software": None})
+    return buf.getvalue()
+
+
 def to_svg(fig) -> str:
     """The figure as SVG text: text as text, its glyphs embedded, no date (reproducible)."""
     buf = io.StringIO()

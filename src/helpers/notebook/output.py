@@ -2,9 +2,11 @@
 
 A figure method displays its figure (SVG) or table (Markdown) as the cell's only output, with its
 label, caption and alt text in the output's metadata under ``schema.OUTPUT_KEY``, and writes the
-numbers behind it to ``<tables_dir>/<label>-<wave>.csv`` (``helpers.core.layout.figure_csv``). The
-grid (``helpers.grid.finalise``) moves label, caption and alt text into the cell's Quarto options
-of the executed copy, so a notebook writes a figure's label once: as the method's argument.
+numbers behind it to ``<tables_dir>/<label>-<wave>.csv`` (``helpers.core.layout.figure_csv``); a
+figure of the edition's wave also as ``.svg`` and ``.png`` beside it, which the book offers for
+download (``helpers.book.downloads``). The grid (``helpers.grid.finalise``) moves label, caption
+and alt text into the cell's Quarto options of the executed copy, so a notebook writes a figure's
+label once: as the method's argument.
 """
 
 from __future__ import annotations
@@ -31,20 +33,31 @@ def publish(
     wave: int,
     tables_dir: Path | None,
     *,
-    svg: str | None = None,
+    fig=None,
     markdown: str | None = None,
     cap: str,
     alt: str | None,
     table: pd.DataFrame | None,
 ) -> None:
-    """Display a figure or table as the cell's only output, with its label, caption and alt text in
-    the output's metadata (the grid moves them into the cell's options); write its CSV. Run by hand
-    (no ``tables_dir``), the caption follows as a second output, for the researcher's eyes. Without a
-    table the output is a note that the figure does not apply to this wave: the grid leaves it
-    out of the wave's figures (nothing embeds it)."""
+    """Display a figure (a matplotlib figure, shown as SVG) or table as the cell's only output, with
+    its label, caption and alt text in the output's metadata (the grid moves them into the cell's
+    options); write its CSV. Run by hand (no ``tables_dir``), the caption follows as a second
+    output, for the researcher's eyes. Without a table the output is a note that the figure does
+    not apply to this wave: the grid leaves it out of the wave's figures (nothing embeds it)."""
+    svg = png = None
+    if fig is not None:
+        from helpers.notebook import figures
+
+        # the edition's figures are offered for download as images too (earlier waves' are
+        # reached through the explorer): drawn once more as PNG before the SVG closes the figure
+        png = figures.to_png(fig) if tables_dir is not None and wave == config.edition_wave() else None
+        svg = figures.to_svg(fig)
     if tables_dir is not None and table is not None:
         tables_dir.mkdir(parents=True, exist_ok=True)
         table.to_csv(tables_dir / f"{label}-{wave}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        if svg is not None and png is not None:
+            (tables_dir / f"{label}-{wave}.svg").write_text(svg, encoding="utf-8")
+            (tables_dir / f"{label}-{wave}.png").write_bytes(png)
     meta = {OUTPUT_KEY: {"label": label, "cap": cap, "alt": alt, "absent": table is None}}
     from IPython.display import SVG, Markdown, display
 

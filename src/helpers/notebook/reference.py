@@ -128,7 +128,7 @@ class SourceFigures:
             label,
             self.wave,
             self.tables_dir,
-            svg=figures.to_svg(fig),
+            fig=fig,
             cap=self._cap(label),
             alt=alt,
             table=table,

@@ -269,9 +269,7 @@ class Report:
         ax.axis("off")
         message = t(self.lang, "notes.no_data", wave=self.wave)
         ax.text(0.5, 0.5, message, ha="center", va="center", color=figures.GREY)
-        self._publish(
-            label, svg=figures.to_svg(fig), cap=cap, alt=message, table=self.published_table(estimate.empty())
-        )
+        self._publish(label, fig=fig, cap=cap, alt=message, table=self.published_table(estimate.empty()))
 
     # ------------------------------------------------------------------ figures
     def key_figure(self, label: str) -> None:
@@ -307,7 +305,7 @@ class Report:
         fig = figures.dot_plot(tot, xlabel=t(self.lang, "units.share"), notes=self._notes(flags=tot.flag))
         self._publish(
             label,
-            svg=figures.to_svg(fig),
+            fig=fig,
             cap=cap,
             alt=alt,
             table=self.published_table(tot[estimate.COLUMNS]),
@@ -405,7 +403,7 @@ class Report:
         table = pd.concat(
             [est[(est.indicator == ind) & (est.group_var == schema.TOTAL)], rows[estimate.COLUMNS]]
         )
-        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(table))
+        self._publish(label, fig=fig, cap=cap, alt=alt, table=self.published_table(table))
 
     def risk_map(self, label: str, group_var: str) -> None:
         """Every indicator of the theme by the groups of one breakdown, coloured by relative risk."""
@@ -480,7 +478,7 @@ class Report:
             text,
             self._notes(ci=False, flags=rows.flag, extra=[t(self.lang, "notes.relative_colour")]),
         )
-        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(rows))
+        self._publish(label, fig=fig, cap=cap, alt=alt, table=self.published_table(rows))
 
     def trend_figure(self, label: str) -> None:
         """Each indicator over the waves comparable with this one, up to this wave (all workers)."""
@@ -539,7 +537,7 @@ class Report:
         )
         self._publish(
             label,
-            svg=figures.to_svg(fig),
+            fig=fig,
             cap=cap,
             alt=alt,
             table=self.published_table(table[estimate.COLUMNS]),
@@ -596,7 +594,7 @@ class Report:
                 extra=[t(self.lang, "notes.trend_only_comparable"), t(self.lang, "notes.mode_change")],
             ),
         )
-        self._publish(label, svg=figures.to_svg(fig), cap=cap, alt=alt, table=self.published_table(table))
+        self._publish(label, fig=fig, cap=cap, alt=alt, table=self.published_table(table))
 
     # ------------------------------------------------------------------ change by group
     def _change_settings(self) -> dict:
@@ -691,7 +689,7 @@ class Report:
         fig = figures.change_panels(panels, notes=notes)
         self._publish(
             label,
-            svg=figures.to_svg(fig),
+            fig=fig,
             cap=cap,
             alt=alt,
             table=self.labelled_changes(rows[change_mod.COLUMNS]),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.core import config, i18n, layout
+from helpers.core import config, i18n, layout, schema
 from helpers.publish import check_site, render, words
 
 EMBED = re.compile(r"\{\{<\s*embed\s+(\S+?)#([\w-]+)\s*>\}\}")
@@ -26,7 +26,6 @@ CSV_LINK = re.compile(r"\]\(([^)\s]+\.csv)\)")
 # a span marked as written in a language, [text]{lang=fr} (a cited page's title): not the chapter's words
 OTHER_LANGUAGE = re.compile(r"\[[^\]]*\]\{[^}]*\blang=\"?([\w-]+)\"?[^}]*\}")
 WEB_ADDRESS = re.compile(r"https?://[^\s>)\]]+")
-OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$", re.M)
 
 
 class Checker:
@@ -204,7 +203,7 @@ class Checker:
             for o in cell.get("outputs", [])
         ):
             self.problem(f"{lang}: {c} embeds {m.group(2)}, which has no figure or table output")
-        opts = dict(OPTION.findall("".join(cell["source"])))
+        opts = schema.cell_options("".join(cell["source"]))
         captions += [opts.get(k, "") for k in ("fig-cap", "fig-alt", "tbl-cap")]
         self._label(labels, m.group(2), c, lang)
         if f"/{_csv_name(m.group(1), m.group(2))})" not in text:
@@ -296,7 +295,7 @@ def _cell_with_label(nb_path: Path, label: str):
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code":
-            opts = dict(OPTION.findall("".join(cell.get("source", ""))))
+            opts = schema.cell_options("".join(cell.get("source", "")))
             if opts.get("label") == label:
                 return cell
     return None
