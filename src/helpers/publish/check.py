@@ -25,6 +25,8 @@ ANCHOR = re.compile(r"\{#((?:fig|tbl|sec)-[\w-]+)[\s}]")
 CSV_LINK = re.compile(r"\]\(([^)\s]+\.csv)\)")
 # a span marked as written in a language, [text]{lang=fr} (a cited page's title): not the chapter's words
 OTHER_LANGUAGE = re.compile(r"\[[^\]]*\]\{[^}]*\blang=\"?([\w-]+)\"?[^}]*\}")
+HEADING = re.compile(r"^#{1,6} .*$", re.M)
+HEADING_ID = re.compile(r"\{#((?:sec-)?[\w-]+)[^}]*\}\s*$")
 WEB_ADDRESS = re.compile(r"https?://[^\s>)\]]+")
 
 
@@ -155,6 +157,34 @@ class Checker:
                     f"chapters/{first}/ and chapters/{lang}/ hold different files: "
                     f"{sorted(set(names[first]) ^ set(names[lang]))}"
                 )
+        self.check_section_ids(names[first])
+
+    def check_section_ids(self, names: list[str]) -> None:
+        """Every heading of a chapter has an id of its own, the same in every language: a section's
+        address stays when a reader switches language, and from one edition to the next."""
+        langs = i18n.languages()
+        for name in names:
+            ids = {}
+            for lang in langs:
+                path = self.root / "chapters" / lang / name
+                if not path.exists():
+                    continue
+                ids[lang] = []
+                for line in HEADING.findall(path.read_text(encoding="utf-8")):
+                    m = HEADING_ID.search(line)
+                    if m:
+                        ids[lang].append(m.group(1))
+                    else:
+                        self.problem(
+                            f"chapters/{lang}/{name}: the heading {line.strip()!r} has no id "
+                            "(add {#sec-...}, the same in every language)"
+                        )
+            for lang in langs[1:]:
+                if lang in ids and langs[0] in ids and ids[lang] != ids[langs[0]]:
+                    self.problem(
+                        f"chapters/<lang>/{name}: the sections' ids differ between languages: "
+                        f"{langs[0]} {ids[langs[0]]} vs {lang} {ids[lang]}"
+                    )
 
     def check_catalogues(self) -> None:
         """Every catalogue key in every language."""

@@ -13,11 +13,15 @@ changes the files of an edition already there::
                             shows a note with a link to the latest edition
       sitemap.xml           every page of every edition (with ``publication.site_url`` or --site-url)
       robots.txt
+      404.html              the page a server shows for a missing address, in both languages
       2026/index.html       the edition's own language chooser (its _site/index.html)
       2026/nl/…  2026/fr/…  the edition (its _site/nl/, _site/fr/)
       2026/SHA256SUMS       the hash of every file of the edition, as published
 
-Only the files above the editions change when a new edition is published. Every page loads
+With the site's address (``publication.site_url`` or --site-url) every page of the edition gets
+its canonical address, and its language alternates and preview image absolute addresses, as search
+engines and social sites require. Only the files above the editions change when a new edition is
+published. Every page loads
 ``editions.js`` from one level above its edition (post-render writes the tag,
 :func:`script_tag`); in ``_site/`` the same address resolves to ``_site/editions.js``, a copy that
 knows only the edition itself, so the unpublished site shows no note.
@@ -28,8 +32,10 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import urljoin
 from xml.sax.saxutils import escape as xml_escape
 
 from helpers.book import edition as edition_mod
@@ -122,6 +128,71 @@ h2{font-size:1.25rem;margin:2rem 0 .5rem}
 """
 
 
+# the reader's language, as the landing page and the missing page's page choose it: the edition
+# they read last (assets/report.html remembers it), else their browser's first known language
+PREFERRED = """var known = [KNOWN], code = null, wanted = [];
+      try { wanted.push(localStorage.getItem("report-lang") || ""); } catch (e) {}
+      wanted = wanted.concat(navigator.languages || [navigator.language || ""]);
+      for (var i = 0; i < wanted.length && !code; i++) {
+        var c = String(wanted[i]).toLowerCase().split("-")[0];
+        if (known.indexOf(c) >= 0) code = c;
+      }"""
+
+
+def not_found(editions: list[dict] | None = None, base: str = "/") -> str:
+    """The page a server shows for an address that does not exist (``404.html``), in every
+    language, the reader's first (chosen as the landing page chooses), each with a link to the home
+    page in its language. Its links are absolute (``base``: the site's address, or its root), as
+    the page is served at whatever address was asked for."""
+    langs = i18n.languages()
+    latest = max(editions, key=lambda e: e["edition"]) if editions else None
+    root = base.rstrip("/") + "/" + (f"{latest['edition']}/" if latest else "")
+    sections = "\n".join(
+        f'    <section lang="{lang}" id="lang-{lang}">\n'
+        f"      <h1>{html.escape(i18n.t(lang, 'book.not_found.title'))}</h1>\n"
+        f'      <p class="lead">{html.escape(i18n.t(lang, "book.not_found.text"))}</p>\n'
+        f'      <a class="button" href="{root}{lang}/index.html" hreflang="{lang}">'
+        f"{html.escape(i18n.t(lang, 'book.not_found.home'))}</a>\n"
+        f"    </section>"
+        for lang in langs
+    )
+    known = ", ".join(f'"{lang}"' for lang in langs)
+    titles = " · ".join(f'<span lang="{x}">{html.escape(i18n.t(x, "report.title"))}</span>' for x in langs)
+    css = LANDING_CSS.replace("FONT", f"{root}{langs[0]}/assets/vendor/source-sans-3-5.3.1").replace(
+        "BRAND", edition_mod.BRAND
+    )
+    return f"""<!DOCTYPE html>
+<html lang="{langs[0]}">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="robots" content="noindex">
+  <title>{" / ".join(html.escape(i18n.t(lang, "book.not_found.title")) for lang in langs)}</title>
+  <link rel="icon" href="{root}{langs[0]}/assets/icons/favicon.svg" type="image/svg+xml">
+  <style>{css}</style>
+</head>
+<body>
+  <header><p>{titles}</p></header>
+  <main>
+    <div class="editions">
+{sections}
+    </div>
+  </main>
+  <script>
+    (function () {{
+      {PREFERRED.replace("KNOWN", known)}
+      var first = code && document.getElementById("lang-" + code);
+      if (first) {{
+        first.parentNode.insertBefore(first, first.parentNode.firstChild);
+        document.documentElement.lang = code;
+      }}
+    }})();
+  </script>
+</body>
+</html>
+"""
+
+
 def chooser(editions: list[dict] | None = None) -> str:
     """The bilingual landing page: the report's title and one sentence in each language, each in
     its own ``lang``, with a button to each language. A visitor arriving from elsewhere goes on to
@@ -166,17 +237,11 @@ def chooser(editions: list[dict] | None = None) -> str:
   <link rel="alternate" hreflang="x-default" href="index.html">
   <script>
     (function () {{
-      var known = [{known}];
       if (/[?&]choose(?:[=&]|$)/.test(location.search)) return;
       try {{ if (document.referrer && new URL(document.referrer).origin === location.origin) return; }} \
 catch (e) {{}}
-      var wanted = [];
-      try {{ wanted.push(localStorage.getItem("report-lang") || ""); }} catch (e) {{}}
-      wanted = wanted.concat(navigator.languages || [navigator.language || ""]);
-      for (var i = 0; i < wanted.length; i++) {{
-        var code = String(wanted[i]).toLowerCase().split("-")[0];
-        if (known.indexOf(code) >= 0) {{ location.replace("{prefix}" + code + "/index.html"); return; }}
-      }}
+      {PREFERRED.replace("KNOWN", known)}
+      if (code) location.replace("{prefix}" + code + "/index.html");
     }})();
   </script>
   <style>{css}</style>
@@ -246,12 +311,39 @@ def _entry(prov: dict, langs: list[str]) -> dict:
     }
 
 
-def _stage(dest: Path, langs: list[str]) -> Path:
+# the addresses a search engine or a social site needs absolute: the language alternates and the
+# preview image (post-render writes them relative, as the built site may be served anywhere)
+RELATIVE = re.compile(
+    r'(<link rel="alternate" hreflang="[^"]+" href="'
+    r'|<meta (?:property|name)="(?:og|twitter):image" content=")'
+    r'([^"]*)(")'
+)
+CANONICAL = re.compile(r'<link rel="canonical"[^>]*>|<meta property="og:url"[^>]*>')
+
+
+def absolute(text: str, url: str) -> str:
+    """A page published at ``url``: its canonical address, its alternates and preview image at
+    absolute addresses."""
+    text = CANONICAL.sub("", text)
+    text = RELATIVE.sub(
+        lambda m: m.group(1) + html.escape(urljoin(url, html.unescape(m.group(2)))) + m.group(3), text
+    )
+    at = html.escape(url)
+    here = f'<link rel="canonical" href="{at}"><meta property="og:url" content="{at}">'
+    return re.sub(r"</head>", lambda _: here + "\n</head>", text, count=1)
+
+
+def _stage(dest: Path, langs: list[str], address: str | None, edition: int) -> Path:
     site = layout.site()
     stage = workdir.staging(dest)
     for lang in langs:
         shutil.copytree(layout.edition_site(lang), stage / lang)
     shutil.copy2(site / "index.html", stage / "index.html")
+    if address:
+        base = f"{address.rstrip('/')}/{edition}/"
+        for page in sorted(stage.rglob("*.html")):
+            url = base + page.relative_to(stage).as_posix()
+            page.write_text(absolute(page.read_text(encoding="utf-8"), url), encoding="utf-8")
     (stage / SUMS).write_text(_sums(stage), encoding="utf-8")
     return stage
 
@@ -342,7 +434,7 @@ def publish(dest: Path, *, url: str | None = None, replace: bool = False, log=pr
     entry = _entry(prov, langs)
     with workdir.exclusive(dest, log):
         target = dest / str(entry["edition"])
-        stage = _stage(dest, langs)
+        stage = _stage(dest, langs, address, entry["edition"])
         _place(stage, target, replace=replace, log=log)
         editions = [e for e in _manifest(dest) if e["edition"] != entry["edition"]] + [entry]
         editions.sort(key=lambda e: e["edition"], reverse=True)
@@ -353,6 +445,7 @@ def publish(dest: Path, *, url: str | None = None, replace: bool = False, log=pr
         )
         workdir.write_text(dest / SCRIPT, script(editions))
         workdir.write_text(dest / "index.html", chooser(editions=editions))
+        workdir.write_text(dest / "404.html", not_found(editions, address or "/"))
         robots = "User-agent: *\nAllow: /\n"
         if address:
             workdir.write_text(dest / "sitemap.xml", sitemap(dest, editions, address))

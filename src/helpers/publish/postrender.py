@@ -3,8 +3,10 @@
 Run by Quarto after each profile's render (``QUARTO_PROJECT_OUTPUT_DIR`` = ``_site/<lang>``,
 ``QUARTO_PROFILE`` = the language). It adds to every HTML page of that edition the ``hreflang``
 alternates of the page in every language and a bar with a link to the same page in the other
-language and to the edition's PDF, then writes ``_site/index.html``, which sends a reader to the
-language of their browser and offers both. Running it twice gives the same pages.
+language and to the edition's PDF, the page's description (its first paragraph), preview image
+(its first figure, as PNG), locales and icons (:func:`social`), then writes ``_site/index.html``,
+which sends a reader to the language of their browser and offers both, and ``_site/404.html``.
+Running it twice gives the same pages.
 
 It also removes the ``data-notebook*`` attributes of embedded cells: Quarto strips them in its
 notebook-preview pass, which book projects skip, so they would publish the absolute path of the
@@ -17,6 +19,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
@@ -37,6 +40,7 @@ NOTEBOOK_ATTRIBUTES = re.compile(r'\s+data-notebook(?:-title|-cellid)?="[^"]*"',
 # Quarto names the previous/next chapter links by the chapter's title alone while they show its
 # number too ("6 Burn-out"): a spoken name that leaves out the visible text fails WCAG 2.5.3
 # (label in name). Without the attribute, the link's name is what it shows.
+ICONS = Path("assets") / "icons"  # the icons' folder in an edition (assets/icons/README.md)
 PAGINATION_LABEL = re.compile(r'(<a\b[^>]*\bclass="pagination-link")\s+aria-label="[^"]*"', re.I)
 
 
@@ -64,6 +68,122 @@ def _replace_block(
             i = m.end() if after else m.start()
             return text[:i] + wrapped + text[i:]
     return text
+
+
+LOCALES = {"nl": "nl_BE", "fr": "fr_BE"}
+FIGURE_ID = re.compile(r'\bid="(fig-[a-z0-9-]+)"')
+
+
+class _FirstParagraph(HTMLParser):
+    """The text of the page's first paragraph of prose: in ``<main>``, outside callouts (the
+    synthetic-data notice), figures, tables, folded details, navigation and the title block."""
+
+    SKIP = re.compile(r"\b(callout|quarto-figure|figure-downloads|language-bar|quarto-title)")
+    VOID = {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "col", "area", "base", "embed"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []  # open elements, and whether each hides its content
+        self.main = False
+        self.text: list[str] | None = None
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        a = dict(attrs)
+        hidden = tag in {"figure", "table", "details", "nav", "aside", "header", "script", "style"} or bool(
+            self.SKIP.search(a.get("class") or "")
+        )
+        self.stack.append((tag, hidden))
+        self.main = self.main or tag == "main"
+        if tag == "p" and self.main and not any(h for _, h in self.stack) and self.text is None:
+            self.text = []
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            open_tag, _ = self.stack.pop()
+            if open_tag == tag:
+                break
+        if tag == "p" and self.text is not None:
+            paragraph = " ".join("".join(self.text).split())
+            self.text = None
+            if len(paragraph) >= 60:
+                self.found.append(paragraph)
+
+    def handle_data(self, data):
+        if self.text is not None:
+            self.text.append(data)
+
+
+def description(text: str, limit: int = 200) -> str | None:
+    """The page's description, written from its content: its first paragraph of prose, cut after
+    the last whole sentence (or word) within ``limit`` characters."""
+    parser = _FirstParagraph()
+    parser.feed(text)
+    if not parser.found:
+        return None
+    first = parser.found[0]
+    if len(first) <= limit:
+        return first
+    cut = first[:limit]
+    sentence = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    return cut[: sentence + 1] if sentence > 60 else cut[: cut.rfind(" ")].rstrip(",;:") + " …"
+
+
+def social(text: str, page: Path, edition: Path, lang: str) -> tuple[str, str]:
+    """What a search engine and a shared link show of the page, beside Quarto's Open Graph and
+    Twitter tags (title, description from the page's first paragraph): the meta description (the
+    same text), the page's first figure as its preview image (the PNG readers download,
+    helpers.book.downloads), the locales, the icons. Returns the tags and the page without the
+    image tags Quarto chose (an SVG, which social sites do not show)."""
+    here = page.parent
+    rel = lambda p: os.path.relpath(p, here).replace(os.sep, "/")  # noqa: E731
+    tags = [
+        f'<link rel="icon" type="image/png" sizes="32x32" href="{rel(edition / ICONS / "favicon-32.png")}">',
+        f'<link rel="apple-touch-icon" href="{rel(edition / ICONS / "apple-touch-icon.png")}">',
+        f'<meta property="og:locale" content="{LOCALES.get(lang, lang)}">',
+        *(
+            f'<meta property="og:locale:alternate" content="{LOCALES.get(o, o)}">'
+            for o in i18n.languages()
+            if o != lang
+        ),
+    ]
+    about = html.escape(description(text) or i18n.t(lang, "book.landing.lead"))
+    text = re.sub(r'<meta\s+(?:name|property)="(?:og:|twitter:)?description"[^>]*>\n?', "", text)
+    tags += [
+        f'<meta name="description" content="{about}">',
+        f'<meta property="og:description" content="{about}">',
+        f'<meta name="twitter:description" content="{about}">',
+    ]
+    text = re.sub(r'<meta\s+(?:name|property)="(?:og|twitter):image(?::[a-z]+)?"[^>]*>\n?', "", text)
+    text = re.sub(r'<meta\s+name="twitter:card"[^>]*>\n?', "", text)
+    figures = edition / "build" / "store" / lang / "figures"
+    image = next(
+        (
+            png
+            for label in FIGURE_ID.findall(text)
+            if (png := next(iter(sorted(figures.glob(f"{label}-[0-9]*.png"))), None)) is not None
+        ),
+        None,
+    )
+    if image is not None:
+        alt = re.search(
+            rf'id="{re.escape(image.stem.rsplit("-", 1)[0])}".*?<img[^>]*\balt="([^"]*)"', text, re.S
+        )
+        tags += [
+            f'<meta property="og:image" content="{rel(image)}">',
+            f'<meta name="twitter:image" content="{rel(image)}">',
+            '<meta name="twitter:card" content="summary_large_image">',
+        ]
+        if alt:
+            tags += [
+                f'<meta property="og:image:alt" content="{alt.group(1)}">',
+                f'<meta name="twitter:image:alt" content="{alt.group(1)}">',
+            ]
+    else:
+        tags.append('<meta name="twitter:card" content="summary">')
+    return "".join(tags), text
 
 
 def decorate(page: Path, edition: Path, site: Path, lang: str, footer: str, number: int) -> None:
@@ -96,7 +216,10 @@ def decorate(page: Path, edition: Path, site: Path, lang: str, footer: str, numb
     text = SIDEBAR.sub(
         f'<nav id="quarto-sidebar" aria-label="{html.escape(i18n.t(lang, "book.sidebar"))}"', text
     )
-    head = "".join(alternates) + editions.script_tag(page, site, number)
+    # what an earlier run wrote is not the page's own (running twice gives the same page)
+    text = re.sub(re.escape(HEAD_MARK[0]) + ".*?" + re.escape(HEAD_MARK[1]) + r"\n?", "", text, flags=re.S)
+    tags, text = social(text, page, edition, lang)
+    head = "".join(alternates) + tags + editions.script_tag(page, site, number)
     text = _replace_block(text, HEAD_MARK, head, (r"</head>",), after=False)
     text = _replace_block(text, BAR_MARK, bar, (r"<main\b[^>]*>", r"<body\b[^>]*>"), after=True)
     text = _replace_block(text, FOOT_MARK, footer, (r"</main>", r"</body>"), after=False)
@@ -122,6 +245,7 @@ def postrender(edition: Path, lang: str, only: list[Path] | None = None) -> int:
     for page in pages:
         decorate(page, edition, site, lang, footer, prov["edition"])
     (site / "index.html").write_text(editions.chooser(), encoding="utf-8")
+    (site / "404.html").write_text(editions.not_found(), encoding="utf-8")
     # what `editions.js` is beside an edition not (yet) published: the edition alone, no note
     alone = [{"edition": prov["edition"], "wave": config.edition_wave(), "langs": i18n.languages()}]
     (site / editions.SCRIPT).write_text(editions.script(alone), encoding="utf-8")

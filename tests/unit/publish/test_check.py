@@ -109,6 +109,18 @@ def test_profiles_listing_different_chapters(project, prepared):
     assert any("profiles list different chapters" in p for p in problems(project, prepared))
 
 
+def test_a_section_keeps_its_address_across_languages(project, prepared):
+    """A heading without an id, or with another id than in the other language, is refused: the
+    language switch keeps the reader's section by its id."""
+    fr = project / "chapters" / "fr" / "burnout.qmd"
+    fr.write_text(fr.read_text().replace(" {#sec-burnout-groups}", " {#sec-burnout-qui}"))
+    nl = project / "chapters" / "nl" / "mental_health.qmd"
+    nl.write_text(nl.read_text().replace(" {#sec-mental-health-trend}", ""))
+    found = problems(project, prepared)
+    assert any("burnout.qmd: the sections' ids differ" in p and "sec-burnout-qui" in p for p in found)
+    assert any("chapters/nl/mental_health.qmd: the heading '## Evolutie' has no id" in p for p in found)
+
+
 def test_embed_of_a_label_that_does_not_exist(project, prepared):
     add(
         project,
