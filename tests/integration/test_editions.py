@@ -104,6 +104,36 @@ def test_what_spans_the_editions_names_both_the_latest_first(two_editions):
     assert f"Sitemap: {URL}sitemap.xml" in (dest / "robots.txt").read_text(encoding="utf-8")
 
 
+def test_published_pages_carry_their_absolute_addresses(two_editions):
+    """Issue 23: every page of a published edition has its canonical address, absolute hreflang
+    alternates (search engines require them), and Open Graph tags with absolute addresses; the
+    sitemap lists every page; a missing address answers with the bilingual 404 page."""
+    dest = two_editions["dest"]
+    locs = set(re.findall(r"<loc>(.*?)</loc>", (dest / "sitemap.xml").read_text(encoding="utf-8")))
+    for edition in ("2026", "2028"):
+        for page in sorted((dest / edition).rglob("*.html")):
+            url = URL + page.relative_to(dest).as_posix()
+            text = page.read_text(encoding="utf-8")
+            assert url in locs, url
+            assert f'<link rel="canonical" href="{url}">' in text, url
+            alternates = re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', text)
+            assert alternates and all(href.startswith(URL) for _, href in alternates), (url, alternates)
+            for _, href in alternates:  # each alternate is a page of the publication
+                assert (dest / href.removeprefix(URL)).exists(), href
+            if page.parent.name in i18n.languages() or "chapters" in page.parts:
+                assert f'<meta property="og:url" content="{url}">' in text, url
+                assert re.search(r'<meta name="description" content="[^"]{60,}"', text), url
+                image = re.search(r'<meta property="og:image" content="([^"]+)"', text)
+                if image:
+                    assert (
+                        image.group(1).startswith(URL) and (dest / image.group(1).removeprefix(URL)).exists()
+                    )
+    missing = (dest / "404.html").read_text(encoding="utf-8")
+    for lang in i18n.languages():
+        assert f'<section lang="{lang}" id="lang-{lang}">' in missing
+        assert f'href="{URL}2028/{lang}/index.html"' in missing  # the latest edition, absolute
+
+
 def test_publishing_again_changes_nothing_and_a_stale_site_is_refused(two_editions):
     dest, later = two_editions["dest"], two_editions["later"]
     before = hashes(dest)

@@ -8,6 +8,7 @@ session); the browser tests also need Playwright and a Chromium. Each skips, say
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -58,7 +59,7 @@ class _Figures(HTMLParser):
             self._in_table = True
         elif tag == "tr" and self._in_table:
             self.blocks[-1]["rows"] += 1
-        elif tag == "a" and "csv-link" in classes and self.blocks[-1]["csv"] is None:
+        elif tag == "a" and {"csv-link", "download-csv"} & set(classes) and self.blocks[-1]["csv"] is None:
             self.blocks[-1]["csv"] = a.get("href")
 
     def handle_endtag(self, tag):
@@ -273,3 +274,161 @@ def test_the_check_reads_the_rendered_site_and_pdf(rendered):
         env={**env, "EWCS_REPORT_ROOT": str(rendered)},
     )
     assert r.returncode == 0, r.stderr[-3000:]
+
+
+DOWNLOADS = re.compile(r'<div class="figure-downloads">(.*?)</div>', re.S)
+DOWNLOAD = re.compile(r'<a href="([^"]+)" class="(?:download-(\w+)|(figure-link))"')
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_figure_of_the_edition_downloads_with_its_numbers_citation_and_licence(rendered, lang):
+    """Issue 23: under each figure and table of the edition, its CSV (with its metadata sidecar)
+    and XLSX, and for a figure its SVG and PNG, as the site serves them: they hold the figure and
+    its numbers, the citation and the licence, and the figure has its own address."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    import openpyxl
+    from PIL import Image
+
+    licence = config.settings()["publication"]["licence"]["title"][lang]
+    cite = i18n.t(lang, "downloads.cite")
+    dc = "{http://purl.org/dc/elements/1.1/}"
+    seen = 0
+    for page in pages(rendered, lang):
+        text = page.read_text(encoding="utf-8")
+        page_text = html.unescape(re.sub(r"<[^>]+>", "", text)).replace("\u2019", "'")
+        for block in DOWNLOADS.findall(text):
+            d = {kind or "link": href for href, kind, link in DOWNLOAD.findall(block)}
+            label = d["link"].removeprefix("#")
+            kinds = {"csv", "json", "xlsx", "link"} | ({"svg", "png"} if label.startswith("fig-") else set())
+            assert set(d) == kinds, (page.name, d)
+            assert f'id="{label}"' in text, (page.name, label)  # the figure's own address
+            seen += label.startswith("fig-")
+            files = {k: (page.parent / v).resolve() for k, v in d.items() if k != "link"}
+            assert all(f.exists() for f in files.values()), files
+            sidecar = json.loads(files["json"].read_text(encoding="utf-8"))
+            assert licence == sidecar["licenses"][0]["title"] and sidecar["title"] in sidecar["citation"]
+            assert f"{cite}: {sidecar['citation']}" in page_text  # Pandoc curls the apostrophes
+            numbers = pd.read_csv(files["csv"], keep_default_na=False, na_values=[""])
+            book = openpyxl.load_workbook(files["xlsx"])
+            readme = " ".join(str(c.value) for c in book.worksheets[0]["A"] if c.value)
+            assert sidecar["citation"] in readme and licence in readme
+            rows = list(book.worksheets[-1].values)[1:]
+            assert len(rows) == len(numbers)
+            if "estimate" in numbers:
+                at = list(numbers.columns).index("estimate")
+                assert [r[at] for r in rows] == [None if pd.isna(x) else x for x in numbers.estimate]
+            if label.startswith("fig-"):
+                svg = ET.parse(files["svg"]).getroot()
+                assert svg.find(f".//{dc}source").text == sidecar["citation"]
+                png = Image.open(io.BytesIO(files["png"].read_bytes()))
+                png.load()
+                assert png.text["Source"] == sidecar["citation"] and licence in png.text["Copyright"]
+    assert seen > 40
+
+
+def _head(text: str, key: str) -> str | None:
+    m = re.search(rf'<meta (?:name|property)="{re.escape(key)}" content="([^"]*)"', text)
+    return m.group(1) if m else None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_page_describes_itself_and_shows_a_figure_when_shared(rendered, lang):
+    """Issue 23: a meta description written from the page (its first paragraph), Open Graph and
+    Twitter tags, the page's first figure as its preview image (a PNG of that chapter), icons."""
+    descriptions = set()
+    for page in pages(rendered, lang):
+        text = page.read_text(encoding="utf-8")
+        about = _head(text, "description")
+        assert about and len(about) >= 60 and about == _head(text, "og:description"), page.name
+        descriptions.add(about)
+        assert _head(text, "og:title") and _head(text, "twitter:title") and _head(text, "og:locale"), (
+            page.name
+        )
+        assert re.search(r'<link href="[^"]*favicon\.svg" rel="icon"', text), page.name
+        touch = re.search(r'<link rel="apple-touch-icon" href="([^"]+)"', text)
+        assert touch and (page.parent / touch.group(1)).exists(), page.name
+        figure = re.search(r'\bid="(fig-[a-z0-9-]+)"', text)
+        image = _head(text, "og:image")
+        if figure and "covid_impact" in page.name:
+            assert image and image.endswith(f"/{figure.group(1)}-{config.edition_wave()}.png"), image
+        if image:
+            assert (page.parent / image).exists() and _head(text, "twitter:card") == "summary_large_image"
+            assert _head(text, "og:image:alt"), page.name
+    assert len(descriptions) == len(pages(rendered, lang))  # each its own, from its own content
+
+
+def test_a_missing_page_answers_in_both_languages(rendered, site, browser):
+    """Issue 23: the 404 page speaks both languages, the reader's first (chosen as the landing page
+    chooses), with a link to each edition's home page."""
+    text = (rendered / "_site" / "404.html").read_text(encoding="utf-8")
+    for lang in LANGS:
+        section = re.search(rf'<section lang="{lang}" id="lang-{lang}">(.*?)</section>', text, re.S)
+        assert section and html.escape(i18n.t(lang, "book.not_found.title")) in section.group(1)
+        assert f'href="/{lang}/index.html"' in section.group(1)
+    context = browser.new_context(locale="fr-BE")
+    try:
+        page = context.new_page()
+        page.goto(f"{site}/404.html")
+        first = page.eval_on_selector("main section", "s => s.lang")
+        assert first == "fr" and page.evaluate("document.documentElement.lang") == "fr"
+        page.click("section[lang=fr] a.button")
+        page.wait_for_load_state()
+        assert page.url.endswith("/fr/index.html")
+    finally:
+        context.close()
+
+
+SEARCHES = {
+    "nl": [("burnout", "burnout.html"), ("burn out", "burnout.html"), ("telewerk", "covid_impact.html"),
+           ("thuiswerk", "covid_impact.html"), ("bouw", None)],
+    "fr": [("burnout", "burnout.html"), ("burn out", "burnout.html"), ("teletravail", "covid_impact.html"),
+           ("télétravail", "covid_impact.html"), ("construction", None)],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_search_finds_what_readers_type(site, browser, lang):
+    """Issue 23: Quarto's search finds other spellings and unaccented words, the chapter first, a
+    sector by its name, with snippets that read as text (no run-together table cells)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        for query, first in SEARCHES[lang]:
+            page.goto(f"{site}/{lang}/chapters/{lang}/foreword.html")
+            page.click("#quarto-search .aa-DetachedSearchButton, #quarto-search button")
+            page.fill(".aa-Input", query)
+            page.wait_for_selector(".aa-Item a", timeout=10_000)
+            hits = page.eval_on_selector_all(
+                ".aa-Item a", "els => els.map(e => [e.getAttribute('href'), e.innerText])"
+            )
+            assert hits, query
+            if first:
+                assert hits[0][0].split("?")[0].endswith(first), (query, [h for h, _ in hits])
+            else:  # a sector: chapters, no annex
+                assert all("data_quality" not in h for h, _ in hits), (query, hits)
+            for _, snippet in hits:
+                # table cells run together read as numbers after numbers ("7% 1,8% 2,1%")
+                assert not re.search(r"(\d+(,\d+)? ?%\s*){3}", snippet), (query, snippet)
+    finally:
+        page.close()
+
+
+def test_switching_language_keeps_the_section_and_the_explorers_selection(site, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{site}/nl/chapters/nl/burnout.html#sec-burnout-groups")
+        page.click(".language-bar a[hreflang=fr]")
+        page.wait_for_load_state()
+        assert page.url.endswith("/fr/chapters/fr/burnout.html#sec-burnout-groups"), page.url
+        assert page.evaluate("document.getElementById('sec-burnout-groups') !== null")
+        page.goto(f"{site}/fr/chapters/fr/explorer.html?i=exhaustion&b=sector")
+        page.wait_for_load_state("networkidle")
+        selection = page.evaluate("location.search")
+        assert "i=exhaustion" in selection and "b=sector" in selection
+        page.click(".language-bar a[hreflang=nl]")
+        page.wait_for_load_state("networkidle")
+        assert page.url.split("?")[0].endswith("/nl/chapters/nl/explorer.html")
+        assert page.evaluate("location.search") == selection
+    finally:
+        page.close()

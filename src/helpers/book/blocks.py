@@ -180,7 +180,8 @@ def figure_block(
     if earlier:
         tabs = "".join(f"\n## {w}\n\n{one(w)}" for w in earlier)
         text += (
-            f'\n::: {{.content-visible when-format="html"}}\n{t(lang, "book.earlier_waves")}\n\n'
-            f"::: {{.panel-tabset}}\n{tabs}\n:::\n:::\n"
+            f'\n::: {{.content-visible when-format="html"}}\n::: {{.earlier-waves}}\n'
+            f"{t(lang, 'book.earlier_waves')}\n\n"
+            f"::: {{.panel-tabset}}\n{tabs}\n:::\n:::\n:::\n"
         )
     return text

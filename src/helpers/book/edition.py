@@ -75,17 +75,23 @@ def cover(lang: str, prov: dict) -> str:
 
 
 def colophon(lang: str, prov: dict) -> str:
-    """The reverse of the title page: publisher, responsible editor, legal deposit, edition, the
-    data sources with the SHA-256 of each file, the data and code versions and the build date."""
+    """The reverse of the title page: publisher, responsible editor, legal deposit, the report's
+    web address and contact, the suggested citation and licence, edition, the data sources with the
+    SHA-256 of each file, the data and code versions and the build date."""
     pub = publication(lang)
     c = lambda k, **v: typ(t(lang, f"book.colophon.{k}", **v))  # noqa: E731
     deposit = pub.get("legal_deposit") or t(lang, "book.colophon.deposit_pending")
+    contact = pub.get("contact") or t(lang, "book.colophon.contact_pending")
+    site = pub.get("site_url")
+    web = f"{site.rstrip('/')}/{pub['edition']}/{lang}/" if site else t(lang, "book.colophon.web_pending")
     lic = config.settings()["publication"]["licence"]
     m = lambda text: "#" + typ(text)  # noqa: E731  (a string inside markup)
     rows = [
         (c("publisher"), f"{m(pub['publisher'])} \\ {m(pub['address'])} \\ {m(pub['website'])}"),
         (c("editor"), f"{m(pub['responsible_editor'])} \\ {m(pub['address'])}"),
         (c("deposit"), m(deposit)),
+        (c("web_address"), m(web)),
+        (c("contact"), m(contact)),
         (c("cite"), m(citation(lang))),
         (c("licence"), f"{m(lic['title'][lang])} \\ {m(lic['url'])}"),
         (c("edition"), m(prov["edition"])),

@@ -142,6 +142,13 @@ def _check_report(settings: dict, waves: list[int], indicators: list[str], break
     if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
         _fail("publication.site_url", url, "an address such as https://example.be/report/, or null")
     _check_licence(settings)
+    contact = (settings.get("publication") or {}).get("contact")
+    if not isinstance(contact, dict) or any(
+        v is not None and not (isinstance(v, str) and "@" in v) for v in contact.values()
+    ):
+        _fail(
+            "publication.contact", contact, "an e-mail address per language ({nl: …, fr: …}), or null values"
+        )
 
 
 def _check_licence(settings: dict) -> None:

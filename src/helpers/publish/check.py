@@ -26,6 +26,7 @@ CSV_LINK = re.compile(r"\]\(([^)\s]+\.csv)\)")
 # a span marked as written in a language, [text]{lang=fr} (a cited page's title): not the chapter's words
 OTHER_LANGUAGE = re.compile(r"\[[^\]]*\]\{[^}]*\blang=\"?([\w-]+)\"?[^}]*\}")
 HEADING = re.compile(r"^#{1,6} .*$", re.M)
+FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 HEADING_ID = re.compile(r"\{#((?:sec-)?[\w-]+)[^}]*\}\s*$")
 WEB_ADDRESS = re.compile(r"https?://[^\s>)\]]+")
 
@@ -170,7 +171,8 @@ class Checker:
                 if not path.exists():
                     continue
                 ids[lang] = []
-                for line in HEADING.findall(path.read_text(encoding="utf-8")):
+                body = FRONT_MATTER.sub("", path.read_text(encoding="utf-8"))
+                for line in HEADING.findall(body):
                     m = HEADING_ID.search(line)
                     if m:
                         ids[lang].append(m.group(1))

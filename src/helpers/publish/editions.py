@@ -318,7 +318,7 @@ RELATIVE = re.compile(
     r'|<meta (?:property|name)="(?:og|twitter):image" content=")'
     r'([^"]*)(")'
 )
-CANONICAL = re.compile(r'<link rel="canonical"[^>]*>|<meta property="og:url"[^>]*>')
+CANONICAL = re.compile(r'(?:<link rel="canonical"[^>]*>|<meta property="og:url"[^>]*>)\n?')
 
 
 def absolute(text: str, url: str) -> str:

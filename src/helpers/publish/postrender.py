@@ -28,7 +28,7 @@ from helpers.book import edition as edition_mod
 from helpers.book import provenance
 from helpers.core import config, i18n, layout
 from helpers.core.errors import PipelineError
-from helpers.publish import editions
+from helpers.publish import editions, search
 
 HEAD_MARK = ("<!-- helpers:hreflang -->", "<!-- /helpers:hreflang -->")
 FOOT_MARK = ("<!-- helpers:provenance -->", "<!-- /helpers:provenance -->")
@@ -244,6 +244,7 @@ def postrender(edition: Path, lang: str, only: list[Path] | None = None) -> int:
     footer = edition_mod.footer(lang, prov)
     for page in pages:
         decorate(page, edition, site, lang, footer, prov["edition"])
+    search.rewrite(edition, lang)
     (site / "index.html").write_text(editions.chooser(), encoding="utf-8")
     (site / "404.html").write_text(editions.not_found(), encoding="utf-8")
     # what `editions.js` is beside an edition not (yet) published: the edition alone, no note
