@@ -210,18 +210,136 @@
     node.replaceChildren(t);
   }
 
+  function save(blob, name) {
+    var url = URL.createObjectURL(blob);
+    var a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+
+  // A view's downloads, the same four a figure of the report offers: its rows as CSV (the store's
+  // columns) and as a spreadsheet (a read-me sheet with the citation, the licence and the
+  // selection's address, then the rows, numbers as numbers), its chart as SVG (the citation and
+  // licence in its metadata) and as PNG (the citation printed under the chart).
   function download(button, list, name, header) {
+    var head = header || columns;
+    var view = button.closest("section");
+    var title = function () { return view.querySelector(".explorer-title").textContent; };
+    var stem = name.replace(/\.csv$/, "");
     button.onclick = function () {
-      var text = d3.csvFormat(list.map(function (r) { return r.raw; }), header || columns) + "\n";
-      var url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-      var a = document.createElement("a");
-      a.href = url;
-      a.download = name;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+      var text = d3.csvFormat(list.map(function (r) { return r.raw; }), head) + "\n";
+      save(new Blob([text], { type: "text/csv;charset=utf-8" }), name);
     };
+    el(button.id + "-xlsx").onclick = function () {
+      var numeric = head.map(function (c) {
+        return list.every(function (r) { return r.raw[c] === "" || r.raw[c] === undefined || !isNaN(Number(r.raw[c])); });
+      });
+      var cell = function (v, i) {
+        if (v === "" || v === undefined) return null;
+        return numeric[i] ? { type: Number, value: Number(v) } : { type: String, value: String(v) };
+      };
+      var readme = [[{ type: String, value: title(), fontWeight: "bold" }], [W.cite], [W.licence],
+                    [W.address + ": " + location.href]].map(function (row) {
+        return row.map(function (v) { return typeof v === "string" ? { type: String, value: v } : v; });
+      });
+      var data = [head.map(function (c) { return { type: String, value: c, fontWeight: "bold" }; })].concat(
+        list.map(function (r) { return head.map(function (c, i) { return cell(r.raw[c], i); }); }));
+      writeXlsxFile([
+        { data: readme, sheet: W.readme, columns: [{ width: 110 }] },
+        { data: data, sheet: W.data_sheet, stickyRowsCount: 1 },
+      ]).toBlob().then(function (blob) { save(blob, stem + ".xlsx"); });
+    };
+    el(button.id + "-svg").onclick = function () {
+      var svg = chartSvg(view, title());
+      if (svg) save(new Blob([svg.text], { type: "image/svg+xml;charset=utf-8" }), stem + ".svg");
+    };
+    el(button.id + "-png").onclick = function () {
+      var svg = chartSvg(view, title());
+      if (svg) chartPng(svg, function (blob) { save(blob, stem + ".png"); });
+    };
+  }
+
+  var XML = function (text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  };
+
+  // the view's chart as a standalone SVG: its size, the page's typeface named, the citation and the
+  // licence in Dublin Core metadata
+  function chartSvg(view, title) {
+    var node = view.querySelector(".explorer-chart svg");
+    if (!node) return null;
+    var copy = node.cloneNode(true);
+    var box = node.getBoundingClientRect();
+    copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+    copy.setAttribute("width", Math.round(box.width));
+    copy.setAttribute("height", Math.round(box.height));
+    copy.style.fontFamily = "'Source Sans 3', sans-serif";  // Plot's "inherit" has nothing to inherit
+    var meta = '<metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" ' +
+      'xmlns:dc="http://purl.org/dc/elements/1.1/"><rdf:Description><dc:title>' + XML(title) +
+      "</dc:title><dc:source>" + XML(W.citation + ". " + title + ". " + location.href) +
+      "</dc:source><dc:rights>" + XML(W.licence) + "</dc:rights></rdf:Description></rdf:RDF></metadata>";
+    var text = new XMLSerializer().serializeToString(copy).replace(/(<svg\b[^>]*>)/, "$1" + meta);
+    return { text: text, width: Math.round(box.width), height: Math.round(box.height), title: title };
+  }
+
+  // the page's typeface for the PNG: an image drawn from an SVG sees no font of the page, so the
+  // SVG it is drawn from carries the vendored font file itself
+  var embeddedFont = null;
+  function fontFace() {
+    if (!embeddedFont) {
+      embeddedFont = fetch(conf.font).then(function (r) { return r.arrayBuffer(); }).then(function (buf) {
+        var bytes = new Uint8Array(buf), bin = "";
+        for (var i = 0; i < bytes.length; i += 8192) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+        return "@font-face{font-family:'Source Sans 3';src:url(data:font/woff2;base64," + btoa(bin) + ") format('woff2')}";
+      }).catch(function () { return ""; });
+    }
+    return embeddedFont;
+  }
+
+  // the chart drawn at twice its size on white, the citation and licence printed under it
+  function chartPng(svg, done) {
+    fontFace().then(function (face) {
+      var text = face ? svg.text.replace(/(<svg\b[^>]*>)/, "$1<style>" + face + "</style>") : svg.text;
+      drawPng({ text: text, width: svg.width, height: svg.height, title: svg.title }, done);
+    });
+  }
+
+  // the chart drawn at twice its size on white: the view's title above it, the citation and the
+  // licence under it (an image shared on its own still says what it shows and whose it is)
+  function drawPng(svg, done) {
+    var scale = 2, pad = 12, line = 16, top = 28;
+    var measure = document.createElement("canvas").getContext("2d");
+    measure.font = "12px 'Source Sans 3', sans-serif";
+    var lines = [""];
+    (W.citation + ". " + W.licence).split(" ").forEach(function (w) {
+      var next = lines[lines.length - 1] ? lines[lines.length - 1] + " " + w : w;
+      if (measure.measureText(next).width > svg.width - 2 * pad && lines[lines.length - 1]) lines.push(w);
+      else lines[lines.length - 1] = next;
+    });
+    var height = top + svg.height + pad + lines.length * line + pad;
+    var canvas = document.createElement("canvas");
+    canvas.width = svg.width * scale;
+    canvas.height = height * scale;
+    var ctx = canvas.getContext("2d");
+    ctx.scale(scale, scale);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, svg.width, height);
+    var img = new Image();
+    img.onload = function () {
+      ctx.drawImage(img, 0, top, svg.width, svg.height);
+      ctx.fillStyle = "#1a1a1a";
+      ctx.font = "bold 15px 'Source Sans 3', sans-serif";
+      ctx.fillText(svg.title, pad, top - 10, svg.width - 2 * pad);
+      ctx.fillStyle = "#333333";
+      ctx.font = "12px 'Source Sans 3', sans-serif";
+      lines.forEach(function (t, i) { ctx.fillText(t, pad, top + svg.height + pad + (i + 1) * line - 4); });
+      canvas.toBlob(done, "image/png");
+    };
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg.text);
   }
 
   function remark(r) { return r.flag_label; }

@@ -394,3 +394,56 @@ def test_explorer_shows_every_value_of_another_source_with_its_page(site, browse
         assert all(u.startswith(site) or u.startswith("data:") for u in v.requests)
     finally:
         v.close()
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_the_explorers_selection_downloads_like_a_figure(site, browser, rendered, lang, tmp_path):
+    """Issue 23: a selection downloads as a figure of the report does: CSV, a spreadsheet (its
+    read-me holds the citation, the licence and the selection's address; its rows are the CSV's,
+    numbers as numbers), the chart as SVG (citation and licence in its metadata) and as PNG."""
+    import xml.etree.ElementTree as ET
+
+    import openpyxl
+    from PIL import Image
+
+    from helpers.book import edition
+
+    licence = config.settings()["publication"]["licence"]["title"][lang]
+    url = f"{site}/{lang}/chapters/{lang}/explorer.html?t=burnout&i=exhaustion&b=sector&w=2024"
+    v = Visit(browser, url)
+    try:
+        csv = v.download("ex-download")
+        files = {}
+        for kind in ("xlsx", "svg", "png"):
+            v.tab_to(f"ex-download-{kind}")
+            with v.page.expect_download() as d:
+                v.page.keyboard.press("Enter")
+            assert d.value.suggested_filename.endswith(f".{kind}"), d.value.suggested_filename
+            files[kind] = tmp_path / d.value.suggested_filename
+            d.value.save_as(files[kind])
+        book = openpyxl.load_workbook(files["xlsx"])
+        readme = " ".join(str(c.value) for c in book.worksheets[0]["A"] if c.value)
+        assert edition.citation(lang) in readme and licence in readme and v.page.url in readme
+        rows = list(book.worksheets[1].values)
+        assert list(rows[0]) == list(csv.columns) and len(rows) == len(csv) + 1
+        at = list(csv.columns).index("estimate")
+        assert [r[at] for r in rows[1:]] == [float(x) if x else None for x in csv.estimate]
+        dc = "{http://purl.org/dc/elements/1.1/}"
+        svg = ET.parse(files["svg"]).getroot()
+        assert edition.citation(lang) in svg.find(f".//{dc}source").text
+        assert (
+            licence in svg.find(f".//{dc}rights").text
+            and svg.find(".//{http://www.w3.org/2000/svg}g") is not None
+        )
+        png = Image.open(files["png"])
+        png.load()
+        chart = v.page.eval_on_selector("#ex-groups-chart svg", "s => s.getBoundingClientRect().width")
+        assert png.size[0] == 2 * round(chart)
+        assert edition.citation(lang)[:40] in v.page.text_content("#ex-groups-title ~ .explorer-cite")
+        assert not v.errors, v.errors
+        others = [
+            u for u in v.requests if not u.startswith(site + "/") and not u.startswith(("blob:", "data:"))
+        ]
+        assert not others, f"requests to other hosts: {others}"
+    finally:
+        v.close()

@@ -205,8 +205,8 @@ def links(
         f"[{t(lang, f'downloads.kinds.{k}')}]({href}/{stem}.{k}){{.download-{k}}}" for k in kinds
     )
     cite = citation(lang, caption, address(lang, page, label))
+    link = f"[{t(lang, 'downloads.link')}](#{label}){{.figure-link}}"
     return (
-        f"::: {{.figure-downloads}}\n{t(lang, 'downloads.label')}: {items} · "
-        f"[{t(lang, 'downloads.link')}](#{label}){{.figure-link}}\n\n"
-        f"{t(lang, 'downloads.cite')}: {cite}\n:::\n"
+        f"::: {{.figure-downloads}}\n{t(lang, 'downloads.label', items=items + ' · ' + link)}\n\n"
+        f"{t(lang, 'downloads.cite', citation=cite)}\n:::\n"
     )

@@ -14,6 +14,7 @@ import html
 import json
 from pathlib import Path
 
+from helpers.book import edition
 from helpers.book.store import Store
 from helpers.core import config, i18n, layout
 from helpers.core.i18n import t
@@ -22,8 +23,14 @@ from helpers.metadata import codebook as codebook_mod
 from helpers.metadata import sources
 
 # the scripts the page loads, in order (all from the site itself)
-VENDOR = ("assets/vendor/d3-7.9.2/d3.min.js", "assets/vendor/plot-0.6.17/plot.umd.min.js")
+VENDOR = (
+    "assets/vendor/d3-7.9.2/d3.min.js",
+    "assets/vendor/plot-0.6.17/plot.umd.min.js",
+    # a selection as a spreadsheet (the figure's downloads offer the same four formats)
+    "assets/vendor/write-excel-file-4.1.1/write-excel-file.min.js",
+)
 SCRIPT = "assets/explorer/explorer.js"
+FONT = "assets/vendor/source-sans-3-5.3.1/source-sans-3-latin-400-normal.woff2"
 SOURCES_SCRIPT = "assets/explorer/sources.js"
 STYLE = "assets/explorer/explorer.css"
 CONTROLS = ("theme", "indicator", "breakdown", "wave", "group", "compare")
@@ -34,6 +41,7 @@ def settings(store: Store) -> dict:
     lang = store.lang
     cb = codebook_mod.load()
     d = config.settings()["disclosure"]
+    lic = config.settings()["publication"]["licence"]
     tab = store.table
     indicators = []
     for ind, rows in tab.groupby("indicator", sort=False):
@@ -70,12 +78,22 @@ def settings(store: Store) -> dict:
             "change_header": t(lang, "tables.rises.change"),
             "units_short": dict(i18n.catalogue(lang)["units_change_short"]),
             "themes": {th: t(lang, f"themes.{th}") for th in cb.themes},
+            # a selection's downloads: their names, the citation and licence they carry
+            "kinds": dict(i18n.catalogue(lang)["downloads"]["kinds"]),
+            "cite": t(lang, "downloads.cite_selection", citation=edition.citation(lang)),
+            "citation": edition.citation(lang),
+            "licence": t(lang, "opendata.licence", licence=lic["title"][lang], url=lic["url"]),
+            "readme": t(lang, "opendata.sheets.readme"),
+            "data_sheet": t(lang, "opendata.sheets.data"),
+            "address": t(lang, "downloads.address"),
         }
     )
     return {
         "lang": lang,
         "store": _url(layout.store_path(layout.project_build(), lang), lang),
         "changes": _url(layout.changes_path(layout.project_build(), lang), lang),
+        # the typeface a chart downloaded as PNG is drawn in (the page's, vendored)
+        "font": _url(config.ROOT / FONT, lang),
         "change_base": int(config.settings()["report"]["change"]["base_wave"]),
         "number": i18n.catalogue(lang)["number"],
         "min_n": d["min_n"],
@@ -96,8 +114,9 @@ def _url(target: Path, lang: str) -> str:
     return layout.chapter_rel(target, lang)
 
 
-def _view(name: str, button: str, download: str, extra: str = "") -> str:
-    """One view of the page: title, chart with its summary as caption, notes, table, download."""
+def _view(name: str, button: str, download: str, words: dict, extra: str = "") -> str:
+    """One view of the page: title, chart with its summary as caption, notes, table, its downloads
+    (CSV, spreadsheet, the chart as SVG and PNG) and how to cite it."""
     e = html.escape
     return (
         f'<section class="explorer-view" aria-labelledby="ex-{name}-title">\n'
@@ -107,7 +126,14 @@ def _view(name: str, button: str, download: str, extra: str = "") -> str:
         f'<p id="ex-{name}-notes" class="explorer-notes"></p>\n{extra}'
         f'<div class="explorer-table-wrap" tabindex="0" role="region" aria-labelledby="ex-{name}-title">'
         f'<div id="ex-{name}-table"></div></div>\n'
-        f'<p><button type="button" id="{button}" class="explorer-download">{e(download)}</button></p>\n'
+        f'<p class="explorer-downloads"><button type="button" id="{button}" class="explorer-download">'
+        f"{e(download)}</button>"
+        + "".join(
+            f' <button type="button" id="{button}-{kind}" class="explorer-download" data-kind="{kind}">'
+            f"{e(words['kinds'][kind])}</button>"
+            for kind in ("xlsx", "svg", "png")
+        )
+        + f'</p>\n<p class="explorer-cite">{e(words["cite"])}</p>\n'
         f"</section>"
     )
 
@@ -131,10 +157,11 @@ def page(store: Store) -> str:
                 "groups",
                 "ex-download",
                 w["download"],
+                w,
                 '<p id="ex-suppressed" class="explorer-suppressed"></p>\n',
             ),
-            _view("trend", "ex-download-trend", w["download_trend"]),
-            _view("change", "ex-download-change", w["download_change"]),
+            _view("trend", "ex-download-trend", w["download_trend"], w),
+            _view("change", "ex-download-change", w["download_change"], w),
         )
     )
     scripts = "\n".join(

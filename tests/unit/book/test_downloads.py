@@ -99,7 +99,7 @@ def test_the_figure_block_links_its_downloads_address_and_citation(prepared, lan
     for kind in ("svg", "png", "csv", "json", "xlsx"):
         assert f"/build/store/{lang}/figures/{FIGURE}-{wave}.{kind}){{.download-{kind}}}" in block
     assert f"](#{FIGURE}){{.figure-link}}" in block
-    assert i18n.t(lang, "downloads.cite") + ": " + edition.citation(lang) in block
+    assert i18n.t(lang, "downloads.cite", citation=edition.citation(lang)) in block
     # an earlier wave's figure, in its tab, keeps the link to its CSV
     assert f"/build/tables/2015/{lang}/{THEME}/{FIGURE}-2015.csv){{.csv-link}}" in block
 
