@@ -9,6 +9,7 @@ session); the browser tests also need Playwright and a Chromium. Each skips, say
 from __future__ import annotations
 
 import html
+import io
 import json
 import os
 import re
@@ -21,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.book import provenance
+from helpers.book import edition, provenance
 from helpers.core import config, i18n
 from helpers.publish import check, postrender
 
@@ -78,6 +79,12 @@ def test_every_page_is_titled_and_its_footer_names_the_colophons_versions(render
     reader = PdfReader(pdf)
     colophon = re.sub(r"\s+", " ", reader.pages[1].extract_text())
     assert i18n.t(lang, "book.colophon.title") in colophon
+    # the citation, the licence, the report's address, a contact and the legal deposit (issue 23)
+    licence = config.settings()["publication"]["licence"]["title"][lang]
+    flat = colophon.replace(" ", "")
+    assert edition.citation(lang).replace(" ", "") in flat and licence.replace(" ", "") in flat
+    for row in ("web_address", "contact", "deposit"):
+        assert i18n.t(lang, f"book.colophon.{row}") in colophon, row
     assert prov["data_version"] in colophon and prov["code_version"] in colophon
     for f in prov["inputs"]:  # every raw input with its full SHA-256
         assert f["sha256"] in colophon.replace(" ", ""), f["file"]
@@ -97,6 +104,9 @@ def test_every_page_is_titled_and_its_footer_names_the_colophons_versions(render
         assert f'<code class="data-version">{prov["data_version"]}</code>' in footer.group(1), page
         assert f'<code class="code-version">{prov["code_version"]}</code>' in footer.group(1), page
         assert i18n.t(lang, "book.footer.edition", edition=prov["edition"]) in footer.group(1), page
+        # the suggested citation and the licence, on every page (issue 23)
+        cite = html.unescape(re.sub(r"<[^>]+>", "", footer.group(1)))
+        assert edition.citation(lang) in cite and licence in cite, page
     home = (rendered / "_site" / lang / "index.html").read_text(encoding="utf-8")
     assert re.search(rf"<h1[^>]*>.*?{re.escape(_home_title(lang))}.*?</h1>", home, re.S)
 
@@ -285,7 +295,6 @@ def test_each_figure_of_the_edition_downloads_with_its_numbers_citation_and_lice
     """Issue 23: under each figure and table of the edition, its CSV (with its metadata sidecar)
     and XLSX, and for a figure its SVG and PNG, as the site serves them: they hold the figure and
     its numbers, the citation and the licence, and the figure has its own address."""
-    import io
     import xml.etree.ElementTree as ET
 
     import openpyxl
@@ -430,5 +439,60 @@ def test_switching_language_keeps_the_section_and_the_explorers_selection(site, 
         page.wait_for_load_state("networkidle")
         assert page.url.split("?")[0].endswith("/nl/chapters/nl/explorer.html")
         assert page.evaluate("location.search") == selection
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_sites_open_data_is_a_valid_data_package(rendered, lang):
+    """Issue 23: the package the site serves passes `frictionless validate` (the library's own
+    command line), every resource read back."""
+    package = rendered / "_site" / lang / "build" / "store" / lang / "opendata" / "datapackage.json"
+    r = subprocess.run(
+        [sys.executable, "-m", "frictionless", "validate", "--json", str(package)],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert json.loads(r.stdout)["valid"] is True
+
+
+def test_french_names_a_table_tableau_on_the_site_and_in_the_pdf(rendered):
+    """Issue 22: Quarto's French catalogue says "Table"; the French edition says "Tableau"."""
+    from pypdf import PdfReader
+
+    captions = []
+    for page in pages(rendered, "fr"):
+        text = page.read_text(encoding="utf-8")
+        captions += re.findall(r"(Tableau|Table)&nbsp;\d+\.\d+", text)
+    assert captions and set(captions) == {"Tableau"}, sorted(set(captions))
+    pdf = rendered / "_site" / "fr" / postrender.edition_pdf("fr")
+    words = " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert re.search(r"Tableau\s+\d+\.\d+", words) and not re.search(r"\bTable\s+\d+\.\d+", words)
+
+
+def test_printing_a_chapter_prints_the_chapter_with_its_tables_open(site, browser):
+    """Issue 22: a web chapter printed from the browser holds the chapter alone (no site bar,
+    sidebars or language bar) with its folded tables of numbers open and links' addresses shown."""
+    from pypdf import PdfReader
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{site}/nl/chapters/nl/burnout.html")
+        count = "ts => ts.filter(t => t.checkVisibility({visibilityProperty: true})).length"
+        tables = page.eval_on_selector_all("details.figure-data table", "ts => ts.length")
+        assert tables > 5 and page.eval_on_selector_all("details.figure-data table", count) == 0
+        page.emulate_media(media="print")
+        assert page.eval_on_selector_all("details.figure-data table", count) == tables
+        for hidden in ("#quarto-header", "#quarto-sidebar", ".language-bar", ".figure-downloads"):
+            assert page.eval_on_selector(hidden, "e => getComputedStyle(e).display") == "none", hidden
+        after = page.eval_on_selector(
+            "main a[href^='http']:not(.quarto-xref)", "a => getComputedStyle(a, '::after').content"
+        )
+        assert "http" in after
+        first_cell = page.eval_on_selector("details.figure-data tbody td", "td => td.textContent.trim()")
+        printed = PdfReader(io.BytesIO(page.pdf(format="A4")))
+        text = " ".join(" ".join(p.extract_text() for p in printed.pages).split())
+        assert " ".join(first_cell.split()) in text and "Downloaden" not in text
     finally:
         page.close()
