@@ -334,7 +334,7 @@ class Report:
                 }
             )
         # the long labels would otherwise take the whole width and run the numbers together in the PDF
-        md = i18n.pipe_table(rows, "lrrrl", widths=[48, 11, 17, 13, 11])
+        md = i18n.pipe_table(rows, "lrrrl", widths=[44, 12, 17, 15, 12])
         cap = t(self.lang, "tables.key.cap", theme=self._theme(), wave=self.wave)
         self._publish(label, markdown=md, cap=cap, alt=None, table=self.published_table(tot))
 
