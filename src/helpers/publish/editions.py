@@ -139,6 +139,17 @@ PREFERRED = """var known = [KNOWN], code = null, wanted = [];
       }"""
 
 
+def _preferred(langs: list[str]) -> str:
+    return PREFERRED.replace("KNOWN", ", ".join(f'"{lang}"' for lang in langs))
+
+
+def _landing_css(edition: str) -> str:
+    """The landing pages' style, its typeface read from an edition's folder (``edition``)."""
+    return LANDING_CSS.replace("FONT", f"{edition}assets/vendor/source-sans-3-5.3.1").replace(
+        "BRAND", edition_mod.BRAND
+    )
+
+
 def not_found(editions: list[dict] | None = None, base: str = "/") -> str:
     """The page a server shows for an address that does not exist (``404.html``), in every
     language, the reader's first (chosen as the landing page chooses), each with a link to the home
@@ -156,11 +167,8 @@ def not_found(editions: list[dict] | None = None, base: str = "/") -> str:
         f"    </section>"
         for lang in langs
     )
-    known = ", ".join(f'"{lang}"' for lang in langs)
     titles = " · ".join(f'<span lang="{x}">{html.escape(i18n.t(x, "report.title"))}</span>' for x in langs)
-    css = LANDING_CSS.replace("FONT", f"{root}{langs[0]}/assets/vendor/source-sans-3-5.3.1").replace(
-        "BRAND", edition_mod.BRAND
-    )
+    css = _landing_css(f"{root}{langs[0]}/")
     return f"""<!DOCTYPE html>
 <html lang="{langs[0]}">
 <head>
@@ -180,7 +188,7 @@ def not_found(editions: list[dict] | None = None, base: str = "/") -> str:
   </main>
   <script>
     (function () {{
-      {PREFERRED.replace("KNOWN", known)}
+      {_preferred(langs)}
       var first = code && document.getElementById("lang-" + code);
       if (first) {{
         first.parentNode.insertBefore(first, first.parentNode.firstChild);
@@ -223,10 +231,7 @@ def chooser(editions: list[dict] | None = None) -> str:
     alternates = "\n".join(
         f'  <link rel="alternate" hreflang="{lang}" href="{prefix}{lang}/index.html">' for lang in langs
     )
-    known = ", ".join(f'"{lang}"' for lang in langs)
-    css = LANDING_CSS.replace("FONT", f"{prefix}{langs[0]}/assets/vendor/source-sans-3-5.3.1").replace(
-        "BRAND", edition_mod.BRAND
-    )
+    css = _landing_css(f"{prefix}{langs[0]}/")
     return f"""<!DOCTYPE html>
 <html lang="{langs[0]}">
 <head>
@@ -240,7 +245,7 @@ def chooser(editions: list[dict] | None = None) -> str:
       if (/[?&]choose(?:[=&]|$)/.test(location.search)) return;
       try {{ if (document.referrer && new URL(document.referrer).origin === location.origin) return; }} \
 catch (e) {{}}
-      {PREFERRED.replace("KNOWN", known)}
+      {_preferred(langs)}
       if (code) location.replace("{prefix}" + code + "/index.html");
     }})();
   </script>
