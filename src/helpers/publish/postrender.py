@@ -19,7 +19,6 @@ from __future__ import annotations
 import html
 import os
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
@@ -35,12 +34,12 @@ FOOT_MARK = ("<!-- helpers:provenance -->", "<!-- /helpers:provenance -->")
 # Quarto's sidebar is a second navigation landmark beside the table of contents, without a name
 # of its own: screen-reader users cannot tell them apart (axe: landmark-unique)
 SIDEBAR = re.compile(r'<nav id="quarto-sidebar"(?![^>]*aria-label)')
+ICONS = Path("assets") / "icons"  # the icons' folder in an edition (assets/icons/README.md)
 BAR_MARK = ("<!-- helpers:language-bar -->", "<!-- /helpers:language-bar -->")
 NOTEBOOK_ATTRIBUTES = re.compile(r'\s+data-notebook(?:-title|-cellid)?="[^"]*"', re.I)
 # Quarto names the previous/next chapter links by the chapter's title alone while they show its
 # number too ("6 Burn-out"): a spoken name that leaves out the visible text fails WCAG 2.5.3
 # (label in name). Without the attribute, the link's name is what it shows.
-ICONS = Path("assets") / "icons"  # the icons' folder in an edition (assets/icons/README.md)
 PAGINATION_LABEL = re.compile(r'(<a\b[^>]*\bclass="pagination-link")\s+aria-label="[^"]*"', re.I)
 
 
@@ -74,57 +73,12 @@ LOCALES = {"nl": "nl_BE", "fr": "fr_BE"}
 FIGURE_ID = re.compile(r'\bid="(fig-[a-z0-9-]+)"')
 
 
-class _FirstParagraph(HTMLParser):
-    """The text of the page's first paragraph of prose: in ``<main>``, outside callouts (the
-    synthetic-data notice), figures, tables, folded details, navigation and the title block."""
-
-    SKIP = re.compile(r"\b(callout|quarto-figure|figure-downloads|language-bar|quarto-title)")
-    VOID = {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "col", "area", "base", "embed"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool]] = []  # open elements, and whether each hides its content
-        self.main = False
-        self.text: list[str] | None = None
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.VOID:
-            return
-        a = dict(attrs)
-        hidden = tag in {"figure", "table", "details", "nav", "aside", "header", "script", "style"} or bool(
-            self.SKIP.search(a.get("class") or "")
-        )
-        self.stack.append((tag, hidden))
-        self.main = self.main or tag == "main"
-        if tag == "p" and self.main and not any(h for _, h in self.stack) and self.text is None:
-            self.text = []
-
-    def handle_endtag(self, tag):
-        while self.stack:
-            open_tag, _ = self.stack.pop()
-            if open_tag == tag:
-                break
-        if tag == "p" and self.text is not None:
-            paragraph = " ".join("".join(self.text).split())
-            self.text = None
-            if len(paragraph) >= 60:
-                self.found.append(paragraph)
-
-    def handle_data(self, data):
-        if self.text is not None:
-            self.text.append(data)
-
-
 def description(text: str, limit: int = 200) -> str | None:
-    """The page's description, written from its content: its first paragraph of prose, cut after
-    the last whole sentence (or word) within ``limit`` characters."""
-    parser = _FirstParagraph()
-    parser.feed(text)
-    if not parser.found:
-        return None
-    first = parser.found[0]
-    if len(first) <= limit:
+    """The page's description, written from its content: its first paragraph of prose (as the
+    search index reads the page), cut after the last whole sentence (or word) within ``limit``
+    characters."""
+    first = search.first_paragraph(text)
+    if first is None or len(first) <= limit:
         return first
     cut = first[:limit]
     sentence = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))

@@ -28,7 +28,7 @@ from pathlib import Path
 from helpers.core import i18n
 
 # what the index leaves out of a section's text (tag names, and classes of any element)
-LEFT_OUT_TAGS = {"table", "figure", "details", "nav", "script", "style", "header", "svg", "h2"}
+LEFT_OUT_TAGS = {"table", "figure", "details", "nav", "aside", "script", "style", "header", "svg", "h2"}
 LEFT_OUT_CLASSES = re.compile(
     r"\b(callout|edition-provenance|earlier-waves|panel-tabset|figure-downloads|figure-scroll|"
     r"figure-sources|language-bar|"
@@ -124,6 +124,22 @@ def _unaccented(text: str) -> list[str]:
     return out
 
 
+def parse(page_html: str) -> _Sections:
+    parser = _Sections()
+    parser.feed(page_html)
+    return parser
+
+
+def first_paragraph(page_html: str, shortest: int = 60) -> str | None:
+    """The page's first paragraph of prose of at least ``shortest`` characters (its description)."""
+    parser = parse(page_html)
+    for part in (parser.intro, *parser.texts.values()):
+        for line in _clean(part).split("\n"):
+            if len(line) >= shortest:
+                return line
+    return None
+
+
 def keywords(page_html: str) -> list[str]:
     m = re.search(r'<meta\s+name="keywords"\s+content="([^"]*)"', page_html)
     return [k.strip() for k in html.unescape(m.group(1)).split(",") if k.strip()] if m else []
@@ -150,9 +166,7 @@ def rewrite(edition: Path, lang: str) -> int:
         if href not in parsed:
             page = edition / href
             text = page.read_text(encoding="utf-8") if page.exists() else ""
-            parser = _Sections()
-            parser.feed(text)
-            parsed[href] = (parser, keywords(text))
+            parsed[href] = (parse(text), keywords(text))
         parser, words = parsed[href]
         if anchor:
             prose = _clean(parser.texts.get(anchor, []))
