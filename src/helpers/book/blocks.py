@@ -1,6 +1,6 @@
 """One block per figure for the chapters to include (``build/quarto/<lang>/figures/<figure>.qmd``):
 the edition's figure, its numbers as a folded table read from the CSV it publishes, the citations
-of a figure of other sources, its CSV link, and the earlier waves in tabs (website only).
+of a figure of other sources, and its downloads (helpers.book.downloads).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.book import downloads
-from helpers.core import i18n, layout
+from helpers.core import config, i18n, layout
 from helpers.core.i18n import t
 from helpers.metadata import sources
 
@@ -139,49 +139,29 @@ def figure_sources(d: pd.DataFrame, lang: str) -> str:
 
 
 def figure_block(
-    build_dir: Path,
-    lang: str,
-    theme: str,
-    figure: str,
-    waves: list[int],
-    caption: str = "",
-    page: str | None = None,
+    build_dir: Path, lang: str, theme: str, figure: str, caption: str = "", page: str | None = None
 ) -> str:
-    """The edition's figure (``waves[0]``), its numbers as a folded table, its downloads, address and
-    citation (helpers.book.downloads; ``page`` is the chapter page that shows it), and the earlier
-    waves in tabs with their CSV (website only). On a narrow screen the figure keeps a readable
-    size and scrolls sideways."""
-
+    """The edition's figure, its numbers as a folded table, its downloads, address and citation
+    (helpers.book.downloads; ``page`` is the chapter page that shows it). One figure, one number:
+    an earlier wave's figure is not in the chapter (its numbers are in the trend figures, the
+    explorer and the open data), so the web and the PDF number the same figures. On a narrow screen
+    the figure keeps a readable size and scrolls sideways."""
     # chapters name the project's build folder, where Quarto finds it; a build elsewhere (the
     # tests') is mapped back by the check
     project = layout.project_build()
     rel = layout.chapter_rel
-
-    def one(w: int) -> str:
-        nb = layout.executed(project, w, lang, theme)
-        csv = layout.figure_csv(project, w, lang, theme, figure)
-        embed = f"{{{{< embed {rel(nb, lang)}#{layout.anchor(figure, w)} >}}}}\n"
-        get = f"[{t(lang, 'book.csv')}]({rel(csv, lang)}){{.csv-link}}\n"
-        if w == waves[0] and (downloads.folder(build_dir, lang) / f"{figure}-{w}.csv").exists():
-            href = rel(downloads.folder(project, lang), lang)
-            get = downloads.links(build_dir, lang, figure, w, caption, page, href)
-        if not figure.startswith("fig-"):  # a table is its own text
-            return embed + f'\n::: {{.content-visible when-format="html"}}\n{get}:::\n'
-        d = pd.read_csv(
-            layout.figure_csv(build_dir, w, lang, theme, figure), keep_default_na=False, na_values=[""]
-        )
-        return (
-            f"::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(d, lang)}\n"
-            f'::: {{.content-visible when-format="html"}}\n{figure_table(d, lang)}\n{get}:::\n'
-        )
-
-    latest, earlier = waves[0], waves[1:]
-    text = one(latest)
-    if earlier:
-        tabs = "".join(f"\n## {w}\n\n{one(w)}" for w in earlier)
-        text += (
-            f'\n::: {{.content-visible when-format="html"}}\n::: {{.earlier-waves}}\n'
-            f"{t(lang, 'book.earlier_waves')}\n\n"
-            f"::: {{.panel-tabset}}\n{tabs}\n:::\n:::\n:::\n"
-        )
-    return text
+    wave = config.edition_wave()
+    nb = layout.executed(project, wave, lang, theme)
+    embed = f"{{{{< embed {rel(nb, lang)}#{layout.anchor(figure, wave)} >}}}}\n"
+    get = downloads.links(
+        build_dir, lang, figure, wave, caption, page, rel(downloads.folder(project, lang), lang)
+    )
+    if not figure.startswith("fig-"):  # a table is its own text
+        return embed + f'\n::: {{.content-visible when-format="html"}}\n{get}:::\n'
+    d = pd.read_csv(
+        layout.figure_csv(build_dir, wave, lang, theme, figure), keep_default_na=False, na_values=[""]
+    )
+    return (
+        f"::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(d, lang)}\n"
+        f'::: {{.content-visible when-format="html"}}\n{figure_table(d, lang)}\n{get}:::\n'
+    )

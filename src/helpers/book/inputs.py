@@ -5,7 +5,7 @@ then writes from the store, the executed notebooks and the metadata only:
 
 * ``_variables.yml``: numbers quoted in prose, per language (helpers.book.prose);
 * ``build/quarto/<lang>/figures/<figure>.qmd``: one block per figure of the edition's wave, with
-  the earlier waves in tabs (website only) and a link to the CSV behind each figure (helpers.book.blocks);
+  its numbers and downloads (helpers.book.blocks, helpers.book.downloads);
 * ``build/quarto/<lang>/{keyfigures,samples,breaks,quality,notice,rises,sources}.qmd``: generated
   tables (helpers.book.tables);
 * ``build/quarto/<lang>/explorer.qmd``: the data explorer's page body (helpers.book.explorer);
@@ -140,11 +140,8 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
             downloads.write(build_dir, lang, theme, wave, pages)
             caps = downloads.captions(build_dir, lang, theme, wave)
             for figure in by_wave[wave]:
-                waves = [wave] + sorted(
-                    (w for w, fs in by_wave.items() if w != wave and figure in fs), reverse=True
-                )
                 files[f"figures/{figure}.qmd"] = blocks.figure_block(
-                    build_dir, lang, theme, figure, waves, caps.get(figure, figure), pages.get(figure)
+                    build_dir, lang, theme, figure, caps.get(figure, figure), pages.get(figure)
                 )
         for name, text in files.items():
             workdir.write_text(out / name, text)

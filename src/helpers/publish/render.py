@@ -302,8 +302,9 @@ def _publish(langs, build: Path) -> None:
                 shutil.move(edition(lang), backup / lang)
             moved.append(lang)
             shutil.move(_workspace_path(lang, build) / "_site" / lang, edition(lang))
-        # the landing page, and what stands for the publication's editions.js (helpers.publish.editions)
-        for name in ("index.html", "editions.js"):
+        # the landing page, the missing page, and what stands for the publication's editions.js
+        # (helpers.publish.editions)
+        for name in ("index.html", "404.html", "editions.js"):
             shutil.copy2(_workspace_path(langs[-1], build) / "_site" / name, site / name)
     except BaseException:
         for lang in moved:

@@ -30,7 +30,7 @@ from helpers.core import i18n
 # what the index leaves out of a section's text (tag names, and classes of any element)
 LEFT_OUT_TAGS = {"table", "figure", "details", "nav", "aside", "script", "style", "header", "svg", "h2"}
 LEFT_OUT_CLASSES = re.compile(
-    r"\b(callout|edition-provenance|earlier-waves|panel-tabset|figure-downloads|figure-scroll|"
+    r"\b(callout|edition-provenance|panel-tabset|figure-downloads|figure-scroll|"
     r"figure-sources|language-bar|"
     r"quarto-figure|cell-output-display|csv-link)\b"
 )

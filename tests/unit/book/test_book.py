@@ -54,17 +54,18 @@ def test_quoted_numbers_come_from_the_estimates(prepared):
     )
 
 
-def test_figure_blocks_put_the_report_wave_first_and_earlier_waves_in_tabs(prepared):
-    wave = config.edition_wave()
-    text = (layout.quarto_dir(prepared, "fr") / "figures" / "fig-burnout-exhaustion-sector.qmd").read_text()
-    # the edition's figure first, cited without its wave; the earlier waves with theirs, latest first
-    assert text.index("#fig-burnout-exhaustion-sector >") < text.index(".panel-tabset")
-    embeds = re.findall(r"#fig-burnout-exhaustion-sector-(\d{4}) >", text)
-    assert str(wave) not in embeds
-    assert embeds == sorted(embeds, reverse=True) and len(embeds) > 1
-    tabs = text.split(".panel-tabset", 1)
-    assert str(wave) not in re.findall(r"^## (\d{4})$", tabs[1], re.M)  # the report wave is not repeated
-    assert 'when-format="html"' in tabs[0]  # tabs are website only: the PDF keeps the report wave
+def test_a_figure_block_holds_the_editions_figure_alone(prepared):
+    """Issue 22: one figure, one number. A chapter shows the edition's wave; an earlier wave's
+    figure takes no number of its own there (its numbers are in the trends and the explorer), so
+    the website and the PDF show the same figures."""
+    for lang in ("nl", "fr"):
+        blocks = sorted((layout.quarto_dir(prepared, lang) / "figures").glob("*.qmd"))
+        assert len(blocks) > 40
+        for block in blocks:
+            text = block.read_text(encoding="utf-8")
+            embeds = re.findall(r"\{\{< embed [^#]+#([a-z0-9-]+) >\}\}", text)
+            assert embeds == [block.stem], (block.name, embeds)  # cited without its wave, once
+            assert "panel-tabset" not in text and f"/build/executed/{config.edition_wave()}/" in text
 
 
 def test_generated_tables_are_in_the_language(prepared):

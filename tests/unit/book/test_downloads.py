@@ -100,8 +100,6 @@ def test_the_figure_block_links_its_downloads_address_and_citation(prepared, lan
         assert f"/build/store/{lang}/figures/{FIGURE}-{wave}.{kind}){{.download-{kind}}}" in block
     assert f"](#{FIGURE}){{.figure-link}}" in block
     assert i18n.t(lang, "downloads.cite", citation=edition.citation(lang)) in block
-    # an earlier wave's figure, in its tab, keeps the link to its CSV
-    assert f"/build/tables/2015/{lang}/{THEME}/{FIGURE}-2015.csv){{.csv-link}}" in block
 
 
 def test_a_figure_s_address_is_its_anchor_in_the_published_edition(monkeypatch):

@@ -42,9 +42,9 @@ def variables(build: Path) -> dict:
 def test_the_report_passes_the_check(prepared):
     found, stats = bookcheck.check(prepared)
     assert found == []
-    # every theme chapter embeds figures of the report wave and earlier waves, each with its CSV
-    # and the explorer page of each language links to the whole estimates store and to the values of
-    # the other sources, and its open-data section to each table of the release
+    # every theme chapter embeds figures of the report wave (no tabs of earlier waves: issue 22),
+    # each with its CSV, and the explorer page of each language links to the whole estimates store
+    # and to the values of the other sources, and its open-data section to each table of the release
     per_language = 2 + len(opendata.TABLES)
     assert stats["embeds"] > 100
     assert stats["downloads"] == stats["embeds"] + per_language * len(i18n.languages())

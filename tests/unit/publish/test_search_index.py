@@ -27,7 +27,7 @@ L’enquête ne pose pas de diagnostic.</p>
 <details class="figure-data"><summary>Chiffres</summary><table><tr><td>Industrie</td><td>16 %</td>
 <td>10 %</td><td>23 %</td></tr></table></details>
 <div class="figure-downloads"><p>Télécharger : <a href="a.svg" class="download-svg">Figure (SVG)</a></p></div>
-<div class="earlier-waves"><p>Vagues précédentes :</p><div class="panel-tabset"><p>2015 2010</p></div></div>
+<div class="panel-tabset"><ul class="nav nav-tabs"><li>2015</li></ul><p>Onglet 2010</p></div>
 </section>
 <div class="edition-provenance">produit le 1er décembre 2026</div>
 </main></body></html>
@@ -59,7 +59,7 @@ def test_the_index_holds_the_prose_the_keywords_and_the_unaccented_sentences(tmp
     # a section: its prose only, its title filled in (Quarto leaves it empty after a shortcode)
     assert section["section"] == "6.2 Qui est le plus exposé ?"
     assert section["text"].startswith("L’épuisement est le plus fréquent dans la santé humaine (35 %).")
-    for left_out in ("16 %", "Figure (SVG)", "Vagues précédentes", "2015", terms, "Qui est le plus"):
+    for left_out in ("16 %", "Figure (SVG)", "Onglet", "2015", terms, "Qui est le plus"):
         assert left_out not in section["text"], left_out
 
 
