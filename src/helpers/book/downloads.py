@@ -148,13 +148,16 @@ def _resource(lang: str, label: str, wave: int, caption: str, cols: list[dict], 
     return out
 
 
-def write(build_dir: Path, lang: str, theme: str, wave: int, pages: dict[str, str]) -> list[Path]:
-    """Write the downloads of every figure and table of ``theme`` in ``wave``; ``pages`` maps a label
-    to the chapter page that shows it. Returns the files written."""
+def write(
+    build_dir: Path, lang: str, theme: str, wave: int, caps: dict[str, str], pages: dict[str, str]
+) -> list[Path]:
+    """Write the downloads of every figure and table of ``theme`` in ``wave``; ``caps`` maps a label
+    to its caption (:func:`captions`), ``pages`` to the chapter page that shows it. Returns the
+    files written."""
     out = folder(build_dir, lang)
     licence = _licence(lang)
     written = []
-    for label, caption in captions(build_dir, lang, theme, wave).items():
+    for label, caption in caps.items():
         src = layout.figure_csv(build_dir, wave, lang, theme, label)
         if not src.exists():
             continue  # a figure that does not apply to this wave

@@ -137,8 +137,8 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
             if wave not in by_wave:
                 continue
             # each figure's downloads (images, data, metadata) and its caption, for its block
-            downloads.write(build_dir, lang, theme, wave, pages)
             caps = downloads.captions(build_dir, lang, theme, wave)
+            downloads.write(build_dir, lang, theme, wave, caps, pages)
             for figure in by_wave[wave]:
                 files[f"figures/{figure}.qmd"] = blocks.figure_block(
                     build_dir, lang, theme, figure, caps.get(figure, figure), pages.get(figure)

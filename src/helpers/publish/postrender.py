@@ -69,8 +69,12 @@ def _replace_block(
     return text
 
 
-LOCALES = {"nl": "nl_BE", "fr": "fr_BE"}
 FIGURE_ID = re.compile(r'\bid="(fig-[a-z0-9-]+)"')
+
+
+def _locale(lang: str) -> str:
+    """Open Graph's form of the catalogue's locale (nl-BE -> nl_BE)."""
+    return i18n.catalogue(lang)["number"]["locale"].replace("-", "_")
 
 
 def description(text: str, limit: int = 200) -> str | None:
@@ -96,9 +100,9 @@ def social(text: str, page: Path, edition: Path, lang: str) -> tuple[str, str]:
     tags = [
         f'<link rel="icon" type="image/png" sizes="32x32" href="{rel(edition / ICONS / "favicon-32.png")}">',
         f'<link rel="apple-touch-icon" href="{rel(edition / ICONS / "apple-touch-icon.png")}">',
-        f'<meta property="og:locale" content="{LOCALES.get(lang, lang)}">',
+        f'<meta property="og:locale" content="{_locale(lang)}">',
         *(
-            f'<meta property="og:locale:alternate" content="{LOCALES.get(o, o)}">'
+            f'<meta property="og:locale:alternate" content="{_locale(o)}">'
             for o in i18n.languages()
             if o != lang
         ),

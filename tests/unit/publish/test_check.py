@@ -226,8 +226,8 @@ def test_label_translated_in_one_language_only(project, prepared, monkeypatch):
     def catalogue(lang):
         cat = real(lang)
         if lang == "fr":
-            cat = {**cat, "book": {k: v for k, v in cat["book"].items() if k != "csv"}}
+            cat = {**cat, "book": {k: v for k, v in cat["book"].items() if k != "pdf"}}
         return cat
 
     monkeypatch.setattr(i18n, "catalogue", catalogue)
-    assert "data/i18n/fr.yaml has no translation for book.csv" in problems(project, prepared)
+    assert "data/i18n/fr.yaml has no translation for book.pdf" in problems(project, prepared)
