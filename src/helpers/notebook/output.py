@@ -11,12 +11,14 @@ label once: as the method's argument.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.core import config
+from helpers.core.i18n import t
 from helpers.core.schema import OUTPUT_KEY
 
 
@@ -69,6 +71,31 @@ def publish(
         # run by hand (JupyterLab, nbval): the caption the report gives it, under the figure; the
         # grid passes tables_dir, and its executed copy keeps the figure as the cell's only output
         display(Markdown(f"*{label}*: {cap}"))
+
+
+def drawn(label: str, wave: int, lang: str, tables_dir: Path | None) -> bool:
+    """Whether a figure is drawn: the grid (``tables_dir`` given) draws the edition's figures only,
+    the ones the chapters show; an earlier wave's numbers reach readers through the store (trends,
+    explorer, open data), which its notebook still feeds. For another wave a note takes the
+    figure's place, and nothing embeds it. Run by hand, a notebook draws any wave's figures."""
+    if tables_dir is None or wave == config.edition_wave():
+        return True
+    note = t(lang, "notes.edition_only", wave=config.edition_wave())
+    publish(label, wave, tables_dir, markdown=note, cap=note, alt=note, table=None)
+    return False
+
+
+def edition_only(method):
+    """A figure method of a notebook's context (``self.wave``, ``self.lang``, ``self.tables_dir``)
+    that draws only where :func:`drawn` says so."""
+
+    @functools.wraps(method)
+    def figure(self, label: str, *args, **kwargs):
+        if drawn(label, self.wave, self.lang, self.tables_dir):
+            return method(self, label, *args, **kwargs)
+        return None
+
+    return figure
 
 
 def metadata_of(output: dict) -> dict | None:

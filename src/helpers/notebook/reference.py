@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import config, i18n
+from helpers.core import i18n
 from helpers.core.errors import PipelineError
 from helpers.core.i18n import t
 from helpers.metadata import codebook, sources
 from helpers.metadata.sources import PERCENT, THIRD_PARTY, fmt, labelled, short_address
 from helpers.notebook import figures
-from helpers.notebook.output import publish, resolve
+from helpers.notebook.output import edition_only, publish, resolve
 
 
 class SourceFigures:
@@ -36,14 +36,6 @@ class SourceFigures:
         figures.style()
 
     # ------------------------------------------------------------------ helpers
-    def _drawn(self, label: str) -> bool:
-        """Drawn for the edition's wave; for another wave a note takes the figure's place."""
-        if self.wave == config.edition_wave():
-            return True
-        note = t(self.lang, "sources.notes.edition_only", wave=config.edition_wave())
-        publish(label, self.wave, self.tables_dir, markdown=note, cap=self._cap(label), alt=note, table=None)
-        return False
-
     def _cap(self, label: str) -> str:
         return t(self.lang, f"sources.figures.{label}")
 
@@ -135,11 +127,10 @@ class SourceFigures:
         )
 
     # ------------------------------------------------------------------ figures
+    @edition_only
     def trend(self, label: str, source: str, lines: list[dict], *, survey_waves: bool = False) -> None:
         """Yearly values, one line per entry of ``lines`` (each: measure, or measures joined at a
         break, and optionally breakdown, group, geo; default the total for Belgium)."""
-        if not self._drawn(label):
-            return
         src = sources.get(source)
         specs = [{"breakdown": sources.TOTAL, "group": sources.TOTAL, "geo": "BE", **ln} for ln in lines]
         parts = [self._rows(label, src, **spec) for spec in specs]
@@ -200,13 +191,12 @@ class SourceFigures:
         )
         self._publish(label, fig, alt, table)
 
+    @edition_only
     def bars(
         self, label: str, source: str, measure, breakdown: str, *, years=None, geo=None, total: bool = False
     ) -> None:
         """Groups of a breakdown as bars, one bar per year (or per measure, when ``measure`` is a
         list) for each group; with ``total`` the source's total comes first."""
-        if not self._drawn(label):
-            return
         src = sources.get(source)
         rows = self._rows(
             label, src, measure, [breakdown, sources.TOTAL] if total else breakdown, geo=geo, years=years
