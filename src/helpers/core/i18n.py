@@ -78,6 +78,13 @@ def interval(low: str, high: str) -> str:
     return f"{low}\u00a0–\u00a0{high}"
 
 
+def join(items: list[str], lang: str) -> str:
+    """A list in running text: "sekse, leeftijd en gewest" / "sexe, âge et région"."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {catalogue(lang)['book']['and']} " + items[-1]
+
+
 def long_date(day, lang: str) -> str:
     """A date as the language writes it in running text: 23 november 2026 / 23 novembre 2026."""
     months = catalogue(lang)["book"]["months"]

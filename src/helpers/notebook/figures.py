@@ -43,12 +43,18 @@ BLUE, VERMILLION, GREEN, INK, GREY = "#0072B2", "#D55E00", "#007A5E", "#1A1A1A",
 SERIES = [BLUE, VERMILLION, GREEN, INK]
 RISK_CMAP = "rocket_r"  # perceptually uniform, readable with colour-vision deficiencies
 DPI = 150
-WIDTH = 6.5  # inches: the text width of the PDF (A4, 2.2 cm margins); the web page shows it unscaled
+# Drawn for a phone first: 4.6 in (442 px) shown 339 px wide in a 390 px screen keeps text of
+# TEXT pt at least 11 px (TEXT * 4/3 * 339/442 = 11.2 px); the web and the PDF show it at its size
+WIDTH = 4.6  # inches
+TEXT = 11  # points: the smallest text of a figure (tick labels, notes, values in cells)
+PHONE_FRAME = 339  # px: the figure's frame in a 390 px wide screen (Quarto's page padding)
 MAX_HEIGHT = (
     8.2  # inches: a figure and its notes (about 1 in more) fit the PDF's text area (A4, 2.4 cm margins)
 )
 FONT = "Source Sans 3"
-LABEL_WRAP = 36  # characters of a group name on one line where two panels share the width
+NAMED_COLUMNS = 4  # up to this many indicators, a risk map names them over their columns
+MAX_PRINTED_COLUMNS = 9  # a risk map prints its values up to this many indicators
+LABEL_WRAP = 26  # characters of a group name on one line (it shares the width with the plot)
 FONT_DIR = config.ROOT / "assets" / "vendor" / "source-sans-3-ttf-0.4.1"
 # the TTF of each (weight, style) a figure can use
 FONT_FILES = {
@@ -89,12 +95,12 @@ def style() -> None:
         rc={
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "axes.titlesize": 12,
+            "axes.titlesize": TEXT + 1,
             "axes.titleweight": "bold",
-            "axes.labelsize": 11,
-            "xtick.labelsize": 10.5,
-            "ytick.labelsize": 10.5,
-            "legend.fontsize": 10,
+            "axes.labelsize": TEXT,
+            "xtick.labelsize": TEXT,
+            "ytick.labelsize": TEXT,
+            "legend.fontsize": TEXT,
             "figure.dpi": DPI,
             "axes.edgecolor": GREY,
             "grid.color": "#DDDDDD",
@@ -248,7 +254,7 @@ def _footnote(fig, lines: list[str]) -> None:
         fig.get_layout_engine().execute(fig)  # place the axes first, then measure below them
     bottom = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans).y0  # pixels
     y = (bottom - 0.08 * fig.dpi) / (fig.get_figheight() * fig.dpi)
-    note = fig.text(0.0, y, text, ha="left", va="top", fontsize=9, color=GREY, transform=fig.transFigure)
+    note = fig.text(0.0, y, text, ha="left", va="top", fontsize=TEXT, color=GREY, transform=fig.transFigure)
     note.set_text(wrap(text, note.get_fontproperties(), fig.get_figwidth() * 72))
     # Keep the layout the note was measured against: laid out again while saving (twice, for
     # bbox_inches="tight", with another renderer's metrics) the axes could move off the note's
@@ -277,7 +283,7 @@ def dot_plot(t: pd.DataFrame, *, xlabel: str, notes: list[str], xmax: float = 10
     )
     ax.scatter(t["estimate"][~low], y[~low], s=60, color=BLUE, zorder=3)
     ax.scatter(t["estimate"][low], y[low], s=60, facecolor="white", edgecolor=BLUE, linewidth=1.5, zorder=3)
-    ax.set_yticks(y, [_star(a, f) for a, f in zip(t["label"], t["flag"])])
+    ax.set_yticks(y, [textwrap.fill(_star(a, f), LABEL_WRAP) for a, f in zip(t["label"], t["flag"])])
     ax.set_xlim(0, max(xmax, float(t["ci_high"].max() if len(t) else 0) * 1.05))
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
@@ -311,49 +317,88 @@ def bar_plot(
     if total is not None and not np.isnan(total):
         ax.axvline(total, color=VERMILLION, linestyle="--", linewidth=1.5, label=total_label)
         ax.legend(loc="lower right", frameon=True)
-    ax.set_yticks(y, [_star(a, f) for a, f in zip(t["label"], t["flag"])])
+    ax.set_yticks(y, [textwrap.fill(_star(a, f), LABEL_WRAP) for a, f in zip(t["label"], t["flag"])])
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     _footnote(fig, notes)
     return fig
 
 
-def risk_map(values: pd.DataFrame, risk_sign: pd.Series, text: pd.DataFrame, notes: list[str]) -> plt.Figure:
-    """Indicators (rows) by groups (columns): the printed value, coloured by relative risk.
+def risk_map(
+    values: pd.DataFrame,
+    risk_sign: pd.Series,
+    text: pd.DataFrame,
+    notes: list[str],
+    *,
+    sections: list[tuple[str, int]] | None = None,
+    scale: tuple[str, str] = ("", ""),
+    values_note: str = "",
+) -> plt.Figure:
+    """Groups (rows) by indicators (columns): the printed value, coloured by relative risk.
 
-    Colour is each row's values scaled to its own range (reversed where a high value is good),
-    so a dark cell is a group at more risk than the others on that indicator.
+    Colour is each column's values scaled to its own range (reversed where a high value is good),
+    so a dark cell is a group at more risk than the others on that indicator. ``sections`` (name,
+    number of rows) heads each breakdown's rows with its name. Columns are numbered, with their
+    indicator named in the key under the map (a name over a narrow column would have to turn on
+    its side); ``scale`` names the colour bar's two ends.
     """
-    keep = values.notna().any(axis=0)  # groups suppressed on every indicator are left out
-    values, text = values.loc[:, keep], text.loc[:, keep]
-    lo, hi = values.min(axis=1), values.max(axis=1)
-    rel = values.sub(lo, axis=0).div((hi - lo).replace(0, np.nan), axis=0)
+    keep = values.notna().any(axis=1)  # groups suppressed on every indicator are left out
+    lo, hi = values.min(axis=0), values.max(axis=0)
+    rel = values.sub(lo, axis=1).div((hi - lo).replace(0, np.nan), axis=1)
     high_is_risk = np.broadcast_to(
-        (risk_sign.reindex(values.index).fillna(1).to_numpy() > 0)[:, None], rel.shape
+        (risk_sign.reindex(values.columns).fillna(1).to_numpy() > 0)[None, :], rel.shape
     )
     rel = rel.where(high_is_risk, 1 - rel)
-    # the PDF's text width, whatever the number of groups (a wider figure would be shrunk, text and all)
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(values) + 2.6))
-    _heatmap(ax, rel.astype(float), text.to_numpy(), fontsize=10 if values.shape[1] <= 7 else 9)
+    rows: list[tuple[str, bool]] = []  # (label, is a heading)
+    cells, printed = [], []
+    blank = [np.nan] * values.shape[1]
+    start = 0
+    for name, count in sections or [("", len(values))]:
+        block = [i for i in range(start, start + count) if keep.iloc[i]]
+        start += count
+        if not block:
+            continue
+        if name:
+            rows.append((name, True))
+            cells.append(blank)
+            printed.append([""] * values.shape[1])
+        for i in block:
+            rows.append((textwrap.fill(str(values.index[i]), LABEL_WRAP), False))
+            cells.append(list(rel.iloc[i]))
+            printed.append(list(text.iloc[i]))
+    grid = pd.DataFrame(cells, columns=values.columns)
+    lines = sum(1 + r.count("\n") * 0.7 for r, _ in rows)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.27 * lines + 1.3))
+    # a value needs about 0.3 in at TEXT pt: beyond nine columns the cells only carry colour (the
+    # values are in the figure's table and its CSV)
+    if values.shape[1] > MAX_PRINTED_COLUMNS:
+        printed = [[""] * values.shape[1] for _ in printed]
+    mesh = _heatmap(ax, grid.astype(float), np.array(printed, dtype=object), fontsize=TEXT)
     ax.xaxis.tick_top()
-    # group names upright over their column, on two lines where long: slanted ones reach over
-    # the next column and squeeze the map
+    named = values.shape[1] <= NAMED_COLUMNS  # a few wide columns carry their indicator's name
     ax.set_xticklabels(
-        [textwrap.fill(str(x), LABEL_WRAP) for x in rel.columns],
-        rotation=90,
-        ha="center",
-        va="bottom",
-        linespacing=0.95,
-        fontsize=9.5,
+        [textwrap.fill(str(c), 12) for c in values.columns]
+        if named
+        else [str(k + 1) for k in range(values.shape[1])],
+        fontweight="bold",
+        linespacing=0.85,
     )
-    ax.set_yticklabels([str(y) for y in rel.index], rotation=0, va="center")
+    ax.set_yticklabels([r for r, _ in rows], rotation=0, va="center", linespacing=0.85)
+    for tick, (_, heading) in zip(ax.get_yticklabels(), rows):
+        if heading:
+            tick.set_fontweight("bold")
     ax.tick_params(length=0)
     ax.grid(False)
-    _footnote(fig, notes)
+    bar = fig.colorbar(mesh, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=30)
+    bar.set_ticks([0, 1], labels=list(scale))
+    bar.ax.tick_params(length=0)
+    bar.outline.set_visible(False)
+    key = [] if named else ["; ".join(f"{k + 1} {c}" for k, c in enumerate(values.columns)) + "."]
+    _footnote(fig, [*key, *notes, *([values_note] if values.shape[1] > MAX_PRINTED_COLUMNS else [])])
     return fig
 
 
-def _heatmap(ax, rel: pd.DataFrame, text, fontsize: float) -> None:
+def _heatmap(ax, rel: pd.DataFrame, text, fontsize: float):
     """``rel`` as coloured cells with ``text`` printed in them: seaborn's heatmap as the risk map
     uses it (white lines between cells, no cell or text where ``rel`` is missing, dark text on light
     cells and white on dark ones), without the draw of the whole figure seaborn makes to see whether
@@ -373,6 +418,7 @@ def _heatmap(ax, rel: pd.DataFrame, text, fontsize: float) -> None:
         if m is not np.ma.masked:
             ink = ".15" if sns.utils.relative_luminance(colour) > 0.408 else "w"
             ax.text(x, y, f"{label}", color=ink, ha="center", va="center", fontsize=fontsize)
+    return mesh
 
 
 def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> plt.Figure:
@@ -383,7 +429,7 @@ def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> p
     """
     # two panels a row, three when there are many (the figure must fit a PDF page); the wave
     # labels of 2021 and 2024 stay apart at 10 pt in both
-    cols = min(2 if len(panels) <= 6 else 3, max(1, len(panels)))
+    cols = min(2, max(1, len(panels)))
     rows = int(np.ceil(len(panels) / cols))
     panel_height = min(2.3, (MAX_HEIGHT - 1.0) / rows)
     fig, axes = plt.subplots(
@@ -405,13 +451,13 @@ def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> p
         ax.scatter(x[~mode], e[~mode], color=BLUE, s=30, zorder=3)
         ax.scatter(x[mode], e[mode], facecolor="white", edgecolor=VERMILLION, s=45, linewidth=1.8, zorder=3)
         # a title wider than its panel would run into the next one's
-        ax.set_title(textwrap.fill(p["title"], 24 if cols == 3 else 40), loc="left", fontsize=10.5)
+        ax.set_title(textwrap.fill(p["title"], 22 if cols == 2 else 44), loc="left", fontsize=TEXT)
         # the unit once a row, and again where it changes (a score beside shares)
         if i_panel % cols == 0 or panels[i_panel - 1]["ylabel"] != p["ylabel"]:
-            ax.set_ylabel(p["ylabel"], fontsize=9.5)
+            ax.set_ylabel(p["ylabel"], fontsize=TEXT)
         top = float(np.nanmax(d["ci_high"])) if len(d) else 1
         ax.set_ylim(0, max(10.0, top * 1.15))
-        ax.set_xticks(waves, [str(w) for w in waves], fontsize=10)
+        ax.set_xticks(waves, [str(w) for w in waves], fontsize=TEXT)
         ax.set_xlim(min(waves) - 0.8, max(waves) + 0.8)
     for i_panel, ax in enumerate(axes.flat):
         if i_panel >= len(panels):
@@ -463,7 +509,7 @@ CHANGE_MARKS = {
 
 
 def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
-    """Groups ranked by their change between two waves, one panel per indicator, with intervals.
+    """Groups ranked by their change between two waves, one panel per comparison, with intervals.
 
     Each panel: title, xlabel, frame with label, change, ci_low, ci_high, flag, risk_change
     ("rose", "fell", "different_mode" or ""). Groups are ranked by the change in the direction of
@@ -471,10 +517,23 @@ def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
     its label is bold, a significant fall a filled triangle pointing down, a significant difference
     across the 2021 change of mode a filled diamond, no significant change an open circle; a
     low-reliability change is starred."""
-    cols = 1 if len(panels) == 1 else 2
-    rows = int(np.ceil(len(panels) / cols))
-    height = min(max(len(p["data"]) for p in panels) * 0.36 + 1.2, (MAX_HEIGHT - 0.4) / rows)
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, height * rows + 0.5), squeeze=False)
+    # one panel a row (a phone's width holds one with its group names), each as tall as its labels
+    labels = [
+        [textwrap.fill(_star(a, f), LABEL_WRAP + 4) for a, f in zip(p["data"]["label"], p["data"]["flag"])]
+        for p in panels
+    ]
+    heights = [len(ls) * (0.19 * max([1 + x.count("\n") for x in ls] or [1]) + 0.14) + 0.9 for ls in labels]
+    fig, axes = plt.subplots(
+        len(panels),
+        1,
+        figsize=(WIDTH, sum(heights) + 0.3),
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+    )
+    values = np.concatenate([p["data"][["ci_low", "ci_high"]].to_numpy(dtype=float).ravel() for p in panels])
+    values = values[~np.isnan(values)]
+    lo, hi = (min(0.0, values.min()), max(0.0, values.max())) if len(values) else (-1.0, 1.0)
+    pad = 0.08 * (hi - lo or 1.0)
     for ax, p in zip(axes.flat, panels):
         d = p["data"].dropna(subset=["change"]).sort_values("rank", ascending=True)
         y = np.arange(len(d))
@@ -492,19 +551,15 @@ def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
                 facecolor=colour if filled else "white",
                 edgecolor=colour,
             )
-        # two panels side by side leave a long group name ("Métiers qualifiés de l'industrie et
-        # de l'artisanat") a third of the width: it goes on two lines
-        labels = [textwrap.fill(_star(a, f), LABEL_WRAP) for a, f in zip(d["label"], d["flag"])]
-        wrapped = any("\n" in x for x in labels)
-        ax.set_yticks(y, labels, fontsize=8.5 if wrapped else 10, linespacing=0.85)
+        ticks = [textwrap.fill(_star(a, f), LABEL_WRAP + 4) for a, f in zip(d["label"], d["flag"])]
+        ax.set_yticks(y, ticks, fontsize=TEXT, linespacing=0.85)
         for tick, key in zip(ax.get_yticklabels(), d["risk_change"]):
             if key == "rose":
                 tick.set_fontweight("bold")
-        ax.set_title(textwrap.fill(p["title"], 40), loc="left", fontsize=11)
-        ax.set_xlabel(p["xlabel"], fontsize=10)
+        ax.set_title(textwrap.fill(p["title"], 30), loc="left", fontsize=TEXT)
+        ax.set_xlabel(p["xlabel"], fontsize=TEXT)
         ax.grid(axis="y", visible=False)
-        span = float(np.nanmax(np.abs(d[["ci_low", "ci_high"]].to_numpy()))) if len(d) else 1.0
-        ax.set_xlim(-span * 1.1, span * 1.1)
+        ax.set_xlim(lo - pad, hi + pad)  # one scale for every panel, zero always in view
         ax.set_ylim(-0.7, max(len(d), 1) - 0.3)
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
@@ -579,7 +634,7 @@ def source_lines(
     if band_label and bands:
         handles.append(matplotlib.patches.Patch(color=BAND, label=band_label))
         labels.append(band_label)
-    ax.legend(handles, [textwrap.fill(x, 60) for x in labels], loc="upper left", frameon=True, fontsize=9.5)
+    ax.legend(handles, [textwrap.fill(x, 44) for x in labels], loc="upper left", frameon=True, fontsize=TEXT)
     top = max(float(ln["data"]["value"].max()) for ln in lines)
     ax.set_ylim(0, top * (1.25 + 0.12 * len(labels)))
     ax.yaxis.set_major_formatter(lambda y, _: yformat(y))
@@ -624,15 +679,19 @@ def source_bars(
                 hatch="///" if third else None,
                 linewidth=1.2,
             )
-            ax.text(row["value"] + top * 0.01, y, xformat(row["value"]), va="center", fontsize=9, color=INK)
+            ax.text(
+                row["value"] + top * 0.01, y, xformat(row["value"]), va="center", fontsize=TEXT, color=INK
+            )
         handles.append(matplotlib.patches.Patch(facecolor=colour, edgecolor=colour, label=h))
-    ax.set_yticks(range(len(labels)), [textwrap.fill(x, 34) for x in labels], fontsize=9.5, linespacing=0.9)
+    ax.set_yticks(
+        range(len(labels)), [textwrap.fill(x, LABEL_WRAP) for x in labels], fontsize=TEXT, linespacing=0.9
+    )
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.18)
     ax.xaxis.set_major_formatter(lambda x, _: xformat(x))
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     if n_hue > 1:
-        ax.legend(handles=handles, loc="lower right", frameon=True, fontsize=9.5)
+        ax.legend(handles=handles, loc="lower right", frameon=True, fontsize=TEXT)
     _footnote(fig, notes)
     return fig
