@@ -108,6 +108,10 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
                 layout.provenance_path(build_dir), json.dumps(prov, indent=1, ensure_ascii=False) + "\n"
             )
         values[lang] = prose.variables(store, wave)
+        hit = config.settings()["report"]["change"]["figure"]
+        values[lang]["change"]["hardest"] = prose.hardest(
+            layout.figure_csv(build_dir, wave, lang, hit["theme"], hit["label"]), lang
+        )
         values[lang]["ref"] = prose.reference_variables(lang)
         out = layout.quarto_dir(build_dir, lang)
         # the other sources' values, labelled once: the explorer's download and its series

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import pandas as pd
+
 from helpers.book.store import Store
 from helpers.core import config, i18n
 from helpers.core.i18n import lower_first, t
@@ -213,6 +215,29 @@ def changes(store: Store, wave: int) -> dict:
         "not_compared": ", ".join(lower_first(cb.label(lang, i, short=True, wave=wave)) for i in apart)
         or "–",
     }
+
+
+def hardest(figure_csv, lang: str) -> dict:
+    """The COVID chapter's sentences on who was hit hardest, read from the numbers of its ranked
+    figure (``report.change.figure``): for each comparison the figure draws, its first three groups
+    with the indicator and the change, e.g. ``change.hardest.w2021``."""
+    cb = codebook_mod.load()
+    d = pd.read_csv(figure_csv, keep_default_na=False, na_values=[""])
+    out = {}
+    for after, rows in d.groupby("wave", sort=True):
+        named = [
+            t(
+                lang,
+                "book.hardest.item",
+                group=lower_first(r.group_label),
+                indicator=lower_first(cb.label(lang, r.indicator, short=True, wave=int(after))),
+                change=i18n.signed(r.change, lang),
+                unit=t(lang, f"units_change_short.{r.kind}"),
+            )
+            for r in rows.head(3).itertuples()
+        ]
+        out[f"w{after}"] = i18n.join(named, lang)
+    return out
 
 
 def reference_variables(lang: str) -> dict:

@@ -74,9 +74,8 @@ def adjusted(p: pd.Series, families: pd.DataFrame) -> pd.Series:
     ``families``); a missing p-value stays missing and counts in no family."""
     out = pd.Series(np.nan, index=p.index)
     have = p.notna()
-    for _, idx in (
-        p[have].groupby([families.loc[have, c] for c in families.columns], sort=False).groups.items()
-    ):
+    keys = [families.loc[have, c] for c in families.columns]
+    for _, idx in p[have].groupby(keys[0] if len(keys) == 1 else keys, sort=False).groups.items():
         out.loc[idx] = st.false_discovery_control(p.loc[idx].to_numpy(), method="bh")
     return out
 

@@ -126,10 +126,8 @@ def _check_report(settings: dict, waves: list[int], indicators: list[str], break
     base = _get(settings, "report.change.base_wave")
     if base not in waves or base >= report["wave"]:
         _fail("report.change.base_wave", base, f"a survey wave before report.wave ({report['wave']})")
-    inds = _names(
-        settings, "report.change.indicators", indicators, "indicators of data/codebook/indicators.yaml"
-    )
-    _names(settings, "report.change.figure_indicators", inds, "indicators of report.change.indicators")
+    _names(settings, "report.change.indicators", indicators, "indicators of data/codebook/indicators.yaml")
+    _number(settings, "report.change.hardest_hit", lambda x: x > 0, "a positive whole number", whole=True)
     _check_exposure_diseases(report, indicators)
     _number(
         settings,

@@ -26,11 +26,11 @@ from helpers.core.errors import PipelineError
 from helpers.core.i18n import lower_first, t
 from helpers.core.schema import CHANGE_COLUMNS, CHANGES, CUBE, SAMPLE, STORE_COLUMNS
 from helpers.estimate import change as change_mod
-from helpers.estimate import precompute
+from helpers.estimate import findings, precompute
 from helpers.estimate import weighted as estimate
 from helpers.metadata import codebook as codebook_mod
 from helpers.notebook import figures, reference
-from helpers.notebook.output import publish, resolve
+from helpers.notebook.output import edition_only, publish, resolve
 
 
 class Report:
@@ -75,15 +75,16 @@ class Report:
                 self._estimates[key] = precompute.select(self._store.wave(wave), indicators)
         return self._estimates[key]
 
-    def changes(self, before: int, indicators=None) -> pd.DataFrame:
-        """Change of ``indicators`` (default: the theme's) by every group from ``before`` to this
-        wave, where both waves ask them alike (helpers.change)."""
+    def changes(self, before: int, indicators=None, after: int | None = None) -> pd.DataFrame:
+        """Change of ``indicators`` (default: the theme's) by every group from ``before`` to
+        ``after`` (default: this wave), where both waves ask them alike (helpers.change)."""
         inds = tuple(indicators or self.indicators)
-        if before not in self._waves or self.wave not in self._waves or before >= self.wave:
+        after = self.wave if after is None else after
+        if before not in self._waves or after not in self._waves or before >= after:
             return change_mod.empty()
-        key = ("changes", inds, before)  # seven figures and a table ask for the same changes
+        key = ("changes", inds, before, after)  # figures and a table ask for the same changes
         if key not in self._estimates:
-            self._estimates[key] = precompute.select(self._store.changes(before, self.wave), inds)
+            self._estimates[key] = precompute.select(self._store.changes(before, after), inds)
         return self._estimates[key]
 
     def _all_waves(self, indicators) -> pd.DataFrame:
@@ -128,6 +129,19 @@ class Report:
         if self.synthetic:
             notes.append(t(self.lang, "notes.synthetic"))
         return notes
+
+    def _finding(self, top, indicator: str, group_var: str, description: str) -> str:
+        """A figure's caption: its finding first where the estimates support one
+        (helpers.estimate.findings), then the plain description (indicator, breakdown, wave)."""
+        if top is None:
+            return description
+        title = t(
+            self.lang,
+            "findings.highest",
+            indicator=self._label(indicator),
+            group=lower_first(self._group_label(group_var, top.group)),
+        )
+        return f"{title}. {description}"
 
     def _reliability(self, shown: pd.DataFrame, extremes) -> dict:
         """The alt text's highest/lowest sentence, from reliable estimates only, and a word on the others.
@@ -272,6 +286,7 @@ class Report:
         self._publish(label, fig=fig, cap=cap, alt=message, table=self.published_table(estimate.empty()))
 
     # ------------------------------------------------------------------ figures
+    @edition_only
     def key_figure(self, label: str) -> None:
         """The theme's shares for all workers in this wave, with confidence intervals."""
         inds = [i for i in self._available(self.indicators) if self._kind(i) == "share"]
@@ -311,6 +326,7 @@ class Report:
             table=self.published_table(tot[estimate.COLUMNS]),
         )
 
+    @edition_only
     def key_table(self, label: str) -> None:
         """All the theme's indicators for all workers: estimate, interval, base, remark."""
         inds = self._available(self.indicators)
@@ -338,6 +354,7 @@ class Report:
         cap = t(self.lang, "tables.key.cap", theme=self._theme(), wave=self.wave)
         self._publish(label, markdown=md, cap=cap, alt=None, table=self.published_table(tot))
 
+    @edition_only
     def group_figure(self, label: str, indicators, group_var: str) -> None:
         """One indicator (the first of ``indicators`` this wave has) by the groups of a breakdown."""
         inds = self._available([indicators] if isinstance(indicators, str) else indicators)
@@ -370,6 +387,8 @@ class Report:
         )
         if shown.empty:
             return self._no_data_figure(label, cap)
+        total_row = est[(est.indicator == ind) & (est.group_var == schema.TOTAL)].iloc[0]
+        cap = self._finding(findings.highest(rows, total_row), ind, group_var, cap)
         hidden = int((rows.flag == "suppressed").sum())
 
         def extremes(groups):
@@ -405,58 +424,61 @@ class Report:
         )
         self._publish(label, fig=fig, cap=cap, alt=alt, table=self.published_table(table))
 
-    def risk_map(self, label: str, group_var: str) -> None:
-        """Every indicator of the theme by the groups of one breakdown, coloured by relative risk."""
+    @edition_only
+    def risk_map(self, label: str, group_vars) -> None:
+        """Every indicator of the theme with a risk direction by the groups of one or more
+        breakdowns (one block of rows each), coloured by relative risk."""
+        group_vars = [group_vars] if isinstance(group_vars, str) else list(group_vars)
         inds = [
             i
             for i in self._available(self.indicators)
             if self.cb.indicators[i].get("risk") in ("high", "low")
         ]
-        breakdown = self.cb.label(self.lang, breakdown=group_var)
+        names = [self.cb.label(self.lang, breakdown=g) for g in group_vars]
+        breakdowns = i18n.join([n.lower() for n in names], self.lang)
         cap = t(
             self.lang,
             "figures.riskmap.cap",
             theme=self._theme(),
-            breakdown=breakdown,
-            breakdown_lower=breakdown.lower(),
+            breakdown=breakdowns,
+            breakdown_lower=breakdowns,
             wave=self.wave,
         )
         est = self.estimates()
-        rows = est[est.indicator.isin(inds) & (est.group_var == group_var)]
+        rows = est[est.indicator.isin(inds) & est.group_var.isin(group_vars)]
         if rows.estimate.notna().sum() == 0:
             return self._no_data_figure(label, cap)
-        cats = list(self.cb.breakdowns[group_var]["categories"])
-        values = rows.pivot(index="indicator", columns="group", values="estimate").reindex(
-            index=inds, columns=cats
-        )
-        flags = rows.pivot(index="indicator", columns="group", values="flag").reindex(
-            index=inds, columns=cats
-        )
+        keys = [(g, c) for g in group_vars for c in self.cb.breakdowns[g]["categories"]]
+        index = pd.MultiIndex.from_tuples(keys, names=["group_var", "group"])
+        by = rows.set_index(["group_var", "group", "indicator"])
+        values = by.estimate.unstack("indicator").reindex(index=index, columns=inds)
+        flags = by.flag.unstack("indicator").reindex(index=index, columns=inds)
         text = pd.DataFrame("", index=values.index, columns=values.columns)
-        for i in values.index:
-            for g in values.columns:
-                v = values.loc[i, g]
+        for key in values.index:
+            for i in values.columns:
+                v = values.loc[key, i]
                 if not np.isnan(v):
-                    text.loc[i, g] = self._fmt(v, i) + (" *" if flags.loc[i, g] == "low_reliability" else "")
+                    text.loc[key, i] = self._fmt(v, i) + (
+                        " *" if flags.loc[key, i] == "low_reliability" else ""
+                    )
         sign = pd.Series({i: 1 if self.cb.indicators[i]["risk"] == "high" else -1 for i in inds})
-        totals = est[(est.group_var == schema.TOTAL)].set_index("indicator").estimate
-        dev = values.sub(totals.reindex(values.index), axis=0).mul(sign, axis=0)
-        dev = dev.div(totals.reindex(values.index).replace(0, np.nan), axis=0)
+        totals = est[(est.group_var == schema.TOTAL)].set_index("indicator").estimate.reindex(inds)
+        dev = values.sub(totals, axis=1).mul(sign, axis=1).div(totals.replace(0, np.nan), axis=1)
 
         def extremes(reliable):
             # the largest deviation among reliable cells only
-            ok = pd.Series(True, index=pd.MultiIndex.from_frame(reliable[["indicator", "group"]]))
+            ok = set(zip(reliable.group_var, reliable.group, reliable.indicator))
             stacked = dev.stack()
-            candidates = stacked[stacked.index.isin(ok.index)].dropna()
+            candidates = stacked[[k in ok for k in stacked.index]].dropna()
             if candidates.empty:  # every reliable cell's total is 0: no deviation to speak of
                 return ""
-            i_max, g_max = candidates.idxmax()
+            g_var, g, i_max = candidates.idxmax()
             return t(
                 self.lang,
                 "figures.riskmap.extremes",
                 indicator_lower=lower_first(self._label(i_max)),
-                group=self._group_label(group_var, g_max),
-                value=self._fmt(values.loc[i_max, g_max], i_max),
+                group=self._group_label(g_var, g),
+                value=self._fmt(values.loc[(g_var, g), i_max], i_max),
                 total=self._fmt(totals[i_max], i_max),
             )
 
@@ -465,21 +487,28 @@ class Report:
             "figures.riskmap.alt",
             count=len(inds),
             theme_lower=lower_first(self._theme()),
-            breakdown_lower=breakdown.lower(),
+            breakdown_lower=breakdowns,
             wave=self.wave,
             **self._reliability(rows.dropna(subset=["estimate"]), extremes),
         )
-        values.index = [self._label(i) for i in values.index]
-        values.columns = [self._group_label(group_var, g) for g in values.columns]
-        text.index, text.columns = values.index, values.columns
+        labels = [self._group_label(g, c) for g, c in values.index]
+        columns = [self._label(i) for i in values.columns]
+        values.index = text.index = labels
+        values.columns = text.columns = columns
         fig = figures.risk_map(
             values,
-            sign.set_axis([self._label(i) for i in sign.index]),
+            sign.set_axis(columns),
             text,
             self._notes(ci=False, flags=rows.flag, extra=[t(self.lang, "notes.relative_colour")]),
+            sections=[(n, len(self.cb.breakdowns[g]["categories"])) for n, g in zip(names, group_vars)]
+            if len(group_vars) > 1
+            else None,
+            scale=(t(self.lang, "figures.riskmap.lower"), t(self.lang, "figures.riskmap.higher")),
+            values_note=t(self.lang, "figures.riskmap.values"),
         )
         self._publish(label, fig=fig, cap=cap, alt=alt, table=self.published_table(rows))
 
+    @edition_only
     def trend_figure(self, label: str) -> None:
         """Each indicator over the waves comparable with this one, up to this wave (all workers)."""
         inds = self._available(self.indicators)
@@ -543,6 +572,7 @@ class Report:
             table=self.published_table(table[estimate.COLUMNS]),
         )
 
+    @edition_only
     def waves_figure(self, label: str, around: int, extra_indicators=()) -> None:
         """The theme's shares in ``around`` (2021) beside the waves before and after it.
 
@@ -611,90 +641,73 @@ class Report:
         note = t(self.lang, "notes.change_na", before=base, wave=self.wave)
         self._publish(label, markdown=note, cap=cap, alt=note, table=None)
 
-    def change_figure(self, label: str, group_var: str) -> None:
-        """Groups of a breakdown ranked by their change since the last wave before the pandemic,
-        one panel per indicator of ``report.change.figure_indicators``, with 95% intervals."""
+    def largest_rises(self, after: int) -> pd.DataFrame:
+        """The reliable groups whose risk rose most since the last wave before the pandemic, on the
+        indicators of ``report.change`` with a risk direction: significant after the
+        multiple-comparison rule (helpers.estimate.change) and in the direction of risk, a
+        significant difference across the 2021 change of mode counted as one; largest first, at
+        most ``report.change.hardest_hit`` of them."""
         conf = self._change_settings()
-        base = conf["base_wave"]
-        breakdown = self.cb.label(self.lang, breakdown=group_var)
-        cap = t(
-            self.lang,
-            "figures.change.cap",
-            breakdown=breakdown,
-            breakdown_lower=breakdown.lower(),
-            before=base,
-            wave=self.wave,
-        )
-        if self.wave <= base:
-            return self._not_applicable(label, cap)
-        inds = [i for i in conf["figure_indicators"] if self.cb.comparable(i, base, self.wave)]
-        apart = [
-            i for i in conf["figure_indicators"] if i not in inds and self.cb.indicator_spec(i, self.wave)
+        ch = self.changes(conf["base_wave"], conf["indicators"], after=after)
+        ch = ch[(ch.group_var != schema.TOTAL) & (ch.indicator.map(self.cb.risk_sign) != 0)]
+        ch = ch.assign(rank=self._risk_rank(ch))
+        risen = ch[
+            ch.risk_change.isin([change_mod.ROSE, change_mod.MODE_DIFFERENT])
+            & (ch["rank"] > 0)
+            & (ch.flag == schema.FLAG_OK)
         ]
-        ch = self.changes(base, conf["indicators"])
-        rows = ch[(ch.group_var == group_var) & ch.indicator.isin(inds)].copy()
-        rows["label"] = [self._group_label(group_var, g) for g in rows.group]
-        rows["rank"] = self._risk_rank(rows)
-        shown = rows.dropna(subset=["change"])
-        if shown.empty:
-            return self._no_data_figure(label, cap)
-        panels, summary = [], []
-        for ind in inds:
-            d = rows[rows.indicator == ind]
-            panels.append(
-                {
-                    "title": self._label(ind),
-                    "data": d,
-                    "xlabel": t(self.lang, f"units_change.{self._kind(ind)}"),
-                }
-            )
-            rose = d[(d.risk_change == change_mod.ROSE) & (d.flag == schema.FLAG_OK)]
-            summary.append(
-                t(
-                    self.lang,
-                    "figures.change.rose" if len(rose) else "figures.change.none",
-                    indicator=self._label(ind),
-                    groups=", ".join(rose.sort_values("rank", ascending=False).label),
-                )
-            )
-        hidden = int((rows.flag == schema.FLAG_SUPPRESSED).sum())
-        extra = [t(self.lang, "notes.change_marks")]
-        if bool(rows.mode_change.any()):
-            extra.append(t(self.lang, "notes.change_mode_mark"))
-        extra.append(t(self.lang, "notes.change_independent"))
-        if apart:
-            extra.append(
-                t(
-                    self.lang,
-                    "notes.change_apart",
-                    before=base,
-                    indicators=", ".join(self._label(i) for i in apart),
-                )
-            )
-        if bool(rows.mode_change.any()):
-            extra.append(t(self.lang, "notes.mode_change"))
-        notes = self._notes(ci=False, flags=rows.flag, extra=extra)
-        alt = t(
-            self.lang,
-            "figures.change.alt",
-            count=len(panels),
-            breakdown_lower=breakdown.lower(),
-            before=base,
-            wave=self.wave,
-            summary=" ".join(summary),
-            hidden=t(self.lang, "figures.change.hidden", min_n=self.settings["disclosure"]["min_n"])
-            if hidden
-            else "",
-        )
-        fig = figures.change_panels(panels, notes=notes)
-        self._publish(
-            label,
-            fig=fig,
-            cap=cap,
-            alt=alt,
-            table=self.labelled_changes(rows[change_mod.COLUMNS]),
-        )
+        return risen.sort_values("rank", ascending=False, kind="stable").head(int(conf["hardest_hit"]))
 
+    @edition_only
+    def hardest_hit(self, label: str, during: int) -> None:
+        """Which groups the pandemic hit hardest: the largest reliable rises in risk by group from
+        the last wave before it to ``during`` (across the change of survey mode, with that caveat)
+        and to this wave, ranked, one panel each."""
+        base = self._change_settings()["base_wave"]
+        cap = t(self.lang, "figures.hardest.cap", before=base, during=during, wave=self.wave)
+        if self.wave <= during:
+            return self._not_applicable(label, cap)
+        panels, parts, summary = [], [], []
+        for after in (during, self.wave):
+            d = self.largest_rises(after).copy()
+            mode = bool(d.mode_change.any()) or any(
+                bool(self.cb.waves[w].get("mode_change", False)) for w in (base, after)
+            )
+            d["label"] = [
+                t(
+                    self.lang,
+                    "figures.hardest.row",
+                    group=self._group_label(g, c),
+                    indicator=lower_first(self._label(i)),
+                )
+                for g, c, i in zip(d.group_var, d.group, d.indicator)
+            ]
+            title = t(
+                self.lang,
+                "figures.hardest.mode" if mode else "figures.hardest.panel",
+                before=base,
+                after=after,
+            )
+            panels.append({"title": title, "data": d, "xlabel": t(self.lang, "figures.hardest.xlabel")})
+            parts.append(d)
+            named = "; ".join(
+                f"{r.label} ({i18n.signed(r.change, self.lang)})" for r in d.head(3).itertuples()
+            ) or t(self.lang, "figures.hardest.none")
+            summary.append(f"{title}: {named}.")
+        if all(p.empty for p in parts):
+            return self._no_data_figure(label, cap)
+        extra = [
+            t(self.lang, "notes.hardest", count=self._change_settings()["hardest_hit"]),
+            t(self.lang, "notes.change_mode_mark"),
+        ]
+        fig = figures.change_panels(
+            [p for p in panels if not p["data"].empty], notes=self._notes(ci=False, extra=extra)
+        )
+        alt = t(self.lang, "figures.hardest.alt", before=base, summary=" ".join(summary))
+        table = pd.concat(parts, ignore_index=True)[change_mod.COLUMNS]
+        self._publish(label, fig=fig, cap=cap, alt=alt, table=self.labelled_changes(table))
+
+    @edition_only
     def rises_table(self, label: str) -> None:
         """Every group whose risk rose significantly since the last wave before the pandemic, on
         any indicator of ``report.change.indicators`` and any breakdown."""

@@ -214,7 +214,7 @@ def test_change_figures_publish_the_stores_changes(stored):
     for lang in i18n.languages():
         ch = store.read_changes(layout.changes_path(stored, lang)).set_index(key)
         for csv in sorted((stored / "tables").glob(f"*/{lang}/covid_impact/*.csv")):
-            if not csv.name.startswith(("fig-covid-change-", "tbl-covid-rises-")):
+            if not csv.name.startswith(("fig-covid-hardest-hit-", "tbl-covid-rises-")):
                 continue
             fig = store.read_changes(csv).set_index(key)
             joined = fig.join(ch.add_suffix("_store"), how="left")
@@ -223,7 +223,7 @@ def test_change_figures_publish_the_stores_changes(stored):
                 assert same.all(), (csv.name, c)
             assert (joined.risk_change == joined.risk_change_store).all()
             checked += len(joined)
-    assert checked > 200
+    assert checked > 50
 
 
 def _changes(rows):

@@ -21,12 +21,29 @@ def crafted(indicator: str, wave: int, group_var: str, rows: list[tuple[str, flo
     data = [(wave, indicator, "total", "total", 40.0, 38.0, 42.0, 2000)]
     data += [(wave, indicator, group_var, g, v, v - 5, v + 5, n) for g, v, n in rows]
     t = pd.DataFrame(data, columns=estimate.COLUMNS[:-1])
-    return estimate.disclosure(t)[estimate.COLUMNS]
+    out = estimate.disclosure(t)[estimate.COLUMNS]
+    return out.assign(se=(out.ci_high - out.ci_low) / (2 * 1.96))  # the interval's standard error
 
 
 @pytest.fixture
 def burnout_2015():
     return report.Report("burnout", 2015, "nl")
+
+
+def test_a_group_figure_states_its_finding_only_when_the_estimates_support_it(burnout_2015):
+    """Issue 22: the caption leads with the highest group only when it differs significantly from
+    all workers after the multiple-comparison rule (helpers.estimate.findings); else it describes."""
+    r = burnout_2015
+    label = lambda g: r.cb.label("nl", breakdown="sector", category=g)  # noqa: E731
+    rows = [("industry", 41.0, 300), ("construction", 58.0, 200), ("education", 36.0, 250)]
+    r._estimates[(("exhaustion",), 2015)] = crafted("exhaustion", 2015, "sector", rows)
+    out = capture(r)
+    r.group_figure("fig-x", "exhaustion", "sector")
+    assert out[0]["cap"].startswith("Uitputting het hoogst: " + label("construction").lower() + ". Uitputting")
+    rows = [("industry", 41.0, 300), ("construction", 44.0, 200), ("education", 36.0, 250)]
+    r._estimates[(("exhaustion",), 2015)] = crafted("exhaustion", 2015, "sector", rows)
+    r.group_figure("fig-x", "exhaustion", "sector")
+    assert out[1]["cap"] == "Uitputting naar sector, 2015"  # 44 ± 5 against 40 ± 2: not shown to differ
 
 
 def test_group_alt_text_skips_low_reliability_groups(burnout_2015):
