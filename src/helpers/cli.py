@@ -73,7 +73,8 @@ def cmd_check(args) -> int:
     rendered = f"; {stats['pages']} rendered pages and both PDFs" if stats["pages"] else ""
     print(
         f"check: OK ({stats['embeds']} embeds, {stats['references']} cross-references, "
-        f"{stats['variables']} quoted numbers, {stats['downloads']} CSV links in both languages{rendered})"
+        f"{stats['variables']} quoted numbers ({stats['quoted']} of them found in the figures their "
+        f"sentences cite), {stats['downloads']} CSV links in both languages{rendered})"
     )
     return 0
 

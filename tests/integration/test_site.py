@@ -134,7 +134,7 @@ def test_every_figure_has_its_numbers_as_a_table_and_a_csv(rendered, lang):
             assert block["rows"] == len(pd.read_csv(csv)), (
                 f"{page}: the table of {csv.name} is not the whole CSV"
             )
-    assert figures > 40  # the edition's figures (issue 22: no tabs of earlier waves)
+    assert figures > 30  # the edition's figures (issue 22: no tabs of earlier waves)
 
 
 def test_the_landing_page_offers_both_editions_each_in_its_language(rendered):
@@ -235,7 +235,7 @@ def test_no_two_texts_of_any_figure_overlap(rendered, browser):
     """Every figure of every wave in both languages, measured where the reader sees it: in Chromium,
     with the figure's own embedded typeface."""
     svgs = sorted((rendered / "_site").glob("*/chapters/*/*_files/figure-html/*.svg"))
-    assert len(svgs) > 100
+    assert len(svgs) > 60
     page = browser.new_page()
     bad = {}
     try:
@@ -277,6 +277,37 @@ def test_figures_fit_a_phone_with_readable_text(site, browser, chapter):
         for f in figures:
             assert f["w"] <= f["frame"] + 0.5 and not f["scrolls"], f
             assert f["viewbox"] and f["smallest"] * f["w"] / f["viewbox"] >= 10.9, f
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_home_page_leads_with_findings_that_read_on_a_phone(site, browser, lang):
+    """Issue 22: the home page's findings, each a sentence with its number, the chapter's figure
+    (its PNG, text at 11 px or more at 390 px), a link to its section and to the explorer."""
+    from helpers.notebook import figures
+
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    try:
+        page.goto(f"{site}/{lang}/index.html")
+        page.wait_for_load_state("load")
+        cards = page.evaluate("""() => [...document.querySelectorAll('.finding')].map(c => {
+            const img = c.querySelector('img');
+            return {text: c.innerText, w: img.getBoundingClientRect().width, natural: img.naturalWidth,
+                    alt: img.getAttribute('alt'), sections: c.querySelectorAll('a.quarto-xref').length,
+                    explorer: [...c.querySelectorAll('a')].some(a => a.href.includes('explorer.html?i=')),
+                    top: c.getBoundingClientRect().top};
+        })""")
+        assert len(cards) == len(config.settings()["report"]["findings"])
+        for c in cards:
+            assert re.search(r"\d", c["text"]) and c["alt"] and c["sections"] >= 1, c
+            assert c["natural"] > 0 and c["w"] <= 390
+            assert figures.TEXT * 150 / 72 * c["w"] / c["natural"] >= 10.9, c  # PNGs are drawn at 150 dpi
+        assert sum(c["explorer"] for c in cards) >= len(cards) - 1  # all but the ranked changes
+        # the findings come before the rest of the home page's text
+        about = page.evaluate("document.querySelectorAll('main h2')[1].getBoundingClientRect().top")
+        assert max(c["top"] for c in cards) < about
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     finally:
         page.close()
@@ -346,7 +377,7 @@ def test_each_figure_of_the_edition_downloads_with_its_numbers_citation_and_lice
                 png = Image.open(io.BytesIO(files["png"].read_bytes()))
                 png.load()
                 assert png.text["Source"] == sidecar["citation"] and licence in png.text["Copyright"]
-    assert seen > 40
+    assert seen > 30
 
 
 def _head(text: str, key: str) -> str | None:
@@ -535,8 +566,9 @@ def test_the_website_and_the_pdf_number_the_same_figures_and_tables(rendered, la
             web.append((kind, number, " ".join(html.unescape(re.sub(r"<[^>]+>", "", caption)).split())))
     pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
-    printed = [(k, n, " ".join(c.split())) for k, n, c in CAPTION_PDF[lang].findall(text)]
-    assert len(web) > 40
+    # the PDF's text gives a hyphen that Typst may break after as a soft one (WHO\xad5\xadindex)
+    printed = [(k, n, " ".join(c.replace("\xad", "-").split())) for k, n, c in CAPTION_PDF[lang].findall(text)]
+    assert len(web) > 30
     assert [(k, n) for k, n, _ in web] == [(k, n) for k, n, _ in printed]
     for (_, number, on_web), (_, _, in_pdf) in zip(web, printed, strict=True):
         # a caption may run over two lines in the PDF: the first line starts the web caption

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.book import blocks, downloads, edition, explorer, opendata, prose, provenance, tables
+from helpers.book import blocks, downloads, edition, explorer, home, opendata, prose, provenance, tables
 from helpers.book import store as store_mod
 from helpers.book.store import Store
 from helpers.core import config, i18n, layout, stages, workdir
@@ -136,17 +136,20 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
             "colophon.typ": edition.colophon(lang, prov),
         }
         pages = _pages(lang)
+        every_caption: dict[str, str] = {}
         for theme in [*cb.themes, *config.source_notebooks()]:
             by_wave = _figures_by_wave(build_dir, lang, theme)
             if wave not in by_wave:
                 continue
             # each figure's downloads (images, data, metadata) and its caption, for its block
             caps = downloads.captions(build_dir, lang, theme, wave)
+            every_caption.update(caps)
             downloads.write(build_dir, lang, theme, wave, caps, pages)
             for figure in by_wave[wave]:
                 files[f"figures/{figure}.qmd"] = blocks.figure_block(
                     build_dir, lang, theme, figure, caps.get(figure, figure), pages.get(figure)
                 )
+        files["findings.qmd"] = home.findings(build_dir, store, wave, every_caption, pages)
         for name, text in files.items():
             workdir.write_text(out / name, text)
         for old in (out / "figures").glob("*.qmd"):  # a figure the notebooks no longer make

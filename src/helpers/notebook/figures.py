@@ -43,17 +43,18 @@ BLUE, VERMILLION, GREEN, INK, GREY = "#0072B2", "#D55E00", "#007A5E", "#1A1A1A",
 SERIES = [BLUE, VERMILLION, GREEN, INK]
 RISK_CMAP = "rocket_r"  # perceptually uniform, readable with colour-vision deficiencies
 DPI = 150
-# Drawn for a phone first: 4.6 in (442 px) shown 339 px wide in a 390 px screen keeps text of
-# TEXT pt at least 11 px (TEXT * 4/3 * 339/442 = 11.2 px); the web and the PDF show it at its size
-WIDTH = 4.6  # inches
+# Drawn for a phone first: 4.5 in, and 4.66 in with the SVG's margins (447 px), shown 339 px wide
+# in a 390 px screen keeps text of TEXT pt at least 11 px (TEXT * 4/3 * 339/447 = 11.1 px)
+WIDTH = 4.5  # inches
+NOTE_WIDTH = 0.97  # of the figure's width, a note's lines: a PNG's letters run a little wider
 TEXT = 11  # points: the smallest text of a figure (tick labels, notes, values in cells)
 PHONE_FRAME = 339  # px: the figure's frame in a 390 px wide screen (Quarto's page padding)
 MAX_HEIGHT = (
     8.2  # inches: a figure and its notes (about 1 in more) fit the PDF's text area (A4, 2.4 cm margins)
 )
 FONT = "Source Sans 3"
-NAMED_COLUMNS = 4  # up to this many indicators, a risk map names them over their columns
-MAX_PRINTED_COLUMNS = 9  # a risk map prints its values up to this many indicators
+MAX_PRINTED_COLUMNS = 5  # a risk map prints its values up to this many indicators
+AXIS_WRAP = 40  # characters of an axis title on one line (under the plot, not the labels)
 LABEL_WRAP = 26  # characters of a group name on one line (it shares the width with the plot)
 FONT_DIR = config.ROOT / "assets" / "vendor" / "source-sans-3-ttf-0.4.1"
 # the TTF of each (weight, style) a figure can use
@@ -230,17 +231,35 @@ def wrap(text: str, prop, width: float) -> str:
 @functools.lru_cache(maxsize=1024)
 def _wrap_paragraph(paragraph: str, prop, width: float) -> str:
     measure = lambda line: math.ceil(text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0])  # noqa: E731
-    words = paragraph.split(" ")
-    lines, line = [], words[0]
-    for word in words[1:]:
-        longer = f"{line} {word}"
+    # a word wider than the line (a web address) may break after a slash or a hyphen
+    tokens: list[tuple[str, str]] = []  # (text, what joins it to the one before)
+    for i, word in enumerate(paragraph.split(" ")):
+        pieces = re.split(r"(?<=[/-])(?=.)", word) if measure(word) > width else [word]
+        tokens += [(piece, " " if j == 0 and i > 0 else "") for j, piece in enumerate(pieces)]
+    lines, line = [], tokens[0][0]
+    for text, joint in tokens[1:]:
+        longer = f"{line}{joint}{text}"
         if measure(longer) > width:
             lines.append(line)
-            line = word
+            line = text
         else:
             line = longer
     lines.append(line)
     return "\n".join(lines)
+
+
+def _fit_width(fig, renderer) -> None:
+    """Lay the figure out (its layout engine) so that all it draws, labels and legends that reach
+    past the axes included, is WIDTH wide: the page shows it at that width, and its smallest text
+    then keeps its size on a phone (the SVG is saved to what it draws, ``bbox_inches="tight"``)."""
+    engine = fig.get_layout_engine()
+    for _ in range(3):
+        if engine is not None:
+            engine.execute(fig)  # place the axes first, then measure
+        drawn = fig.get_tightbbox(renderer).width  # inches
+        if engine is None or drawn <= WIDTH * 1.005:
+            return
+        fig.set_figwidth(fig.get_figwidth() - (drawn - WIDTH))
 
 
 def _footnote(fig, lines: list[str]) -> None:
@@ -250,16 +269,22 @@ def _footnote(fig, lines: list[str]) -> None:
     if not text:
         return
     renderer = fig.canvas.get_renderer()
-    if fig.get_layout_engine() is not None:
-        fig.get_layout_engine().execute(fig)  # place the axes first, then measure below them
+    _fit_width(fig, renderer)
     bottom = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans).y0  # pixels
     y = (bottom - 0.08 * fig.dpi) / (fig.get_figheight() * fig.dpi)
     note = fig.text(0.0, y, text, ha="left", va="top", fontsize=TEXT, color=GREY, transform=fig.transFigure)
-    note.set_text(wrap(text, note.get_fontproperties(), fig.get_figwidth() * 72))
+    note.set_text(wrap(text, note.get_fontproperties(), fig.get_figwidth() * 72 * NOTE_WIDTH))
     # Keep the layout the note was measured against: laid out again while saving (twice, for
     # bbox_inches="tight", with another renderer's metrics) the axes could move off the note's
     # reference, and every pass measures every text again.
     fig.set_layout_engine("none")
+
+
+def _row(labels, minimum: float) -> float:
+    """The height (inches) of a row of a figure whose rows are named by ``labels`` (wrapped to
+    LABEL_WRAP): at least ``minimum``, and room for the longest name's lines."""
+    lines = max([1 + textwrap.fill(str(x), LABEL_WRAP).count("\n") for x in labels] or [1])
+    return max(minimum, 0.19 * lines + 0.12)
 
 
 def _star(label: str, flag: str) -> str:
@@ -269,7 +294,7 @@ def _star(label: str, flag: str) -> str:
 def dot_plot(t: pd.DataFrame, *, xlabel: str, notes: list[str], xmax: float = 100) -> plt.Figure:
     """Estimates (rows of ``t`` with label, estimate, ci_low, ci_high, flag) as dots with CIs."""
     t = t.dropna(subset=["estimate"]).sort_values("estimate", ascending=True)
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(t) + 1.2))
+    fig, ax = plt.subplots(figsize=(WIDTH, _row(t["label"], 0.42) * len(t) + 1.2))
     y = np.arange(len(t))
     low = (t["flag"] == "low_reliability").to_numpy()
     ax.errorbar(
@@ -285,7 +310,7 @@ def dot_plot(t: pd.DataFrame, *, xlabel: str, notes: list[str], xmax: float = 10
     ax.scatter(t["estimate"][low], y[low], s=60, facecolor="white", edgecolor=BLUE, linewidth=1.5, zorder=3)
     ax.set_yticks(y, [textwrap.fill(_star(a, f), LABEL_WRAP) for a, f in zip(t["label"], t["flag"])])
     ax.set_xlim(0, max(xmax, float(t["ci_high"].max() if len(t) else 0) * 1.05))
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(textwrap.fill(xlabel, AXIS_WRAP))
     ax.grid(axis="y", visible=False)
     _footnote(fig, notes)
     return fig
@@ -296,7 +321,7 @@ def bar_plot(
 ) -> plt.Figure:
     """Groups as horizontal bars, highest first, with CIs and the whole-sample value as a line."""
     t = t.dropna(subset=["estimate"]).sort_values("estimate", ascending=True)
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.38 * len(t) + 1.3))
+    fig, ax = plt.subplots(figsize=(WIDTH, _row(t["label"], 0.38) * len(t) + 1.3))
     y = np.arange(len(t))
     low = (t["flag"] == "low_reliability").to_numpy()
     bars = ax.barh(y, t["estimate"], color=BLUE, height=0.65)
@@ -316,9 +341,10 @@ def bar_plot(
     )
     if total is not None and not np.isnan(total):
         ax.axvline(total, color=VERMILLION, linestyle="--", linewidth=1.5, label=total_label)
-        ax.legend(loc="lower right", frameon=True)
+        # above the bars, never over them
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, borderaxespad=0.2)
     ax.set_yticks(y, [textwrap.fill(_star(a, f), LABEL_WRAP) for a, f in zip(t["label"], t["flag"])])
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(textwrap.fill(xlabel, AXIS_WRAP))
     ax.grid(axis="y", visible=False)
     _footnote(fig, notes)
     return fig
@@ -338,9 +364,9 @@ def risk_map(
 
     Colour is each column's values scaled to its own range (reversed where a high value is good),
     so a dark cell is a group at more risk than the others on that indicator. ``sections`` (name,
-    number of rows) heads each breakdown's rows with its name. Columns are numbered, with their
-    indicator named in the key under the map (a name over a narrow column would have to turn on
-    its side); ``scale`` names the colour bar's two ends.
+    number of rows) heads each breakdown's rows with its name. Columns are keyed with a letter,
+    their indicator named in the key under the map (a name over a narrow column would have to turn
+    on its side); ``scale`` names the colour bar's two ends.
     """
     keep = values.notna().any(axis=1)  # groups suppressed on every indicator are left out
     lo, hi = values.min(axis=0), values.max(axis=0)
@@ -363,26 +389,19 @@ def risk_map(
             cells.append(blank)
             printed.append([""] * values.shape[1])
         for i in block:
-            rows.append((textwrap.fill(str(values.index[i]), LABEL_WRAP), False))
+            rows.append((textwrap.fill(str(values.index[i]), LABEL_WRAP + 6), False))
             cells.append(list(rel.iloc[i]))
             printed.append(list(text.iloc[i]))
     grid = pd.DataFrame(cells, columns=values.columns)
-    lines = sum(1 + r.count("\n") * 0.7 for r, _ in rows)
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.27 * lines + 1.3))
-    # a value needs about 0.3 in at TEXT pt: beyond nine columns the cells only carry colour (the
-    # values are in the figure's table and its CSV)
+    row = 0.42 if any("\n" in r for r, _ in rows) else 0.27  # a name on two lines needs the room
+    fig, ax = plt.subplots(figsize=(WIDTH, row * len(rows) + 1.3))
+    # a value ("44%*") needs about 0.4 in at TEXT pt: beyond five columns the cells only carry
+    # colour (the values are in the figure's table and its CSV)
     if values.shape[1] > MAX_PRINTED_COLUMNS:
         printed = [[""] * values.shape[1] for _ in printed]
     mesh = _heatmap(ax, grid.astype(float), np.array(printed, dtype=object), fontsize=TEXT)
     ax.xaxis.tick_top()
-    named = values.shape[1] <= NAMED_COLUMNS  # a few wide columns carry their indicator's name
-    ax.set_xticklabels(
-        [textwrap.fill(str(c), 12) for c in values.columns]
-        if named
-        else [str(k + 1) for k in range(values.shape[1])],
-        fontweight="bold",
-        linespacing=0.85,
-    )
+    ax.set_xticklabels([_key(k) for k in range(values.shape[1])], fontweight="bold")
     ax.set_yticklabels([r for r, _ in rows], rotation=0, va="center", linespacing=0.85)
     for tick, (_, heading) in zip(ax.get_yticklabels(), rows):
         if heading:
@@ -393,9 +412,14 @@ def risk_map(
     bar.set_ticks([0, 1], labels=list(scale))
     bar.ax.tick_params(length=0)
     bar.outline.set_visible(False)
-    key = [] if named else ["; ".join(f"{k + 1} {c}" for k, c in enumerate(values.columns)) + "."]
+    key = ["; ".join(f"{_key(k)}\u00a0{c}" for k, c in enumerate(values.columns)) + "."]
     _footnote(fig, [*key, *notes, *([values_note] if values.shape[1] > MAX_PRINTED_COLUMNS else [])])
     return fig
+
+
+def _key(k: int) -> str:
+    """A risk map's column key: one letter (two digits would not fit a narrow column)."""
+    return chr(ord("A") + k)
 
 
 def _heatmap(ax, rel: pd.DataFrame, text, fontsize: float):
@@ -432,6 +456,7 @@ def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> p
     cols = min(2, max(1, len(panels)))
     rows = int(np.ceil(len(panels) / cols))
     panel_height = min(2.3, (MAX_HEIGHT - 1.0) / rows)
+    units = {p["ylabel"] for p in panels}
     fig, axes = plt.subplots(
         rows, cols, figsize=(WIDTH, panel_height * rows + 0.6), squeeze=False, sharex=True
     )
@@ -452,13 +477,19 @@ def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> p
         ax.scatter(x[mode], e[mode], facecolor="white", edgecolor=VERMILLION, s=45, linewidth=1.8, zorder=3)
         # a title wider than its panel would run into the next one's
         ax.set_title(textwrap.fill(p["title"], 22 if cols == 2 else 44), loc="left", fontsize=TEXT)
-        # the unit once a row, and again where it changes (a score beside shares)
-        if i_panel % cols == 0 or panels[i_panel - 1]["ylabel"] != p["ylabel"]:
-            ax.set_ylabel(p["ylabel"], fontsize=TEXT)
+        # the unit once for the figure when every panel has it; else beside each panel that is
+        # tall enough for it, or in the panel's title
+        if len(units) > 1 and panel_height >= 1.6:
+            ax.set_ylabel(textwrap.fill(p["ylabel"], 18), fontsize=TEXT)
+        elif len(units) > 1:
+            ax.set_title(textwrap.fill(f"{p['title']} ({p['ylabel']})", 22 if cols == 2 else 44), loc="left")
         top = float(np.nanmax(d["ci_high"])) if len(d) else 1
         ax.set_ylim(0, max(10.0, top * 1.15))
-        ax.set_xticks(waves, [str(w) for w in waves], fontsize=TEXT)
+        # two panels a row leave 2021 and 2024 too close for four digits at TEXT pt
+        ax.set_xticks(waves, [str(w) if cols == 1 else f"\u2019{w % 100:02d}" for w in waves], fontsize=TEXT)
         ax.set_xlim(min(waves) - 0.8, max(waves) + 0.8)
+    if len(units) == 1:
+        fig.supylabel(next(iter(units)), fontsize=TEXT)
     for i_panel, ax in enumerate(axes.flat):
         if i_panel >= len(panels):
             ax.set_visible(False)
@@ -490,9 +521,14 @@ def grouped_bars(
         for bar, label in zip(container, [tl.get_text() for tl in ax.get_yticklabels()]):
             if label in sub.index and sub.loc[label, "flag"] == "low_reliability":
                 bar.set_hatch("///")
-    ax.set_xlabel(xlabel)
+    ticks = [textwrap.fill(label.get_text(), LABEL_WRAP) for label in ax.get_yticklabels()]
+    ax.set_yticks(ax.get_yticks(), ticks, linespacing=0.9)
+    ax.set_xlabel(textwrap.fill(xlabel, AXIS_WRAP))
     ax.set_ylabel("")
-    ax.legend(title="", loc="lower right")
+    # above the plot at the figure's left edge, in the layout (never over the bars)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.get_legend().remove()
+    fig.legend(handles, labels, loc="outside upper left", frameon=False, ncols=len(hue_order))
     ax.grid(axis="y", visible=False)
     _footnote(fig, notes)
     return fig
@@ -557,7 +593,7 @@ def change_panels(panels: list[dict], *, notes: list[str]) -> plt.Figure:
             if key == "rose":
                 tick.set_fontweight("bold")
         ax.set_title(textwrap.fill(p["title"], 30), loc="left", fontsize=TEXT)
-        ax.set_xlabel(p["xlabel"], fontsize=TEXT)
+        ax.set_xlabel(textwrap.fill(p["xlabel"], AXIS_WRAP), fontsize=TEXT)
         ax.grid(axis="y", visible=False)
         ax.set_xlim(lo - pad, hi + pad)  # one scale for every panel, zero always in view
         ax.set_ylim(-0.7, max(len(d), 1) - 0.3)
@@ -657,7 +693,10 @@ def source_bars(
     n_hue = max(1, len(hue_order))
     height = 0.8 / n_hue
     fig, ax = plt.subplots(
-        figsize=(WIDTH, min(MAX_HEIGHT - 1.2, 0.3 * len(labels) * n_hue + 0.35 * len(labels) + 1.4))
+        figsize=(
+            WIDTH,
+            min(MAX_HEIGHT - 0.4, max(_row(labels, 0.35), 0.3 * n_hue + 0.05) * len(labels) + 1.4),
+        )
     )
     top = float(t["value"].max())
     handles = []
@@ -689,9 +728,9 @@ def source_bars(
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.18)
     ax.xaxis.set_major_formatter(lambda x, _: xformat(x))
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(textwrap.fill(xlabel, AXIS_WRAP))
     ax.grid(axis="y", visible=False)
     if n_hue > 1:
-        ax.legend(handles=handles, loc="lower right", frameon=True, fontsize=TEXT)
+        fig.legend(handles=handles, loc="outside upper left", frameon=False, fontsize=TEXT)
     _footnote(fig, notes)
     return fig

@@ -459,7 +459,7 @@ class Report:
                 v = values.loc[key, i]
                 if not np.isnan(v):
                     text.loc[key, i] = self._fmt(v, i) + (
-                        " *" if flags.loc[key, i] == "low_reliability" else ""
+                        "*" if flags.loc[key, i] == "low_reliability" else ""
                     )
         sign = pd.Series({i: 1 if self.cb.indicators[i]["risk"] == "high" else -1 for i in inds})
         totals = est[(est.group_var == schema.TOTAL)].set_index("indicator").estimate.reindex(inds)

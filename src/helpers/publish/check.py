@@ -1,12 +1,14 @@
 """The structural check of the Quarto book (``python -m helpers check``), without Quarto.
 
 It verifies the profiles, chapters in both languages, every embed target with an output, unique
-labels, cross-references, quoted numbers (``_variables.yml``), CSV links, catalogue keys in both
-languages, and words left over from the other language.
+labels, cross-references, quoted numbers (``_variables.yml``) and that a number a sentence quotes
+is shown by the figure it cites, CSV links, catalogue keys in both languages, and words left over
+from the other language.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -29,6 +31,12 @@ HEADING = re.compile(r"^#{1,6} .*$", re.M)
 FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 HEADING_ID = re.compile(r"\{#((?:sec-)?[\w-]+)[^}]*\}\s*$")
 WEB_ADDRESS = re.compile(r"https?://[^\s>)\]]+")
+# a number as the report prints it: 23%, 1.997, 39,8, +15,8 (a sign, decimals, thousands)
+NUMBER = re.compile(r"[+\u2212-]?\d+(?:[.,\u00a0\u202f]\d+)*%?")
+# where a sentence ends: after . ! ? and a space, before what starts one (a capital, a quoted number)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý\"“«]|\{\{<)")
+# the quoted values a sentence states as findings: estimates, other sources' values, named changes
+QUOTED = re.compile(r"^[a-z]+\.(?:ind|ref|change\.hardest)\.")
 
 
 class Checker:
@@ -36,7 +44,14 @@ class Checker:
         self.build_dir = Path(build_dir or config.BUILD_DIR)
         self.root = Path(root or config.ROOT)  # the tests check damaged copies of the project
         self.problems: list[str] = []
-        self.stats = {"embeds": 0, "references": 0, "variables": 0, "downloads": 0, "pages": 0}
+        self.stats = {
+            "embeds": 0,
+            "references": 0,
+            "variables": 0,
+            "quoted": 0,
+            "downloads": 0,
+            "pages": 0,
+        }
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
@@ -217,6 +232,8 @@ class Checker:
                 if not self.build_path((self.root / c).parent / m.group(1)).exists():
                     self.problem(f"{lang}: {c} links to {m.group(1)}, which does not exist")
         self.check_references(lang, texts, labels, values)
+        if values is not None:
+            self.check_quoted_numbers(lang, texts, values)
         self.check_words(lang, [*texts.items(), ("figure captions", "\n".join(captions))])
 
     def check_embed(self, lang: str, c: str, text: str, m, labels: dict, captions: list) -> None:
@@ -257,6 +274,38 @@ class Checker:
                     self.problem(
                         f"{lang}: {c} uses {{{{< var {key} >}}}}, which _variables.yml does not define"
                     )
+
+    def check_quoted_numbers(self, lang: str, texts: dict, values: dict) -> None:
+        """A number a sentence quotes appears in a figure the sentence cites: each number of an
+        estimate, another source's value or a named change (``_variables.yml``) is among the numbers
+        of the cited figures' tables (their blocks in build/quarto/<lang>/figures/)."""
+        shown: dict[str, set[str]] = {}
+        for c, text in texts.items():
+            for paragraph in re.split(r"\n\s*\n", text):
+                if "@fig-" not in paragraph:
+                    continue
+                for sentence in SENTENCE_END.split(" ".join(paragraph.split())):
+                    figures = [r for r in REF.findall(sentence) if r.startswith("fig-")]
+                    keys = [k for k in VAR.findall(sentence) if QUOTED.match(k) and not k.endswith("wave")]
+                    if not figures or not keys:
+                        continue
+                    for f in figures:
+                        if f not in shown:
+                            block = self.build_path(
+                                layout.quarto_dir(self.build_dir, lang) / "figures" / f"{f}.qmd"
+                            )
+                            body = html.unescape(block.read_text(encoding="utf-8")) if block.exists() else ""
+                            shown[f] = set(NUMBER.findall(body))
+                    numbers = set().union(*(shown[f] for f in figures))
+                    for key in keys:
+                        for n in NUMBER.findall(str(_lookup(values, key) or "")):
+                            self.stats["quoted"] += 1
+                            if n not in numbers:
+                                self.problem(
+                                    f"{lang}: {c} quotes {n} ({{{{< var {key} >}}}}) in a sentence that "
+                                    f"cites {', '.join('@' + f for f in figures)}, which do not show it: "
+                                    f"“{VAR.sub('…', sentence)[:160]}”"
+                                )
 
     def check_words(self, lang: str, texts: list) -> None:
         """No phrase of the other language's catalogue in the chapters or the figures' captions."""

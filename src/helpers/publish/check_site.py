@@ -65,18 +65,15 @@ def _cited_texts() -> list[str]:
 
 
 def _without(cited: list[str], text: str) -> str:
-    """``text`` with the cited titles and addresses blanked, found across the line breaks, spaces and
-    soft hyphens a page or a PDF's text puts into them."""
+    """``text`` with the cited titles and addresses blanked, found across the line breaks, spaces,
+    soft hyphens and lost hyphens a page or a PDF's text puts into them."""
     keep = [i for i, ch in enumerate(text) if not ch.isspace() and ch != "\u00ad"]
     squashed = _squash("".join(text[i] for i in keep))
     blank = bytearray(len(text))
     for c in cited:
-        start = squashed.find(c)
-        while start != -1:
-            blank[keep[start] : keep[start + len(c) - 1] + 1] = b"\1" * (
-                keep[start + len(c) - 1] + 1 - keep[start]
-            )
-            start = squashed.find(c, start + len(c))
+        # a PDF's text loses the hyphen where an address breaks across lines at one
+        for m in re.finditer(re.escape(c).replace("\\-", "-?"), squashed):
+            blank[keep[m.start()] : keep[m.end() - 1] + 1] = b"\1" * (keep[m.end() - 1] + 1 - keep[m.start()])
     return "".join(" " if blank[i] else ch for i, ch in enumerate(text))
 
 

@@ -142,7 +142,7 @@ def test_a_figure_note_is_wrapped_to_the_figure_width():
     figures.style()
     note = i18n.t("fr", "notes.change_marks")
     prop = FontProperties(family=figures.FONT, size=figures.TEXT)
-    width = figures.WIDTH * 72
+    width = figures.WIDTH * 72 * figures.NOTE_WIDTH
     lines = figures.wrap(note + "\nUne seconde ligne, courte.", prop, width).split("\n")
     measure = lambda line: text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0]  # noqa: E731
     assert len(lines) >= 3 and lines[-1] == "Une seconde ligne, courte."

@@ -39,7 +39,8 @@ def test_a_group_figure_states_its_finding_only_when_the_estimates_support_it(bu
     r._estimates[(("exhaustion",), 2015)] = crafted("exhaustion", 2015, "sector", rows)
     out = capture(r)
     r.group_figure("fig-x", "exhaustion", "sector")
-    assert out[0]["cap"].startswith("Uitputting het hoogst: " + label("construction").lower() + ". Uitputting")
+    finding = "Uitputting het hoogst: " + label("construction").lower()
+    assert out[0]["cap"].startswith(finding + ". Uitputting")
     rows = [("industry", 41.0, 300), ("construction", 44.0, 200), ("education", 36.0, 250)]
     r._estimates[(("exhaustion",), 2015)] = crafted("exhaustion", 2015, "sector", rows)
     r.group_figure("fig-x", "exhaustion", "sector")

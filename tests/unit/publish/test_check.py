@@ -46,9 +46,10 @@ def test_the_report_passes_the_check(prepared):
     # each with its CSV, and the explorer page of each language links to the whole estimates store
     # and to the values of the other sources, and its open-data section to each table of the release
     per_language = 2 + len(opendata.TABLES)
-    assert stats["embeds"] > 100
+    assert stats["embeds"] > 60
     assert stats["downloads"] == stats["embeds"] + per_language * len(i18n.languages())
     assert stats["references"] > 10 and stats["variables"] > 50
+    assert stats["quoted"] > 40  # numbers found in the figures their sentences cite (issue 22)
 
 
 def test_check_command(prepared):
@@ -94,6 +95,22 @@ def test_the_check_knows_the_occupational_risks_chapter(project, prepared):
     assert any("@fig-occ-nope" in x for x in found)
     assert any("label fig-occ-accidents occurs twice" in x for x in found)
     assert any("occupational_risks.qmd contains" in x and "other language" in x for x in found)
+
+
+def test_a_number_quoted_beside_a_figure_that_does_not_show_it_is_refused(project, prepared):
+    """Issue 22: a sentence citing a figure quotes only numbers that figure shows ("health care
+    49%" beside a figure of telework, where the reader finds another number)."""
+    add(
+        project,
+        "chapters/nl/burnout.qmd",
+        "Stress treft {{< var nl.ind.stress.value >}} van de werkenden (@fig-burnout-key). Gezondheid in "
+        "gevaar: {{< var nl.ind.health_at_risk.top_sector_value >}} (@fig-burnout-exhaustion-sector).",
+    )
+    found = problems(project, prepared)
+    assert len([p for p in found if "which do not show it" in p]) == 1
+    assert any(
+        "nl.ind.health_at_risk.top_sector_value" in p and "@fig-burnout-exhaustion-sector" in p for p in found
+    )
 
 
 def test_missing_chapter_in_one_language(project, prepared):
