@@ -567,7 +567,9 @@ def test_the_website_and_the_pdf_number_the_same_figures_and_tables(rendered, la
     pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     # the PDF's text gives a hyphen that Typst may break after as a soft one (WHO\xad5\xadindex)
-    printed = [(k, n, " ".join(c.replace("\xad", "-").split())) for k, n, c in CAPTION_PDF[lang].findall(text)]
+    printed = [
+        (k, n, " ".join(c.replace("\xad", "-").split())) for k, n, c in CAPTION_PDF[lang].findall(text)
+    ]
     assert len(web) > 30
     assert [(k, n) for k, n, _ in web] == [(k, n) for k, n, _ in printed]
     for (_, number, on_web), (_, _, in_pdf) in zip(web, printed, strict=True):

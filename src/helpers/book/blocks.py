@@ -144,8 +144,8 @@ def figure_block(
     """The edition's figure, its numbers as a folded table, its downloads, address and citation
     (helpers.book.downloads; ``page`` is the chapter page that shows it). One figure, one number:
     an earlier wave's figure is not in the chapter (its numbers are in the trend figures, the
-    explorer and the open data), so the web and the PDF number the same figures. On a narrow screen
-    the figure keeps a readable size and scrolls sideways."""
+    explorer and the open data), so the web and the PDF number the same figures. A chapter may set
+    two blocks side by side on a wide screen (a ``.figure-pair`` div around their includes)."""
     # chapters name the project's build folder, where Quarto finds it; a build elsewhere (the
     # tests') is mapped back by the check
     project = layout.project_build()
@@ -161,7 +161,8 @@ def figure_block(
     d = pd.read_csv(
         layout.figure_csv(build_dir, wave, lang, theme, figure), keep_default_na=False, na_values=[""]
     )
+    # one block, so that two of them can stand side by side on a wide screen (.figure-pair)
     return (
-        f"::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(d, lang)}\n"
-        f'::: {{.content-visible when-format="html"}}\n{figure_table(d, lang)}\n{get}:::\n'
+        f":::: {{.figure-block}}\n::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(d, lang)}\n"
+        f'::: {{.content-visible when-format="html"}}\n{figure_table(d, lang)}\n{get}:::\n::::\n'
     )

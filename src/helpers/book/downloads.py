@@ -199,8 +199,8 @@ def write(
 def links(
     build_dir: Path, lang: str, label: str, wave: int, caption: str, page: str | None, href: str
 ) -> str:
-    """Under a figure on the website: its downloads (those written for it), its address and the
-    text to cite it. ``href`` is the downloads folder as the chapter links it."""
+    """Under a figure on the website, folded: its downloads (those written for it), its address and
+    the text to cite it. ``href`` is the downloads folder as the chapter links it."""
     out = folder(build_dir, lang)
     stem = f"{label}-{wave}"
     kinds = [k for k in ("svg", "png", "csv", "json", "xlsx") if (out / f"{stem}.{k}").exists()]
@@ -209,7 +209,10 @@ def links(
     )
     cite = citation(lang, caption, address(lang, page, label))
     link = f"[{t(lang, 'downloads.link')}](#{label}){{.figure-link}}"
+    # folded: one line under each figure until a reader asks for them
+    summary = html.escape(t(lang, "downloads.summary"))
     return (
-        f"::: {{.figure-downloads}}\n{t(lang, 'downloads.label', items=items + ' · ' + link)}\n\n"
-        f"{t(lang, 'downloads.cite', citation=cite)}\n:::\n"
+        f"::: {{.figure-downloads}}\n```{{=html}}\n<details><summary>{summary}</summary>\n```\n\n"
+        f"{t(lang, 'downloads.label', items=items + ' · ' + link)}\n\n"
+        f"{t(lang, 'downloads.cite', citation=cite)}\n\n```{{=html}}\n</details>\n```\n:::\n"
     )

@@ -47,9 +47,8 @@ def _group_sentence(store: Store, spec: dict, wave: int) -> str | None:
         wave=wave,
     )
     if prev is not None:
-        text += " " + t(
-            lang, "book.home.change", change=prose.change(store, now, prev), before=int(prev.wave)
-        )
+        text += t(lang, "book.home.change", change=prose.change(store, now, prev), before=int(prev.wave))
+    text += "."
     groups = store.table[
         (store.table.indicator == ind) & (store.table.wave == wave) & (store.table.breakdown == breakdown)
     ]
