@@ -313,6 +313,25 @@ def test_the_home_page_leads_with_findings_that_read_on_a_phone(site, browser, l
         page.close()
 
 
+RUNNING_HEAD = re.compile(r"^(?:(?:Hoofdstuk|Chapitre)\s+\d+\.|\d+(?:\.\d+)+\s|[A-Z]\.\d+\s)")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_pdf_has_no_blank_page(rendered, lang):
+    """Issue 22: no page of the PDF holds only its running head and number (a chapter used to
+    wait for the next right-hand page); the title page of the appendices is a page of its own."""
+    from pypdf import PdfReader
+
+    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
+    blank = []
+    for number, page in enumerate(PdfReader(pdf).pages, start=1):
+        lines = [x.strip() for x in (page.extract_text() or "").splitlines() if x.strip()]
+        words = [x for x in lines if not x.isdigit()]
+        if not words or (len(words) == 1 and RUNNING_HEAD.match(words[0])):
+            blank.append(number)
+    assert blank == [], blank
+
+
 def test_the_check_reads_the_rendered_site_and_pdf(rendered):
     """`python -m helpers check` on the rendered project: the pages, the PDFs' first chapter and
     their words in the right language."""

@@ -544,7 +544,9 @@ class Report:
                         last_wave=int(s.wave.iloc[-1]),
                     )
                 )
-        cap = t(self.lang, "figures.trend.cap", theme=self._theme(), wave=self.wave)
+        # a figure of several panels names every one in its caption
+        named = i18n.join([lower_first(p["title"]) for p in panels], self.lang)
+        cap = t(self.lang, "figures.trend.cap", theme=self._theme(), wave=self.wave, panels=named)
         if not panels:
             return self._no_data_figure(label, cap)
         table = pd.concat(parts, ignore_index=True)

@@ -16,6 +16,7 @@ from PIL import Image
 
 from helpers.book import downloads, edition
 from helpers.core import config, i18n, layout
+from helpers.notebook import figures
 
 THEME, FIGURE = "burnout", "fig-burnout-exhaustion-sector"
 
@@ -89,7 +90,12 @@ def test_the_figures_files_hold_its_numbers_its_citation_and_licence(prepared, l
     # the PNG: decodes, its text chunks carry the citation and the licence
     png = Image.open(io.BytesIO((out / f"{stem}.png").read_bytes()))
     png.load()
-    assert png.size[0] >= 900 and png.text["Source"] == cite and _licence(lang) in png.text["Copyright"]
+    # the figure's width at 150 dpi (figures.WIDTH, and its margins)
+    assert (
+        png.size[0] >= figures.WIDTH * 150
+        and png.text["Source"] == cite
+        and _licence(lang) in png.text["Copyright"]
+    )
 
 
 @pytest.mark.parametrize("lang", ["nl", "fr"])

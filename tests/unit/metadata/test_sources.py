@@ -262,11 +262,13 @@ def test_every_reference_figure_cites_its_source_in_both_languages(published):
 
 
 def html_text(svg) -> str:
-    """The text an SVG shows (its <text> elements), lines joined as one."""
+    """The text an SVG shows (its <text> elements), lines joined as one (an address broken after a
+    slash joined back without a space)."""
     text = "".join(svg) if isinstance(svg, list) else svg
     import html as html_mod
 
-    return " ".join(html_mod.unescape(t) for t in re.findall(r"<text\b[^>]*>([^<]*)</text>", text))
+    joined = " ".join(html_mod.unescape(t) for t in re.findall(r"<text\b[^>]*>([^<]*)</text>", text))
+    return joined.replace("/ ", "/")
 
 
 def test_the_book_prints_the_citations_under_each_figure(prepared_book):
