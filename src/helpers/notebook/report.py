@@ -700,6 +700,7 @@ class Report:
             return self._no_data_figure(label, cap)
         extra = [
             t(self.lang, "notes.hardest", count=self._change_settings()["hardest_hit"]),
+            t(self.lang, "notes.change_marks"),
             t(self.lang, "notes.change_mode_mark"),
         ]
         fig = figures.change_panels(
