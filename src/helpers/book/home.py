@@ -66,27 +66,25 @@ def _group_sentence(store: Store, spec: dict, wave: int) -> str | None:
     return text
 
 
-def _hardest_sentence(build_dir: Path, lang: str, wave: int) -> str | None:
-    hit = config.settings()["report"]["change"]["figure"]
-    csv = layout.figure_csv(build_dir, wave, lang, hit["theme"], hit["label"])
-    named = prose.hardest(csv, lang)
-    if f"w{wave}" not in named:
+def _hardest_sentence(lang: str, wave: int, hardest: dict[str, str]) -> str | None:
+    if f"w{wave}" not in hardest:
         return None
     base = config.settings()["report"]["change"]["base_wave"]
-    return t(lang, "book.home.hardest", before=base, wave=wave, groups=named[f"w{wave}"])
+    return t(lang, "book.home.hardest", before=base, wave=wave, groups=hardest[f"w{wave}"])
 
 
 def findings(
-    build_dir: Path, store: Store, wave: int, captions: dict[str, str], pages: dict[str, str]
+    store: Store, wave: int, captions: dict[str, str], pages: dict[str, str], hardest: dict[str, str]
 ) -> str:
-    """The findings block of the home page of the store's language (Markdown for Quarto)."""
+    """The findings block of the home page of the store's language (Markdown for Quarto);
+    ``hardest`` is the COVID chapter's named groups per wave (helpers.book.prose.hardest)."""
     lang = store.lang
     cards, items = [], []
     image_base = Path(os.path.relpath(downloads.folder(layout.project_build(), lang), config.ROOT))
     for spec in config.settings()["report"]["findings"]:
         figure, section = spec["figure"], spec["section"]
         if spec.get("hardest"):
-            sentence = _hardest_sentence(build_dir, lang, wave)
+            sentence = _hardest_sentence(lang, wave, hardest)
             explore = None
         else:
             sentence = _group_sentence(store, spec, wave)

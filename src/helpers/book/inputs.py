@@ -149,7 +149,9 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
                 files[f"figures/{figure}.qmd"] = blocks.figure_block(
                     build_dir, lang, theme, figure, caps.get(figure, figure), pages.get(figure)
                 )
-        files["findings.qmd"] = home.findings(build_dir, store, wave, every_caption, pages)
+        files["findings.qmd"] = home.findings(
+            store, wave, every_caption, pages, values[lang]["change"]["hardest"]
+        )
         for name, text in files.items():
             workdir.write_text(out / name, text)
         for old in (out / "figures").glob("*.qmd"):  # a figure the notebooks no longer make

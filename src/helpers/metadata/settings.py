@@ -128,6 +128,13 @@ def _check_report(settings: dict, waves: list[int], indicators: list[str], break
         _fail("report.change.base_wave", base, f"a survey wave before report.wave ({report['wave']})")
     _names(settings, "report.change.indicators", indicators, "indicators of data/codebook/indicators.yaml")
     _number(settings, "report.change.hardest_hit", lambda x: x > 0, "a positive whole number", whole=True)
+    during = _get(settings, "report.change.during_wave")
+    if during not in waves or not base < during < report["wave"]:
+        _fail(
+            "report.change.during_wave",
+            during,
+            "a survey wave between report.change.base_wave and report.wave",
+        )
     _check_exposure_diseases(report, indicators)
     _number(
         settings,

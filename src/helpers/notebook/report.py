@@ -661,11 +661,12 @@ class Report:
         return risen.sort_values("rank", ascending=False, kind="stable").head(int(conf["hardest_hit"]))
 
     @edition_only
-    def hardest_hit(self, label: str, during: int) -> None:
+    def hardest_hit(self, label: str) -> None:
         """Which groups the pandemic hit hardest: the largest reliable rises in risk by group from
-        the last wave before it to ``during`` (across the change of survey mode, with that caveat)
+        the last wave before it to the pandemic's (``report.change.during_wave``: across the change of
+        survey mode, with that caveat)
         and to this wave, ranked, one panel each."""
-        base = self._change_settings()["base_wave"]
+        base, during = self._change_settings()["base_wave"], int(self._change_settings()["during_wave"])
         cap = t(self.lang, "figures.hardest.cap", before=base, during=during, wave=self.wave)
         if self.wave <= during:
             return self._not_applicable(label, cap)

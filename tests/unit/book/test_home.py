@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from helpers.book import downloads, home, inputs
+from helpers.book import downloads, home, inputs, prose
 from helpers.book.store import Store
-from helpers.core import config, i18n
+from helpers.core import config, i18n, layout
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +19,9 @@ def _findings(prepared, lang, store=None):
     caps: dict[str, str] = {}
     for theme in ("psychosocial_risks", "mental_health", "burnout", "covid_impact", "exposures"):
         caps.update(downloads.captions(prepared, lang, theme, wave))
-    return home.findings(prepared, store, wave, caps, inputs._pages(lang))
+    hit = config.settings()["report"]["change"]["figure"]
+    hardest = prose.hardest(layout.figure_csv(prepared, wave, lang, hit["theme"], hit["label"]), lang)
+    return home.findings(store, wave, caps, inputs._pages(lang), hardest)
 
 
 @pytest.mark.parametrize("lang", i18n.languages())

@@ -44,6 +44,7 @@ def edited(key: str, value) -> dict:
         ("report.wave", 2026, "the edition's survey wave: one of 2010, 2015, 2021, 2024"),
         ("report.change.indicators", ["stress", "exhaustoin"], "'exhaustoin'"),
         ("report.change.hardest_hit", 0, "a positive whole number"),
+        ("report.change.during_wave", 2010, "a survey wave between report.change.base_wave"),
         ("report.key_indicators", ["stres"], "'stres'"),
         ("report.prose_breakdowns", ["secteur"], "'secteur'"),
         ("report.change.base_wave", 2024, "a survey wave before report.wave"),
