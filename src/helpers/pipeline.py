@@ -97,7 +97,7 @@ def prepare(*, jobs=None, log=print) -> None:
     """Quarto's pre-render: ingest and notebooks (cached), then the store and the book's inputs."""
     with workdir.exclusive(config.BUILD_DIR, log):  # the notebooks and the inputs made from them
         run(jobs=jobs, log=log, progress=False)
-        inputs.write_book_inputs(config.BUILD_DIR, log=log)
+        inputs.write_book_inputs(config.BUILD_DIR, log=log, jobs=jobs)
 
 
 def build(*, no_render: bool = False, force: bool = False, jobs: int | None = None, log=print) -> int:
@@ -174,7 +174,7 @@ def update_preview(paths, lang: str, port: int, *, pool=None, log=print) -> list
     before = preview_mod.digests(lang, build)
     with workdir.exclusive(build, log):
         run(langs=[lang], themes=todo, pool=pool, progress=False, log=log)
-        inputs.write_book_inputs(build, log=log)
+        inputs.write_book_inputs(build, log=log, jobs=1)  # this process runs the preview's threads
     after = preview_mod.digests(lang, build)
     pages = preview_mod.changed_pages(before, after)
     for page in pages:

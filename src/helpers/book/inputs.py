@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -76,10 +79,68 @@ def _inputs_key(build_dir: Path) -> str:
     return h.hexdigest()
 
 
-def write_book_inputs(build_dir: Path, log=print) -> None:
+def _language_inputs(build_dir: Path, lang: str, prov: dict) -> dict:
+    """One language's book inputs: its open data, generated tables, figure blocks and downloads,
+    home page, cover and colophon (build/quarto/<lang>/, build/store/<lang>/); returns the numbers
+    its prose quotes (its part of _variables.yml)."""
+    cb, wave = codebook_mod.load(), config.edition_wave()
+    store = Store(build_dir, lang)
+    values = prose.variables(store, wave)
+    hit = config.settings()["report"]["change"]["figure"]
+    values["change"]["hardest"] = prose.hardest(
+        layout.figure_csv(build_dir, wave, lang, hit["theme"], hit["label"]), lang
+    )
+    values["ref"] = prose.reference_variables(lang)
+    out = layout.quarto_dir(build_dir, lang)
+    # the other sources' values, labelled once: the explorer's download and its series
+    others = sources.all_labelled(lang)
+    workdir.write_text(layout.sources_path(build_dir, lang), others.to_csv(index=False, lineterminator="\n"))
+    # every published number as open data (a data package, a spreadsheet, a zip)
+    opendata.write(build_dir, store, others)
+    files = {
+        "keyfigures.qmd": tables.key_figures(store, wave),
+        "samples.qmd": tables.samples(store),
+        "breaks.qmd": tables.breaks(lang),
+        "quality.qmd": tables.quality(store),
+        "notice.qmd": tables.notice(store),
+        "explorer.qmd": explorer.page(store) + explorer.sources_section(lang, others),
+        "rises.qmd": tables.rises(store, wave),
+        "sources.qmd": tables.sources_table(lang),
+        "opendata.qmd": opendata.page(build_dir, lang),
+        "exposure_diseases.qmd": tables.exposure_diseases(store, wave),
+        "cover.typ": edition.cover(lang, prov),
+        "colophon.typ": edition.colophon(lang, prov),
+    }
+    pages = _pages(lang)
+    every_caption: dict[str, str] = {}
+    for theme in [*cb.themes, *config.source_notebooks()]:
+        by_wave = _figures_by_wave(build_dir, lang, theme)
+        if wave not in by_wave:
+            continue
+        # each figure's downloads (images, data, metadata) and its caption, for its block
+        caps = downloads.captions(build_dir, lang, theme, wave)
+        every_caption.update(caps)
+        downloads.write(build_dir, lang, theme, wave, caps, pages)
+        for figure in by_wave[wave]:
+            files[f"figures/{figure}.qmd"] = blocks.figure_block(
+                build_dir, lang, theme, figure, caps.get(figure, figure), pages.get(figure)
+            )
+    files["findings.qmd"] = home.findings(store, wave, every_caption, pages, values["change"]["hardest"])
+    for name, text in files.items():
+        workdir.write_text(out / name, text)
+    for old in (out / "figures").glob("*.qmd"):  # a figure the notebooks no longer make
+        if f"figures/{old.name}" not in files:
+            old.unlink()
+    return values
+
+
+def write_book_inputs(build_dir: Path, log=print, *, jobs: int | None = None) -> None:
     """The store, _variables.yml and build/quarto/<lang>/ (atomically per file; content-stable).
 
-    Skipped when nothing they are made from changed (Quarto runs the pre-render once per profile)."""
+    Skipped when nothing they are made from changed (Quarto runs the pre-render once per profile).
+    The languages are written at the same time, up to ``jobs`` (default: the cores), each in a
+    forked process: call it with ``jobs=1`` from a process that runs threads of its own (the
+    preview), which a fork would copy in whatever state they are."""
     build_dir = Path(build_dir)
     variables_file = layout.variables_path(build_dir)
     stamp = layout.inputs_stamp(build_dir)
@@ -97,66 +158,20 @@ def write_book_inputs(build_dir: Path, log=print) -> None:
         log("book: store, numbers and figure blocks up to date")
         return
     store_mod.assemble(build_dir, log=log)
-    cb, wave = codebook_mod.load(), config.edition_wave()
-    values = {}
-    prov = None
-    for lang in i18n.languages():
-        store = Store(build_dir, lang)
-        if prov is None:
-            prov = provenance.provenance(store.samples)
-            workdir.write_text(
-                layout.provenance_path(build_dir), json.dumps(prov, indent=1, ensure_ascii=False) + "\n"
-            )
-        values[lang] = prose.variables(store, wave)
-        hit = config.settings()["report"]["change"]["figure"]
-        values[lang]["change"]["hardest"] = prose.hardest(
-            layout.figure_csv(build_dir, wave, lang, hit["theme"], hit["label"]), lang
-        )
-        values[lang]["ref"] = prose.reference_variables(lang)
-        out = layout.quarto_dir(build_dir, lang)
-        # the other sources' values, labelled once: the explorer's download and its series
-        others = sources.all_labelled(lang)
-        workdir.write_text(
-            layout.sources_path(build_dir, lang), others.to_csv(index=False, lineterminator="\n")
-        )
-        # every published number as open data (a data package, a spreadsheet, a zip)
-        opendata.write(build_dir, store, others)
-        files = {
-            "keyfigures.qmd": tables.key_figures(store, wave),
-            "samples.qmd": tables.samples(store),
-            "breaks.qmd": tables.breaks(lang),
-            "quality.qmd": tables.quality(store),
-            "notice.qmd": tables.notice(store),
-            "explorer.qmd": explorer.page(store) + explorer.sources_section(lang, others),
-            "rises.qmd": tables.rises(store, wave),
-            "sources.qmd": tables.sources_table(lang),
-            "opendata.qmd": opendata.page(build_dir, lang),
-            "exposure_diseases.qmd": tables.exposure_diseases(store, wave),
-            "cover.typ": edition.cover(lang, prov),
-            "colophon.typ": edition.colophon(lang, prov),
-        }
-        pages = _pages(lang)
-        every_caption: dict[str, str] = {}
-        for theme in [*cb.themes, *config.source_notebooks()]:
-            by_wave = _figures_by_wave(build_dir, lang, theme)
-            if wave not in by_wave:
-                continue
-            # each figure's downloads (images, data, metadata) and its caption, for its block
-            caps = downloads.captions(build_dir, lang, theme, wave)
-            every_caption.update(caps)
-            downloads.write(build_dir, lang, theme, wave, caps, pages)
-            for figure in by_wave[wave]:
-                files[f"figures/{figure}.qmd"] = blocks.figure_block(
-                    build_dir, lang, theme, figure, caps.get(figure, figure), pages.get(figure)
-                )
-        files["findings.qmd"] = home.findings(
-            store, wave, every_caption, pages, values[lang]["change"]["hardest"]
-        )
-        for name, text in files.items():
-            workdir.write_text(out / name, text)
-        for old in (out / "figures").glob("*.qmd"):  # a figure the notebooks no longer make
-            if f"figures/{old.name}" not in files:
-                old.unlink()
+    prov = provenance.provenance(Store(build_dir, i18n.languages()[0]).samples)
+    workdir.write_text(
+        layout.provenance_path(build_dir), json.dumps(prov, indent=1, ensure_ascii=False) + "\n"
+    )
+    # each language in a process of its own (forked: it starts with what this one imported), which
+    # writes only that language's folders and returns its numbers
+    langs = i18n.languages()
+    workers = max(1, min(len(langs), jobs or os.cpu_count() or 1))
+    if workers == 1:
+        values = {lang: _language_inputs(build_dir, lang, prov) for lang in langs}
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {lang: pool.submit(_language_inputs, build_dir, lang, prov) for lang in langs}
+            values = {lang: future.result() for lang, future in futures.items()}
     workdir.write_text(
         variables_file,
         "# Written by python -m helpers prepare: numbers quoted in the chapters. Do not edit.\n"

@@ -38,9 +38,12 @@ def did_not_start(exc: BaseException) -> bool:
 class Worker:
     """A worker process's one kernel, started once and kept for every notebook the worker runs:
     the kernel's imports (pandas, matplotlib, helpers) are paid once per worker, not per notebook.
-    Shut down when the worker exits."""
+    Its client (the ZeroMQ channels to it) is kept too: a new client waits for the kernel to answer
+    and then 0.2 s for its output channel to fall silent (jupyter_client's ``wait_for_ready``), a
+    fifth of an earlier wave's notebook. Shut down when the worker exits."""
 
     km = None
+    kc = None
 
     @classmethod
     def kernel(cls):
@@ -50,6 +53,9 @@ class Worker:
         if cls.km is not None and run_sync(cls.km.is_alive)():
             return cls.km
         if cls.km is not None:  # died with the last notebook (a crash in a cell): start afresh
+            if cls.kc is not None:
+                cls.kc.stop_channels()
+                cls.kc = None
             run_sync(cls.km.cleanup_resources)()
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             km = AsyncKernelManager(kernel_name="python3")
@@ -60,8 +66,9 @@ class Worker:
                 try:
                     run_sync(kc.wait_for_ready)(timeout=60)
                     kc.execute(WARM_UP, silent=True, store_history=False)
-                finally:
+                except BaseException:
                     kc.stop_channels()
+                    raise
                 break
             except (RuntimeError, TimeoutError) as exc:
                 # Kernels started at once by parallel workers can lose the race for a TCP port that
@@ -70,14 +77,23 @@ class Worker:
                     run_sync(km.shutdown_kernel)(now=True)
                 if attempt == KERNEL_START_ATTEMPTS:
                     raise RuntimeError(f"kernel_info: the kernel did not start ({exc})") from exc
-        cls.km = km
+        cls.km, cls.kc = km, kc
         multiprocessing.util.Finalize(cls, cls.shutdown, exitpriority=10)
         return km
+
+    @classmethod
+    def client(cls):
+        """The client of the worker's kernel (started with it if it is not running)."""
+        cls.kernel()
+        return cls.kc
 
     @classmethod
     def shutdown(cls):
         from jupyter_core.utils import run_sync
 
+        if cls.kc is not None:
+            cls.kc.stop_channels()
+            cls.kc = None
         if cls.km is not None:
             run_sync(cls.km.shutdown_kernel)(now=True)
             cls.km = None
@@ -137,10 +153,9 @@ def warm_engine() -> None:
                 stdout_file=stdout_file,
                 stderr_file=stderr_file,
             )
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
+            # the worker's client, connected already, which stays so for its next notebook
+            client.kc = Worker.client()
+            client.kc.allow_stdin = False
+            return client.execute()
 
     papermill_engines.register("helpers-warm", Engine)

@@ -51,9 +51,12 @@ def publish(
         from helpers.notebook import figures
 
         # the edition's figures are offered for download as images too (earlier waves' are
-        # reached through the explorer): drawn once more as PNG before the SVG closes the figure
-        png = figures.to_png(fig) if tables_dir is not None and wave == config.edition_wave() else None
-        svg = figures.to_svg(fig)
+        # reached through the explorer): drawn once more as PNG before the SVG closes the figure,
+        # both cut to the box measured once
+        bbox = figures.box(fig)
+        edition = tables_dir is not None and wave == config.edition_wave()
+        png = figures.to_png(fig, bbox=bbox) if edition else None
+        svg = figures.to_svg(fig, bbox=bbox)
     if tables_dir is not None and table is not None:
         tables_dir.mkdir(parents=True, exist_ok=True)
         table.to_csv(tables_dir / f"{label}-{wave}.csv", index=False, encoding="utf-8", lineterminator="\n")
