@@ -24,10 +24,12 @@ def project_build() -> Path:
 
 # ---------------------------------------------------------------------- data/processed/
 def processed(out_dir: Path | None, wave: int) -> dict[str, Path]:
-    """A wave's processed files: respondent data, item non-response table, manifest."""
+    """A wave's processed files: respondent data (Belgium's; every country's), item non-response
+    table, manifest."""
     out = Path(out_dir) if out_dir is not None else config.PROCESSED_DIR
     return {
         "data": out / f"{wave}.parquet",
+        "countries": out / f"{wave}.countries.parquet",
         "quality": out / f"{wave}.quality.csv",
         "manifest": out / f"{wave}.json",
     }

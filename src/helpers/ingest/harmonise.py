@@ -108,3 +108,28 @@ def harmonise(df: pd.DataFrame, wave: int, codebook: Codebook) -> tuple[pd.DataF
     processed = pd.DataFrame(out)
     processed.insert(0, "wave", np.int16(wave))
     return processed, pd.DataFrame(quality)
+
+
+def harmonise_countries(df: pd.DataFrame, wave: int, codebook: Codebook) -> pd.DataFrame:
+    """Every country's respondents (``df`` with its ``country`` ISO codes, Belgium's included),
+    harmonised as Belgium's are (:func:`harmonise`: the same indicators and breakdowns), with:
+
+    * ``country``;
+    * the weights normalised to mean 1 within each country (national weights: a country's own
+      estimates are Belgium's way of estimating);
+    * ``country_factor``: the mean of the country's cross-national weight, so that a national
+      weight times it is the weight that scales the country to its workforce (the cross-national
+      weight itself, where that is the national one times a constant of the country);
+    * the sample design's strata (and PSUs) prefixed with the country: nested in their country,
+      whatever codes the countries share."""
+    out, _ = harmonise(df, wave, codebook)  # its weights are normalised over every row: redone below
+    country = df["country"].astype(str)
+    for kind, var in codebook.waves[wave]["weights"].items():
+        w = df[var].astype("float64")
+        out["weight" if kind == "core" else f"weight_{kind}"] = w / w.groupby(country).transform("mean")
+    cross = df[codebook.cross_national_weight(wave)].astype("float64")
+    out["country_factor"] = cross.groupby(country).transform("mean")
+    for column in codebook.design(wave):
+        out[column] = country + ":" + out[column].astype(str)
+    out.insert(1, "country", country)
+    return out

@@ -1,6 +1,7 @@
 """The one reader of processed data (``data/processed/``), for the stages after ingest.
 
-A wave's processed files are its respondents (``<wave>.parquet``, never published), its item
+A wave's processed files are its respondents (``<wave>.parquet``, Belgium's, never published), every
+country's respondents (``<wave>.countries.parquet``, for the European comparison, never published), its item
 non-response table (``<wave>.quality.csv``) and its manifest (``<wave>.json``: the raw file and its
 SHA-256, whether it is synthetic, the rows read, the ingest code's fingerprint, and the SHA-256 of
 the two other files as ingest wrote them). Paths are ``helpers.core.layout.processed``.
@@ -22,9 +23,10 @@ from helpers.core import layout, workdir
 from helpers.core.errors import PipelineError
 
 # the files a manifest vouches for, by their key in layout.processed
-CHECKED = ("data", "quality")
+CHECKED = ("data", "countries", "quality")
 
-MANIFEST_VERSION = 2  # 2: the manifest holds the SHA-256 of the data and quality files
+# 2: the manifest holds the SHA-256 of the data and quality files; 3: and of every country's respondents
+MANIFEST_VERSION = 3
 
 
 def read_manifest(out_dir: Path | None, wave: int) -> dict | None:
@@ -80,6 +82,21 @@ def load(wave: int, out_dir: Path | None = None) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise PipelineError(
+            f"processed data cannot be read ({exc}); run `python -m helpers ingest` to write it again",
+            file=path,
+            wave=wave,
+        ) from None
+
+
+def load_countries(wave: int, out_dir: Path | None = None) -> pd.DataFrame:
+    """Every country's respondents of a wave, harmonised (checked against the manifest):
+    ``country``, national weights (mean 1 within each country), ``country_factor``, nested design."""
+    verified(wave, out_dir)
+    path = layout.processed(out_dir, wave)["countries"]
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
         raise PipelineError(
             f"processed data cannot be read ({exc}); run `python -m helpers ingest` to write it again",
             file=path,

@@ -26,6 +26,8 @@ class SurveyFile:
     path: Path
     data: pd.DataFrame  # Belgian rows, the codebook's variables only
     rows_total: int
+    # every row, Belgium's included, the codebook's variables and `country` (ISO code, countries.yaml)
+    everyone: pd.DataFrame
     synthetic: bool
     file_label: str
     notices: list[str] = field(default_factory=list)  # what ingest read otherwise than named
@@ -222,6 +224,9 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
                 expected="a numeric variable",
             )
     rows_total = len(df)
+    everyone = df.assign(
+        country=_country_codes(df[country], meta, wave, codebook, path, spelling.get(country, country))
+    )
     df = df.loc[df[country] == be].reset_index(drop=True)
     if df.empty:
         raise PipelineError(
@@ -237,30 +242,67 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
     for var, scale_name in needed.items():
         if scale_name:
             _check_codes(df[var], codebook, wave, scale_name, path, var)
+    others = everyone.loc[everyone["country"] != "BE"]
+    for code, rows in others.groupby("country", sort=True):
+        _check_weights(rows, wave, codebook, path, f"{code} rows")
+        _check_design(rows, wave, codebook, path, f"{code} rows")
+    for var, scale_name in needed.items():
+        if scale_name:
+            _check_codes(others[var], codebook, wave, scale_name, path, var)
     label = (meta.file_label or "").strip()
     return SurveyFile(
         wave=wave,
         path=path,
         data=df,
         rows_total=rows_total,
+        everyone=everyone.reset_index(drop=True),
         synthetic="SYNTHETIC" in label.upper(),
         file_label=label,
         notices=notices,
     )
 
 
-def _check_weights(df: pd.DataFrame, wave: int, codebook: Codebook, path: Path) -> None:
-    weights = codebook.waves[wave]["weights"]
+def _country_codes(values: pd.Series, meta, wave: int, codebook: Codebook, path: Path, var: str) -> pd.Series:
+    """Each row's country as its ISO code, read from the file's own value labels of the country
+    variable (numeric codes differ from wave to wave): a code without a label, or a label that is
+    no country of data/codebook/countries.yaml, stops with one line."""
+    labels = (meta.variable_value_labels or {}).get(var) or {}
+    iso = {float(code): codebook.country_of_label(text) for code, text in labels.items()}
+    present = {float(x) for x in values.dropna().unique()}
+    unknown = sorted({str(labels[c]) for c, v in iso.items() if v is None and c in present})
+    unlabelled = sorted(x for x in present if x not in iso)
+    if unknown or unlabelled or values.isna().any():
+        what = (
+            f"labels {unknown} name no country of data/codebook/countries.yaml"
+            if unknown
+            else f"codes {[f'{x:g}' for x in unlabelled[:5]]} have no value label"
+            if unlabelled
+            else f"{int(values.isna().sum())} rows have no country"
+        )
+        raise PipelineError(
+            what,
+            file=path,
+            wave=wave,
+            variable=var,
+            expected="every row's country coded and labelled, each label a spelling in countries.yaml",
+        )
+    return values.astype(float).map(iso)
+
+
+def _check_weights(
+    df: pd.DataFrame, wave: int, codebook: Codebook, path: Path, rows: str = "Belgian rows"
+) -> None:
+    weights = {**codebook.waves[wave]["weights"], "cross_national": codebook.cross_national_weight(wave)}
     for kind, var in weights.items():
         w = df[var]
-        if kind == "core":
+        if kind in ("core", "cross_national"):
             bad = w.isna() | ~(w > 0)
         else:  # a module weight is missing for respondents outside the module, positive otherwise
             bad = w.notna() & ~(w > 0)
         if bad.any():
             examples = ", ".join(sorted({f"{x:g}" for x in w[bad].dropna().head(50)})[:5]) or "missing"
             raise PipelineError(
-                f"{int(bad.sum())} Belgian rows have a missing or non-positive weight ({examples})",
+                f"{int(bad.sum())} {rows} have a missing or non-positive weight ({examples})",
                 file=path,
                 wave=wave,
                 variable=var,
@@ -313,7 +355,9 @@ def _check_ids(ids: pd.Series, wave: int, path: Path, var: str) -> None:
         )
 
 
-def _check_design(df: pd.DataFrame, wave: int, codebook: Codebook, path: Path) -> None:
+def _check_design(
+    df: pd.DataFrame, wave: int, codebook: Codebook, path: Path, rows: str = "Belgian rows"
+) -> None:
     """Every Belgian respondent has a stratum and a PSU code (whole numbers) where the codebook names
     them: a design with holes would put respondents in no PSU."""
     for var in codebook.design(wave).values():
@@ -321,7 +365,7 @@ def _check_design(df: pd.DataFrame, wave: int, codebook: Codebook, path: Path) -
         bad = v.isna() | (v != v.round())
         if bad.any():
             raise PipelineError(
-                f"{int(bad.sum())} Belgian rows have no usable sample-design code",
+                f"{int(bad.sum())} {rows} have no usable sample-design code",
                 file=path,
                 wave=wave,
                 variable=var,

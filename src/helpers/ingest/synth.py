@@ -69,23 +69,59 @@ def _calibrated_probability(linear: np.ndarray, target: float) -> np.ndarray:
     return _sigmoid((lo + hi) / 2 + linear)
 
 
-class _Wave:
-    """State of one wave being generated."""
+def _country_rows(story: dict, wave: int) -> int:
+    rows = story["countries"]["rows"]
+    return int(rows.get(wave, rows["default"]))
 
-    def __init__(self, wave: int, cb: Codebook, story: dict, scale: float, seed: int):
-        self.wave, self.cb, self.story = wave, cb, story
+
+def _country_levels(story: dict, cb: Codebook, country: str, seed: int) -> dict[str, float]:
+    """A country's shift of each latent factor against Belgium's population (none for Belgium):
+    the story's stated levels, else drawn once per country (the same in every wave) from a normal
+    distribution of the story's spread."""
+    if country == "BE":
+        return {}
+    spec = story["countries"]
+    rng = np.random.default_rng([seed, 2000 + list(cb.countries).index(country)])
+    names = sorted(k for k in story["latent"])
+    drawn = dict(zip(names, rng.normal(0.0, float(spec["spread"]), len(names)), strict=True))
+    return {**drawn, **{k: float(v) for k, v in (spec["levels"].get(country) or {}).items()}}
+
+
+class _Wave:
+    """State of one wave (of one country) being generated."""
+
+    def __init__(self, wave: int, cb: Codebook, story: dict, scale: float, seed: int, country: str = "BE"):
+        self.wave, self.cb, self.story, self.country = wave, cb, story, country
         self.w = cb.waves[wave]
-        self.rng = np.random.default_rng([seed, wave])
-        self.n_be = max(1, round(self.w["belgian_n"] * scale))
-        self.n = self.n_be + round(story["other_rows"] * scale)
+        if country == "BE":
+            # Belgium's rows are drawn as before the other countries were added: from the wave's own
+            # stream, with `other_rows` more (drawn, counted by the calibration, never written)
+            stream = [seed, wave]
+            self.n_be = max(1, round(self.w["belgian_n"] * scale))
+            self.n = self.n_be + round(story["other_rows"] * scale)
+        else:  # another country: a stream of its own, its own sample size, its own levels
+            stream = [seed, wave, 1000 + list(cb.countries).index(country)]
+            self.n_be = 0
+            self.n = max(1, round(_country_rows(story, wave) * scale))
+        self.rng = np.random.default_rng(stream)
+        self.shift = _country_levels(story, cb, country, seed)
         self.cols: dict[str, np.ndarray] = {}
         # themes with a random stream of their own (story: own_streams), drawn after all the others
         self.streams = {
-            theme: np.random.default_rng([seed, wave, int(k)])
+            theme: np.random.default_rng([*stream, int(k)])
             for theme, k in (story.get("own_streams") or {}).items()
         }
         self.scales: dict[str, str] = {}
         self.labels: dict[str, str] = {}
+        self.persons: dict[str, float] = {"BE": 1.0, "": 1.0}  # set by generate()
+
+    def _level(self, loading: dict) -> float:
+        """The country's shift of the log-odds of an outcome with these latent ``loading``s (0 in
+        Belgium): its levels of the latent factors, wellbeing's made of the others as in the story."""
+        shift = dict(self.shift)
+        wb = self.story["latent"]["wellbeing"]["from"]
+        shift["wellbeing"] = shift.get("wellbeing", 0.0) + sum(c * shift.get(k, 0.0) for k, c in wb.items())
+        return float(sum(c * shift.get(k, 0.0) for k, c in (loading or {}).items()))
 
     # -------------------------------------------------------------- people
     def people(self):
@@ -234,6 +270,9 @@ class _Wave:
             p = _calibrated_probability(
                 np.asarray(linear, dtype=float) + np.zeros(self.n), story["base"][self.wave]
             )
+            level = self._level(story.get("loading") or {}) + self.shift.get(name, 0.0)
+            if level:  # another country: its outcomes above or below Belgium's by its levels
+                p = _sigmoid(np.log(p / (1 - p)) + level)
             outcome = self.rng.random(self.n) < p
             if "items" not in spec:
                 self._put(
@@ -266,7 +305,7 @@ class _Wave:
             w = self.story["who5"]
             raw = (
                 w["mean"]
-                + w["spread"] * self.lat["wellbeing"][:, None]
+                + w["spread"] * (self.lat["wellbeing"][:, None] + self._level({"wellbeing": 1.0}))
                 + w["noise"] * self.rng.standard_normal((self.n, 5))
             )
             self._who5 = np.clip(np.rint(raw), 0, 5)
@@ -302,27 +341,38 @@ class _Wave:
         cb = self.cb
         labels = cb.country_labels[w["country"]["labels"]]
         by_label = {v: k for k, v in labels.items()}
-        be = by_label[w["country"]["label"]]
-        others = [by_label[c] for c in self.story["other_countries"]]
-        country = np.where(self.belgian, be, self.rng.choice(others, self.n)).astype(float)
+        if self.country == "BE":
+            be = by_label[w["country"]["label"]]
+            others = [by_label[c] for c in self.story["other_countries"]]
+            country = np.where(self.belgian, be, self.rng.choice(others, self.n)).astype(float)
+        else:
+            code = next(k for k, v in labels.items() if cb.country_of_label(v) == self.country)
+            country = np.full(self.n, float(code))
         self._put(w["country"]["var"], country, "", "Country")
         self.country_labels = {float(k): v for k, v in labels.items()}
         self._put(w["id"]["var"], np.arange(1, self.n + 1, dtype=float), "", "Respondent ID")
         ws = self.story["weights"]
         base = np.exp(ws["sigma"] * self.rng.standard_normal(self.n) + ws["young_boost"] * (self.age < 30))
-        base /= base[self.belgian].mean()
-        base *= float(ws["scale"].get(self.wave, 1.0))
-        self._put(w["weights"]["core"], base, "", "Weight (national)")
+        base /= (base[self.belgian] if self.n_be else base).mean()
+        national = base * float(ws["scale"].get(self.wave, 1.0))
+        # the cross-national weight: the national one times the persons a respondent of the country
+        # stands for (its workforce over its sample), relative to Belgium's (Belgium's unchanged) or,
+        # as a variable of its own, over the whole file's (mean about 1)
+        core, cross = w["weights"]["core"], w["cross_national_weight"]["var"]
+        persons = self.persons[self.country]
+        if cross == core:
+            national = national * (persons / self.persons["BE"])
+        else:
+            self._put(cross, base * persons / self.persons[""], "", "Weight (cross-national)")
+        self._put(core, national, "", "Weight (national)" if cross != core else "Weight (calibrated)")
         if "module" in w["weights"]:
             share = float(w.get("module_share", 1.0))
             self._put(
                 w["weights"]["module"],
-                np.where(self.module, base / share, np.nan),
+                np.where(self.module, national / share, np.nan),
                 "",
                 "Weight (module respondents)",
             )
-        for other in w.get("other_weights", []):
-            self._put(other, base * np.where(self.belgian, 0.027, 0.9), "", "Weight (cross-national)")
 
     def sample_design(self):
         """Strata and PSUs where the codebook names them, drawn last and from a random stream of
@@ -338,7 +388,8 @@ class _Wave:
         regions = {r: i for i, r in enumerate(self.story["population"]["region"])}
         urban = rng.random(self.n) < float(d["urban_share"])
         stratum = 10 * np.array([regions[r] for r in self.attr["region"]]) + np.where(urban, 1, 2)
-        stratum = np.where(self.belgian, stratum, 100)  # other countries: one stratum, unused
+        # another country: urban and rural strata (in Belgium's draws: one stratum, never written)
+        stratum = np.where(self.belgian, stratum, 100 if self.country == "BE" else np.where(urban, 101, 102))
         if "stratum" in names:
             self._put(names["stratum"], stratum.astype(float), "", "Stratum (region x urbanisation)")
         if "psu" not in names:
@@ -383,8 +434,26 @@ def generate(wave: int, *, scale: float = 1.0, seed: int | None = None, codebook
     """The synthetic data of one wave, with its value labels, variable labels and missing codes."""
     cb = codebook or codebook_mod.load()
     story = load_story()
-    g = _Wave(wave, cb, story, scale, int(story["seed"] if seed is None else seed))
-    df = g.frame()
+    seed = int(story["seed"] if seed is None else seed)
+    labels = cb.country_labels[cb.waves[wave]["country"]["labels"]].values()
+    countries = ["BE", *(c for c in (cb.country_of_label(x) for x in labels) if c and c != "BE")]
+    # the persons a respondent stands for in each country: its workforce over its sample
+    rows = {c: max(1, round(_country_rows(story, wave) * scale)) for c in countries}
+    rows["BE"] = max(1, round(cb.waves[wave]["belgian_n"] * scale))
+    workforce = {c: float(story["countries"]["workforce_millions"][c]) * 1e6 for c in countries}
+    persons = {c: workforce[c] / rows[c] for c in countries}
+    persons[""] = sum(workforce.values()) / sum(rows.values())
+    frames = []
+    for country in countries:
+        g = _Wave(wave, cb, story, scale, seed, country)
+        g.persons = persons
+        frame = g.frame()
+        if country == "BE":
+            first, frame = g, frame[g.belgian]
+        frames.append(frame)
+    df = pd.concat(frames, ignore_index=True)
+    df[cb.waves[wave]["id"]["var"]] = np.arange(1, len(df) + 1, dtype=float)
+    g = first
     missing = {
         var: [float(c) for c in cb.missing_codes(wave, s)]
         for var, s in g.scales.items()

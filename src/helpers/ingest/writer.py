@@ -17,7 +17,7 @@ from pathlib import Path
 from helpers.core import config, layout, stages, workdir
 from helpers.core.errors import PipelineError
 from helpers.ingest import processed, surveyfile
-from helpers.ingest.harmonise import harmonise
+from helpers.ingest.harmonise import harmonise, harmonise_countries
 from helpers.ingest.processed import MANIFEST_VERSION, read_manifest
 from helpers.metadata import codebook as codebook_mod
 
@@ -109,6 +109,7 @@ def ingest(
                 for notice in sf.notices:
                     log(notice)
                 respondents, quality = harmonise(sf.data, wave, cb)
+                countries = harmonise_countries(sf.everyone, wave, cb)
                 manifest = {
                     "version": MANIFEST_VERSION,
                     "wave": wave,
@@ -118,12 +119,17 @@ def ingest(
                     "file_label": sf.file_label,
                     "rows_in_file": sf.rows_total,
                     "rows_belgium": len(respondents),
+                    "rows_by_country": {
+                        str(k): int(v) for k, v in countries["country"].value_counts().sort_index().items()
+                    },
                     "code": fingerprint,
                 }
                 target = layout.processed(out_dir, wave)
                 tmp = layout.processed(staging, wave)
                 with workdir.naming(target["data"]):
                     respondents.to_parquet(tmp["data"], index=False)
+                with workdir.naming(target["countries"]):
+                    countries.to_parquet(tmp["countries"], index=False)
                 with workdir.naming(target["quality"]):
                     quality.to_csv(tmp["quality"], index=False, lineterminator="\n")
                 # the manifest vouches for the bytes written: a reader checks them (processed.problem)
@@ -131,18 +137,21 @@ def ingest(
                     manifest[f"{key}_sha256"] = workdir.sha256(tmp[key])
                 with workdir.naming(target["manifest"]):
                     tmp["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-                staged += [(tmp[k], target[k]) for k in ("data", "quality", "manifest")]
+                staged += [(tmp[k], target[k]) for k in ("data", "countries", "quality", "manifest")]
                 results[wave] = manifest
                 worst = quality.sort_values("nonresponse_pct", ascending=False).iloc[0]
                 log(
                     f"wave {wave}: {raw.name}{' (synthetic)' if sf.synthetic else ''}: "
-                    f"{len(respondents)} Belgian rows of {sf.rows_total}; highest item non-response "
+                    f"{len(respondents)} Belgian rows of {sf.rows_total} in {countries['country'].nunique()} "
+                    "countries; highest item non-response "
                     f"{worst['nonresponse_pct']:.1f}% ({worst['name']})"
                 )
             for src, dst in staged:  # every wave succeeded: publish them together
                 os.replace(src, dst)
             for wave in gone:  # the manifest first: without it the wave counts as not ingested
-                for path in (layout.processed(out_dir, wave)[k] for k in ("manifest", "data", "quality")):
+                for path in (
+                    layout.processed(out_dir, wave)[k] for k in ("manifest", "data", "countries", "quality")
+                ):
                     path.unlink(missing_ok=True)
                 log(f"wave {wave}: its raw file is gone from {raw_dir}; its processed data was removed")
         finally:

@@ -37,6 +37,8 @@ class Codebook:
         waves = config.load_yaml(self.directory / "waves.yaml")
         self.waves: dict[int, dict] = {int(k): v for k, v in waves["waves"].items()}
         self.country_labels: dict = waves["country_labels"]
+        countries = config.load_yaml(self.directory / "countries.yaml")
+        self.countries: dict[str, dict] = countries["countries"]
         self.scales: dict[str, Scale] = {}
         for name, s in config.load_yaml(self.directory / "scales.yaml")["scales"].items():
             self.scales[name] = Scale(
@@ -177,6 +179,22 @@ class Codebook:
         kind = spec.get("weight", "core")
         return "weight" if kind == "core" else f"weight_{kind}"
 
+    def cross_national_weight(self, wave: int) -> str:
+        """The variable of the weight that scales each country to its workforce (European aggregates)."""
+        return self.waves[wave]["cross_national_weight"]["var"]
+
+    def eu27(self) -> list[str]:
+        """The EU27's countries (ISO codes), in the table's order: the same in every wave."""
+        return [c for c, v in self.countries.items() if v["eu27"]]
+
+    def country_of_label(self, label: str) -> str | None:
+        """The ISO code of a country value label (any of its spellings, whatever the case)."""
+        wanted = str(label).strip().casefold()
+        for code, v in self.countries.items():
+            if any(wanted == x.casefold() for x in v["labels"]):
+                return code
+        return None
+
     def design(self, wave: int) -> dict[str, str]:
         """The wave's sample design variables the codebook names: ``{"stratum": var, "psu": var}``,
         either or both (``design`` in waves.yaml); empty when the design is not known."""
@@ -195,7 +213,7 @@ class Codebook:
         """Every variable ingest reads for ``wave``: name -> scale name ('' for weights/ids)."""
         w = self.waves[wave]
         out: dict[str, str] = {w["country"]["var"]: ""}
-        for weight in w["weights"].values():
+        for weight in [*w["weights"].values(), w["cross_national_weight"]["var"]]:
             out[weight] = ""
         for var in self.design(wave).values():
             out[var] = ""
@@ -243,7 +261,15 @@ class Codebook:
     def _validate_waves(self) -> None:
         where = self.directory
         for wave, w in self.waves.items():
-            for key in ("files", "country", "weights", "missing_codes", "missing_labels", "mode"):
+            for key in (
+                "files",
+                "country",
+                "weights",
+                "cross_national_weight",
+                "missing_codes",
+                "missing_labels",
+                "mode",
+            ):
                 if key not in w:
                     raise PipelineError(f"wave {wave} has no '{key}'", file=where / "waves.yaml")
             unknown = set(w.get("design") or {}) - {"strata", "psu", "evidence"}
@@ -259,6 +285,30 @@ class Codebook:
                     f"unknown country label set {w['country']['labels']!r}",
                     file=where / "waves.yaml",
                     wave=wave,
+                )
+            odd = [repr(c) for c in self.countries if not (isinstance(c, str) and len(c) == 2)]
+            if odd:
+                raise PipelineError(
+                    f"country key(s) {', '.join(odd)} are not two-letter codes",
+                    file=where / "countries.yaml",
+                    expected='ISO codes as text (quote "NO": YAML reads a bare NO as false)',
+                )
+            labels = self.country_labels[w["country"]["labels"]].values()
+            unknown = [x for x in labels if self.country_of_label(x) is None]
+            if unknown:
+                raise PipelineError(
+                    f"wave {wave}: country label(s) {unknown} are in no country's labels",
+                    file=where / "countries.yaml",
+                    wave=wave,
+                    expected="each spelling of a country's value label under its ISO code",
+                )
+            absent = set(self.eu27()) - {self.country_of_label(x) for x in labels}
+            if absent:
+                raise PipelineError(
+                    f"wave {wave}: the EU27's {sorted(absent)} are not in its country labels",
+                    file=where / "waves.yaml",
+                    wave=wave,
+                    expected="the same 27 member states in every wave (countries.yaml, eu27)",
                 )
 
     def _check_var(self, seen: dict, wave, var, scale, owner, file) -> None:

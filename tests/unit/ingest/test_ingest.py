@@ -34,6 +34,28 @@ def test_four_waves_processed(processed_dir, cb):
         assert set(q["name"]) >= {"sex", "region"} and q["nonresponse_pct"].between(0, 100).all()
 
 
+def test_every_country_is_processed_and_belgium_is_the_belgian_file(processed_dir, cb):
+    """The countries' file holds every country of the wave, national weights of mean 1 in each, the
+    cross-national scale as a factor per country and the design nested in the countries; its
+    Belgian rows are the Belgian file, value for value (Belgian estimates are the same whichever
+    file they are computed from)."""
+    for wave in cb.wave_names():
+        every = processed.load_countries(wave, processed_dir)
+        m = processed.read_manifest(processed_dir, wave)
+        assert m["rows_by_country"] == every["country"].value_counts().sort_index().to_dict()
+        assert set(cb.eu27()) <= set(every["country"])
+        assert every.groupby("country")["weight"].mean().to_numpy() == pytest.approx(1.0)
+        assert (every.groupby("country")["country_factor"].nunique() == 1).all()
+        be = every[every["country"] == "BE"].reset_index(drop=True)
+        belgian = processed.load(wave, processed_dir)
+        for column in belgian.columns:
+            if column in ("stratum", "psu"):  # nested in the country: "BE:<code>"
+                assert (be[column] == "BE:" + belgian[column].astype(str)).all(), (wave, column)
+            else:
+                pd.testing.assert_series_equal(be[column], belgian[column], check_names=False, obj=column)
+        assert every["stratum"].str.split(":").str[0].eq(every["country"]).all()
+
+
 def test_processed_data_has_no_identifiers(processed_dir, cb):
     df = pd.read_parquet(processed_dir / "2015.parquet")
     assert not {"id", "Country", "Q2b"} & set(df.columns)
@@ -160,6 +182,22 @@ BAD_INPUTS = [
         lambda labels: {**labels, "Country": {k: v for k, v in labels["Country"].items() if v != "Belgium"}},
         ["wave 2015", "variable Country", "'Belgium'"],
         id="no-belgium-label",
+    ),
+    pytest.param(
+        2015,
+        "ewcs_2015_synthetic.sav",
+        None,
+        lambda labels: {**labels, "Country": {**labels["Country"], 19.0: "Atlantis"}},
+        ["wave 2015", "variable Country", "labels ['Atlantis'] name no country", "countries.yaml"],
+        id="unknown-country-label",
+    ),
+    pytest.param(
+        2015,
+        "ewcs_2015_synthetic.sav",
+        lambda df: df.assign(w5_EU28=df["w5_EU28"].where(df["Country"] != 19.0, 0.0)),
+        None,
+        ["wave 2015", "variable w5_EU28", "MT rows have a missing or non-positive weight"],
+        id="other-country-zero-cross-national-weight",
     ),
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
@@ -69,8 +70,44 @@ def test_deterministic_for_a_seed(cb):
 
 
 def test_scale_multiplies_the_sample(cb):
-    df, *_ = synth.generate(2024, scale=2, seed=1)
-    assert len(df) == 2 * (cb.waves[2024]["belgian_n"] + 300)
+    """Belgium's boosted sample and every other country of the wave's list, each times the scale."""
+    story = synth.load_story()
+    countries = len(cb.country_labels[cb.waves[2024]["country"]["labels"]])
+    for scale in (1, 2):
+        df, *_ = synth.generate(2024, scale=scale, seed=1)
+        rows = story["countries"]["rows"].get(2024, story["countries"]["rows"]["default"])
+        assert len(df) == scale * (cb.waves[2024]["belgian_n"] + (countries - 1) * rows)
+    assert df["uniquerespid_num"].is_unique
+
+
+def test_every_country_of_the_wave_with_its_own_levels_and_both_weights(cb):
+    """The file holds each country of the wave's value labels; the story's countries stand where it
+    puts them against Belgium; the cross-national weight adds up to each country's stated workforce
+    (relative to Belgium's, when it is the file's one weight)."""
+    story = synth.load_story()
+    df, labels, *_ = synth.generate(2015)
+    names = labels["Country"]
+    country = df["Country"].map(names).map(cb.country_of_label)
+    assert set(country) == {cb.country_of_label(x) for x in names.values()}
+    assert country.value_counts()["BE"] == cb.waves[2015]["belgian_n"]
+    assert (country.value_counts().drop("BE") == story["countries"]["rows"]["default"]).all()
+
+    def share(code, var, positive):
+        rows = df[country == code]
+        valid = rows[var].isin([1, 2, 3, 4, 5, 6, 7])
+        return (rows[var][valid].isin(positive) * rows["w4"][valid]).sum() / rows["w4"][valid].sum()
+
+    # Q49a (high speed, 1-3 = at least a quarter of the time): lower in the Netherlands, higher in France
+    assert share("NL", "Q49a", [1, 2, 3]) < share("BE", "Q49a", [1, 2, 3]) - 0.04
+    assert share("FR", "Q49a", [1, 2, 3]) > share("BE", "Q49a", [1, 2, 3]) + 0.04
+    cross = df["w5_EU28"].groupby(country).sum()
+    workforce = story["countries"]["workforce_millions"]
+    ratio = cross / pd.Series(workforce)[cross.index]
+    assert np.allclose(ratio, ratio.iloc[0])  # the same number of workers per unit of weight everywhere
+    df24, labels24, *_ = synth.generate(2024)
+    c24 = df24["country"].map(labels24["country"]).map(cb.country_of_label)
+    total = df24["calweight"].groupby(c24).sum()
+    assert total["DE"] / total["BE"] == pytest.approx(workforce["DE"] / workforce["BE"], rel=0.05)
 
 
 def test_user_missing_variant(tmp_path, cb):

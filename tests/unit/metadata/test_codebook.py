@@ -76,6 +76,18 @@ def test_every_wave_has_every_breakdown(cb):
             "    theme: burn-out\n    type: share",
             ["unknown theme 'burn-out'"],
         ),
+         (
+            "countries.yaml",
+            "  MT: {labels: [Malta]",
+            "  MT: {labels: [Malte]",
+            ["country label(s) ['Malta']", "in no country's labels"],
+        ),
+        (
+            "waves.yaml",
+            "    20: Malta\n    21: Netherlands",
+            "    21: Netherlands",
+            ["the EU27's ['MT'] are not in its country labels"],
+        ),
     ],
 )
 def test_mistakes_are_caught(book, file, old, new, words):
