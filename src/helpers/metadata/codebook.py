@@ -294,10 +294,10 @@ class Codebook:
                     expected='ISO codes as text (quote "NO": YAML reads a bare NO as false)',
                 )
             labels = self.country_labels[w["country"]["labels"]].values()
-            unknown = [x for x in labels if self.country_of_label(x) is None]
-            if unknown:
+            nameless = [x for x in labels if self.country_of_label(x) is None]
+            if nameless:
                 raise PipelineError(
-                    f"wave {wave}: country label(s) {unknown} are in no country's labels",
+                    f"wave {wave}: country label(s) {nameless} are in no country's labels",
                     file=where / "countries.yaml",
                     wave=wave,
                     expected="each spelling of a country's value label under its ISO code",

@@ -76,7 +76,7 @@ def test_every_wave_has_every_breakdown(cb):
             "    theme: burn-out\n    type: share",
             ["unknown theme 'burn-out'"],
         ),
-         (
+        (
             "countries.yaml",
             "  MT: {labels: [Malta]",
             "  MT: {labels: [Malte]",
