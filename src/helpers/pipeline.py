@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from helpers.book import inputs
@@ -72,25 +73,42 @@ def run(
         sources.load_all()  # a bad reference table stops the build here, before any notebook runs
         cb = codebook.load()
 
-        def estimates() -> None:
-            # every wave with data, not only the grid's: the trend figures read the earlier waves too
-            waves_with_data = processed.available(out, cb.wave_names())
-            precompute.precompute(waves_with_data, out, layout.estimates(build), cb, log=log)
+        waves_with_data = processed.available(out, cb.wave_names())
+        background = ThreadPoolExecutor(max_workers=1)
+        europe = None
 
-        return runner.run(
-            waves,
-            langs,
-            themes,
-            jobs=jobs,
-            force=force,
-            notebooks_dir=notebooks_dir,
-            build_dir=build,
-            processed_dir=out,
-            progress=progress,
-            before_notebooks=estimates,
-            pool=pool,
-            log=log,
-        )
+        def estimates() -> None:
+            nonlocal europe
+            # every wave with data, not only the grid's: the trend figures read the earlier waves too
+            precompute.precompute(waves_with_data, out, layout.estimates(build), cb, log=log)
+            # Belgium against the EU27 (no notebook reads it yet): computed by this process while
+            # the workers run the notebooks, instead of before them
+            europe = background.submit(
+                precompute.precompute_europe, waves_with_data, out, layout.estimates(build), cb, log=log
+            )
+
+        try:
+            result = runner.run(
+                waves,
+                langs,
+                themes,
+                jobs=jobs,
+                force=force,
+                notebooks_dir=notebooks_dir,
+                build_dir=build,
+                processed_dir=out,
+                progress=progress,
+                before_notebooks=estimates,
+                pool=pool,
+                log=log,
+            )
+            if europe is None:  # every notebook was up to date: the grid did not call estimates()
+                precompute.precompute_europe(waves_with_data, out, layout.estimates(build), cb, log=log)
+            else:
+                europe.result()  # its error, if any, stops the run here
+        finally:
+            background.shutdown(wait=True)
+        return result
 
 
 def prepare(*, jobs=None, log=print) -> None:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from helpers.core import config, layout, stages, workdir
 from helpers.core.errors import PipelineError
-from helpers.estimate import change, weighted
+from helpers.estimate import change, europe, weighted
 from helpers.ingest import processed
 from helpers.metadata.codebook import Codebook
 
@@ -89,6 +89,31 @@ def published(table: pd.DataFrame) -> pd.DataFrame:
 
 def compute_changes(before: pd.DataFrame, after: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
     return change.changes(before, after, cb, decimals=int(config.settings()["publish"]["decimals"]))
+
+
+def compute_europe(df: pd.DataFrame, wave: int, cb: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every country's estimates (EU27 member states and the EU27) and Belgium against the EU27."""
+    table = europe.countries(df, wave, cb)
+    return table, europe.versus_eu27(df, table, wave, cb)
+
+
+def precompute_europe(waves, processed_dir: Path, out_dir: Path, cb: Codebook, log=print) -> int:
+    """Write the waves' European tables that are not current (``europe-<wave>``: every EU27
+    country's estimates and the EU27's; ``europe-be-<wave>``: Belgium and its regions against the
+    EU27), keyed as the wave's estimates; returns how many waves were computed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ks = keys(processed_dir, waves)
+    done = []
+    for w in waves:
+        if _current(out_dir, f"europe-{w}", ks[w]) and _current(out_dir, f"europe-be-{w}", ks[w]):
+            continue
+        table, versus = compute_europe(processed.load_countries(w, processed_dir), w, cb)
+        _write(out_dir, f"europe-{w}", ks[w], table)
+        _write(out_dir, f"europe-be-{w}", ks[w], versus)
+        done.append(w)
+    if done:
+        log(f"estimates: Belgium against the EU27 and its member states in {len(done)} wave(s)")
+    return len(done)
 
 
 def precompute(waves, processed_dir: Path, out_dir: Path, cb: Codebook, log=print) -> int:
@@ -184,6 +209,21 @@ class Estimates:
     def wave(self, w: int) -> pd.DataFrame:
         """The wave's estimates, rounded as published."""
         return published(self._unrounded(w))
+
+    def europe(self, w: int) -> pd.DataFrame:
+        """The wave's estimates in each EU27 member state and the EU27 (``country``), unrounded."""
+        return self._read(
+            f"europe-{w}", self.keys[w], lambda: compute_europe(self._countries(w), w, self.cb)[0]
+        )
+
+    def versus_eu27(self, w: int) -> pd.DataFrame:
+        """Belgium (and its regions) against the EU27 in the wave, unrounded."""
+        return self._read(
+            f"europe-be-{w}", self.keys[w], lambda: compute_europe(self._countries(w), w, self.cb)[1]
+        )
+
+    def _countries(self, w: int) -> pd.DataFrame:
+        return processed.load_countries(w, self.processed_dir)
 
     def changes(self, before: int, after: int) -> pd.DataFrame:
         return self._read(

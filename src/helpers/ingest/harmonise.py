@@ -53,14 +53,19 @@ def breakdown_values(df: pd.DataFrame, name: str, wave: int, codebook: Codebook)
     return pd.Series(pd.Categorical(mapped, categories=cats), index=df.index, name=name)
 
 
-def harmonise(df: pd.DataFrame, wave: int, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Processed data (breakdowns, indicators, normalised weights) and its item non-response table."""
+def harmonise(
+    df: pd.DataFrame, wave: int, codebook: Codebook, *, with_quality: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Processed data (breakdowns, indicators, normalised weights) and its item non-response table
+    (empty without ``with_quality``)."""
     out = {}
     quality = []
 
     def record(kind, name, variables, scale, values, outside=None):
         """Item non-response: asked, yet no usable answer. ``outside`` marks valid answers that
         belong to no published group (armed forces, "other" status): answers, not non-response."""
+        if not with_quality:
+            return
         kinds = pd.concat([value_kind(df[v], codebook, wave, scale) for v in variables], axis=1)
         not_asked = (kinds == "not_asked").all(axis=1)
         outside = pd.Series(False, index=df.index) if outside is None else outside
@@ -122,7 +127,8 @@ def harmonise_countries(df: pd.DataFrame, wave: int, codebook: Codebook) -> pd.D
       weight itself, where that is the national one times a constant of the country);
     * the sample design's strata (and PSUs) prefixed with the country: nested in their country,
       whatever codes the countries share."""
-    out, _ = harmonise(df, wave, codebook)  # its weights are normalised over every row: redone below
+    # the report's item non-response is Belgium's; the weights are normalised over every row: redone below
+    out, _ = harmonise(df, wave, codebook, with_quality=False)
     country = df["country"].astype(str)
     for kind, var in codebook.waves[wave]["weights"].items():
         w = df[var].astype("float64")

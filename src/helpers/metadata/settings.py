@@ -136,6 +136,7 @@ def _check_report(settings: dict, waves: list[int], indicators: list[str], break
             "a survey wave between report.change.base_wave and report.wave",
         )
     _check_exposure_diseases(report, indicators)
+    _names(settings, "report.europe.breakdowns", breakdowns, "breakdowns of data/codebook/breakdowns.yaml")
     _number(
         settings,
         "publication.edition",
