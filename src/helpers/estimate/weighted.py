@@ -30,6 +30,7 @@ Estimates are computed unrounded; :func:`rounded` gives them the published preci
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -109,6 +110,13 @@ class Design:
         out[self.psu] = self.stratum
         return out
 
+    @functools.cached_property
+    def strata_matrix(self) -> sparse.csr_matrix:
+        """Strata x PSUs, 1 where the PSU is in the stratum (sums PSU rows by stratum: a sparse
+        product, many times faster than ``np.add.at`` on the rows)."""
+        h = self.psu_stratum
+        return sparse.csr_matrix((np.ones(len(h)), (h, np.arange(len(h)))), shape=(h.max() + 1, len(h)))
+
 
 def variance(z: np.ndarray, design: Design, psus: sparse.csr_matrix | None = None) -> np.ndarray:
     """The with-replacement variance of the totals of each column of ``z`` (respondents x columns):
@@ -117,9 +125,7 @@ def variance(z: np.ndarray, design: Design, psus: sparse.csr_matrix | None = Non
     t = np.asarray(P @ z)  # PSUs x columns
     h = design.psu_stratum
     n_h = np.bincount(h)
-    means = np.zeros((len(n_h), t.shape[1]))
-    np.add.at(means, h, t)
-    means /= n_h[:, None]
+    means = np.asarray(design.strata_matrix @ t) / n_h[:, None]
     lonely = n_h[h] == 1
     dev = np.where(lonely[:, None], t, t - means[h])
     scale = np.where(lonely, 1.0, n_h[h] / np.maximum(n_h[h] - 1, 1))
@@ -133,9 +139,7 @@ def degrees_of_freedom(
     that hold one, minus the strata that do (R's ``degf`` of the subset design)."""
     P = design.psu_matrix if psus is None else psus
     has = np.asarray(P @ inset.astype(float)) > 0  # PSUs x columns
-    h = design.psu_stratum
-    strata = np.zeros((h.max() + 1, has.shape[1]))
-    np.add.at(strata, h, has.astype(float))
+    strata = np.asarray(design.strata_matrix @ has.astype(float))
     return has.sum(axis=0) - (strata > 0).sum(axis=0)
 
 
