@@ -182,3 +182,31 @@ def test_every_wave_has_the_same_27_and_belgium_is_belgium(processed_dir, cb):
         )
         pd.testing.assert_frame_equal(ours, belgian)
     assert sets == {frozenset(cb.eu27())}
+
+
+def test_from_a_file_of_three_countries_with_two_weights(cb):
+    """End to end from a wave's own variables: three countries of the synthetic 2015 file (its
+    national weight w4, its cross-national weight w5_EU28), harmonised as ingest does; the EU
+    estimate is the weighted mean with w5_EU28 itself, Belgium's the one with w4, and the
+    difference (1 - s)(BE - rest) with s Belgium's share of w5_EU28."""
+    from helpers.ingest import synth
+    from helpers.ingest.harmonise import harmonise_countries
+
+    raw, labels, *_ = synth.generate(WAVE, scale=0.5)
+    raw = raw.assign(country=raw["Country"].map(labels["Country"]).map(cb.country_of_label))
+    raw = raw[raw["country"].isin(["BE", "NL", "FR"])].reset_index(drop=True)
+    df = harmonise_countries(raw, WAVE, cb)
+    ok = df[IND].notna()
+    be = (df["country"] == "BE") & ok
+    direct = lambda rows, w: 100 * np.average(df.loc[rows, IND], weights=raw.loc[rows, w])  # noqa: E731
+    # within a country the cross-national weight is the national one times a constant: the processed
+    # weight times the country's factor is it
+    assert np.allclose(df["weight"] * df["country_factor"], raw["w5_EU28"])
+    table = europe.countries(df, WAVE, cb)
+    total = table[(table["indicator"] == IND) & (table["group_var"] == schema.TOTAL)].set_index("country")
+    assert total.loc["EU27", "estimate"] == pytest.approx(direct(ok, "w5_EU28"))
+    assert total.loc["BE", "estimate"] == pytest.approx(direct(be, "w4"))
+    s = raw.loc[be, "w5_EU28"].sum() / raw.loc[ok, "w5_EU28"].sum()
+    v = europe.versus_eu27(df, table, WAVE, cb)
+    row = v[(v["indicator"] == IND) & (v["group_var"] == schema.TOTAL)].iloc[0]
+    assert row["difference"] == pytest.approx((1 - s) * (direct(be, "w5_EU28") - direct(ok & ~be, "w5_EU28")))
