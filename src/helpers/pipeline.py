@@ -192,7 +192,7 @@ def update_preview(paths, lang: str, port: int, *, pool=None, log=print) -> list
     before = preview_mod.digests(lang, build)
     with workdir.exclusive(build, log):
         run(langs=[lang], themes=todo, pool=pool, progress=False, log=log)
-        inputs.write_book_inputs(build, log=log, jobs=1)  # this process runs the preview's threads
+        inputs.write_book_inputs(build, log=log)
     after = preview_mod.digests(lang, build)
     pages = preview_mod.changed_pages(before, after)
     for page in pages:

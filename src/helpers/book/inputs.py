@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import os
 import re
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -139,8 +140,8 @@ def write_book_inputs(build_dir: Path, log=print, *, jobs: int | None = None) ->
 
     Skipped when nothing they are made from changed (Quarto runs the pre-render once per profile).
     The languages are written at the same time, up to ``jobs`` (default: the cores), each in a
-    forked process: call it with ``jobs=1`` from a process that runs threads of its own (the
-    preview), which a fork would copy in whatever state they are."""
+    forked process; one after the other in a process that runs other threads (the preview's), whose
+    locks a fork would copy in whatever state they are."""
     build_dir = Path(build_dir)
     variables_file = layout.variables_path(build_dir)
     stamp = layout.inputs_stamp(build_dir)
@@ -166,7 +167,7 @@ def write_book_inputs(build_dir: Path, log=print, *, jobs: int | None = None) ->
     # writes only that language's folders and returns its numbers
     langs = i18n.languages()
     workers = max(1, min(len(langs), jobs or os.cpu_count() or 1))
-    if workers == 1:
+    if workers == 1 or threading.active_count() > 1:  # never fork a process that runs other threads
         values = {lang: _language_inputs(build_dir, lang, prov) for lang in langs}
     else:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -69,6 +69,12 @@ def _calibrated_probability(linear: np.ndarray, target: float) -> np.ndarray:
     return _sigmoid((lo + hi) / 2 + linear)
 
 
+def _country_number(country: str) -> int:
+    """A number of the country's own for its random streams (its two letters' bytes): a country's
+    synthetic rows stay the same when others are added to data/codebook/countries.yaml."""
+    return 100_000 + int.from_bytes(country.encode("ascii"), "big")
+
+
 def _country_rows(story: dict, wave: int) -> int:
     rows = story["countries"]["rows"]
     return int(rows.get(wave, rows["default"]))
@@ -81,7 +87,7 @@ def _country_levels(story: dict, cb: Codebook, country: str, seed: int) -> dict[
     if country == "BE":
         return {}
     spec = story["countries"]
-    rng = np.random.default_rng([seed, 2000 + list(cb.countries).index(country)])
+    rng = np.random.default_rng([seed, 2, _country_number(country)])
     names = sorted(k for k in story["latent"])
     drawn = dict(zip(names, rng.normal(0.0, float(spec["spread"]), len(names)), strict=True))
     return {**drawn, **{k: float(v) for k, v in (spec["levels"].get(country) or {}).items()}}
@@ -100,7 +106,7 @@ class _Wave:
             self.n_be = max(1, round(self.w["belgian_n"] * scale))
             self.n = self.n_be + round(story["other_rows"] * scale)
         else:  # another country: a stream of its own, its own sample size, its own levels
-            stream = [seed, wave, 1000 + list(cb.countries).index(country)]
+            stream = [seed, wave, _country_number(country)]
             self.n_be = 0
             self.n = max(1, round(_country_rows(story, wave) * scale))
         self.rng = np.random.default_rng(stream)
