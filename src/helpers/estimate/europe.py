@@ -105,7 +105,7 @@ def versus_eu27(df: pd.DataFrame, table: pd.DataFrame, wave: int, cb: Codebook) 
     family per group, and Belgium's rank among the member states. ``table``: :func:`countries`."""
     level = config.settings()["confidence_level"]
     eu = df[df["country"].isin(cb.eu27())]
-    inds = [i for i in dict.fromkeys(table["indicator"])]
+    inds = list(dict.fromkeys(table["indicator"]))
     by = [b for b in breakdowns() if b in df.columns]
     weighted_eu = _eu_weights(eu)
     is_be = (weighted_eu["country"] == "BE").to_numpy()

@@ -239,16 +239,13 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
     _check_ids(df[id_var], wave, path, spelling[id_var])
     _check_weights(df, wave, codebook, path)
     _check_design(df, wave, codebook, path)
-    for var, scale_name in needed.items():
-        if scale_name:
-            _check_codes(df[var], codebook, wave, scale_name, path, var)
     others = everyone.loc[everyone["country"] != "BE"]
     for code, rows in others.groupby("country", sort=True):
         _check_weights(rows, wave, codebook, path, f"{code} rows")
         _check_design(rows, wave, codebook, path, f"{code} rows")
-    for var, scale_name in needed.items():
+    for var, scale_name in needed.items():  # every country's answers, Belgium's included
         if scale_name:
-            _check_codes(others[var], codebook, wave, scale_name, path, var)
+            _check_codes(everyone[var], codebook, wave, scale_name, path, var)
     label = (meta.file_label or "").strip()
     return SurveyFile(
         wave=wave,

@@ -96,8 +96,19 @@ def _country_levels(story: dict, cb: Codebook, country: str, seed: int) -> dict[
 class _Wave:
     """State of one wave (of one country) being generated."""
 
-    def __init__(self, wave: int, cb: Codebook, story: dict, scale: float, seed: int, country: str = "BE"):
+    def __init__(
+        self,
+        wave: int,
+        cb: Codebook,
+        story: dict,
+        scale: float,
+        seed: int,
+        country: str = "BE",
+        persons: dict[str, float] | None = None,
+    ):
         self.wave, self.cb, self.story, self.country = wave, cb, story, country
+        # the persons a respondent stands for, per country ("": the whole file's), for the weights
+        self.persons = persons or {country: 1.0, "BE": 1.0, "": 1.0}
         self.w = cb.waves[wave]
         if country == "BE":
             # Belgium's rows are drawn as before the other countries were added: from the wave's own
@@ -119,7 +130,6 @@ class _Wave:
         }
         self.scales: dict[str, str] = {}
         self.labels: dict[str, str] = {}
-        self.persons: dict[str, float] = {"BE": 1.0, "": 1.0}  # set by generate()
 
     def _level(self, loading: dict) -> float:
         """The country's shift of the log-odds of an outcome with these latent ``loading``s (0 in
@@ -451,8 +461,7 @@ def generate(wave: int, *, scale: float = 1.0, seed: int | None = None, codebook
     persons[""] = sum(workforce.values()) / sum(rows.values())
     frames = []
     for country in countries:
-        g = _Wave(wave, cb, story, scale, seed, country)
-        g.persons = persons
+        g = _Wave(wave, cb, story, scale, seed, country, persons)
         frame = g.frame()
         if country == "BE":
             first, frame = g, frame[g.belgian]
