@@ -4,7 +4,8 @@
  * indicator, breakdown and wave: every group's estimate with its 95% interval and n (chart, summary
  * sentence, table, CSV of exactly those rows) and the trend over the comparable waves for all
  * workers and one group; each group's change since a comparable earlier wave, ranked, with its
- * interval (read from the store of changes, never computed here). Every word comes from the
+ * interval (read from the store of changes, never computed here); Belgium among the EU27 member
+ * states and against the EU27 over the waves (the store's European files). Every word comes from the
  * page's configuration (the catalogues); numbers
  * are printed as helpers.i18n prints them. Uses the vendored d3 (CSV) and Observable Plot (charts);
  * requests nothing from any other host. The selection lives in the address (?t=&i=&b=&w=&g=&c=).
@@ -109,6 +110,35 @@
       var key = [row.indicator, row.before, row.wave, row.breakdown].join("|");
       if (!changeIndex.has(key)) changeIndex.set(key, []);
       changeIndex.get(key).push(row);
+    });
+  }
+
+  // Belgium in Europe: every member state and the EU27 for all workers (the store's europe.csv),
+  // Belgium against the EU27 (europe-belgium.csv); loaded after the first views are drawn
+  var europeColumns = [];
+  var europeIndex = null;    // "indicator|wave" -> the countries' rows for all workers
+  var versusIndex = new Map();  // "indicator|wave" -> Belgium's row against the EU27
+  function parseEurope(text, versusText) {
+    var raw = d3.csvParse(text);
+    europeColumns = raw.columns;
+    europeIndex = new Map();
+    raw.forEach(function (r) {
+      if (r.breakdown !== "total") return;
+      var row = {
+        raw: r, wave: +r.wave, indicator: r.indicator, kind: r.kind, unit: r.unit, country: r.country,
+        group_label: r.country_label, estimate: num(r.estimate), ci_low: num(r.ci_low), ci_high: num(r.ci_high),
+        n: +r.n, flag: r.flag, flag_label: r.flag_label
+      };
+      var key = row.indicator + "|" + row.wave;
+      if (!europeIndex.has(key)) europeIndex.set(key, []);
+      europeIndex.get(key).push(row);
+    });
+    d3.csvParse(versusText).forEach(function (r) {
+      if (r.breakdown !== "total") return;
+      versusIndex.set(r.indicator + "|" + r.wave, {
+        raw: r, difference: num(r.difference), ci_low: num(r.ci_low), ci_high: num(r.ci_high),
+        position: r.position, rank: num(r.rank), ranked: num(r.ranked), estimate_eu27: num(r.estimate_eu27)
+      });
     });
   }
 
@@ -421,7 +451,7 @@
                                                         marginTop: narrow ? 58 : 30, caption: "ex-groups-summary" }));
   }
 
-  function trendChart(node, points, ind, whoTotal, whoGroup) {
+  function trendChart(node, points, ind, whoTotal, whoGroup, caption) {
     if (!points.length) { node.replaceChildren(); return; }
     var w = width(node);
     var waves = Array.from(new Set(points.map(function (p) { return String(p.wave); }))).sort();
@@ -452,7 +482,7 @@
       y: { domain: domain, label: points[0].unit, labelArrow: "none" },
       marks: marks
     });
-    node.replaceChildren(labelled(svg, "ex-trend-summary"));
+    node.replaceChildren(labelled(svg, caption || "ex-trend-summary"));
   }
 
   function legend(whoTotal, whoGroup) {
@@ -678,12 +708,149 @@
              [sel.indicator, sel.breakdown, before, sel.wave, conf.lang].join("-") + ".csv", changeColumns);
   }
 
+  function europeRows(indicator, wave) { return (europeIndex && europeIndex.get(indicator + "|" + wave)) || []; }
+
+  // every member state, highest first, with its interval; Belgium marked, the EU27 as a line
+  function europeChart(node, states, eu, ind) {
+    var shown = states.filter(function (r) { return r.estimate !== null; });
+    if (!shown.length) { node.replaceChildren(); return; }
+    var w = width(node);
+    var narrow = w < 560;
+    var isBe = function (r) { return r.country === conf.belgium; };
+    var name = function (r) { return r.group_label + (r.flag === conf.flags.low ? " *" : ""); };
+    var colour = function (r) { return isBe(r) ? COLOURS.group : COLOURS.total; };
+    var hi = d3.max(shown, function (r) { return r.ci_high; });
+    var lo = d3.min(shown, function (r) { return r.ci_low; });
+    var domain = ind.kind === "share" ? [0, Math.min(100, Math.max(10, Math.ceil(hi / 10) * 10))] : [Math.min(0, lo), hi * 1.08];
+    var marks = [
+      Plot.gridX({ stroke: "#d0d0d0", strokeOpacity: 1 }),
+      Plot.ruleY(shown, { y: name, x1: "ci_low", x2: "ci_high", stroke: colour, strokeWidth: function (r) { return isBe(r) ? 3 : 2; } }),
+      Plot.dot(shown, {
+        y: name, x: "estimate", r: function (r) { return isBe(r) ? 7 : 5; }, stroke: colour, strokeWidth: 2,
+        symbol: function (r) { return isBe(r) ? "diamond2" : "circle"; },
+        fill: function (r) { return r.flag === conf.flags.low ? "white" : colour(r); }
+      }),
+      Plot.text(shown, {
+        y: name, frameAnchor: "right", dx: 60, textAnchor: "end", fill: "currentColor",
+        fontWeight: function (r) { return isBe(r) ? "bold" : "normal"; },
+        text: function (r) { return value(r.estimate, r.kind); }
+      })
+    ];
+    if (eu && eu.estimate !== null) {
+      marks.unshift(Plot.ruleX([eu.estimate], { stroke: COLOURS.reference, strokeDasharray: "5,4", strokeWidth: 1.5 }));
+      marks.push(Plot.text([eu.estimate], {
+        x: function (d) { return d; }, frameAnchor: "top", dy: narrow ? -40 : -16, fill: COLOURS.reference, textAnchor: "middle",
+        text: function () { return fill(W.total_line, { total: eu.group_label, value: value(eu.estimate, ind.kind) }); }
+      }));
+    }
+    var svg = rowsPlot(shown, name, marks, { width: w, narrow: narrow, domain: domain, marginTop: narrow ? 58 : 30,
+                                            caption: "ex-europe-summary" });
+    // Belgium's row named in bold, wherever the names are
+    svg.querySelectorAll("text").forEach(function (t) {
+      if (shown.some(function (r) { return isBe(r) && t.textContent === name(r); })) t.setAttribute("font-weight", "bold");
+    });
+    node.replaceChildren(svg);
+  }
+
+  function showEurope(sel) {
+    var ind = indicators.get(sel.indicator);
+    var wave = +sel.wave;
+    el("ex-europe-title").textContent = fill(W.europe_title, { indicator: ind.label, wave: wave });
+    if (!europeIndex) {
+      el("ex-europe-summary").textContent = W.europe_loading;
+      return;
+    }
+    var all = europeRows(ind.code, wave);
+    var eu = all.filter(function (r) { return r.country === conf.eu27; })[0];
+    var states = all.filter(function (r) { return r.country !== conf.eu27; }).sort(function (a, b) {
+      if (a.estimate === null || b.estimate === null) return (a.estimate === null) - (b.estimate === null);
+      return b.estimate - a.estimate;
+    });
+    var be = states.filter(function (r) { return r.country === conf.belgium; })[0];
+    var vs = versusIndex.get(ind.code + "|" + wave);
+    var shown = states.filter(function (r) { return r.estimate !== null; });
+    var summary;
+    if (be && be.estimate !== null && vs && vs.position && shown.length) {
+      var top = shown[0], bottom = shown[shown.length - 1];
+      summary = fill(W.europe_summary, {
+        indicator: ind.label, wave: wave, value: value(be.estimate, ind.kind), eu27: value(eu ? eu.estimate : null, ind.kind),
+        position: W.europe_position[vs.position], rank: vs.rank, ranked: vs.ranked,
+        high: value(top.estimate, ind.kind), high_country: top.group_label,
+        low: value(bottom.estimate, ind.kind), low_country: bottom.group_label });
+    } else {
+      summary = fill(W.europe_summary_none, { indicator: ind.label, wave: wave });
+    }
+    el("ex-europe-summary").textContent = summary;
+    europeChart(el("ex-europe-chart"), states, eu, ind);
+    var notes = [W.europe_key];
+    if (shown.some(function (r) { return r.flag === conf.flags.low; })) notes.push(W.low_note);
+    var hidden = states.filter(function (r) { return r.flag === conf.flags.suppressed; });
+    if (hidden.length) notes.push(fill(W.suppressed, { min_n: conf.min_n,
+      groups: hidden.map(function (r) { return fill(W.hidden_group, { group: r.group_label, n: number(r.n, 0) }); }).join(", ") }));
+    el("ex-europe-notes").textContent = notes.join(" ");
+    var h = W.headers;
+    var list = (eu ? [eu] : []).concat(states);
+    table(el("ex-europe-table"), el("ex-europe-title").textContent + " (" + (list.length ? list[0].unit : "") + ")",
+          [W.country, h.estimate, h.ci, h.n, h.flag],
+          list.map(function (r) { return [r.group_label, value(r.estimate, r.kind), interval(r), number(r.n, 0), remark(r)]; }),
+          [false, true, true, true, false]);
+    download(el("ex-download-europe"), list, [sel.indicator, "europe", sel.wave, conf.lang].join("-") + ".csv", europeColumns);
+  }
+
+  // Belgium and the EU27 over the waves of the same series as the chosen wave's
+  function showEuropeTrend(sel) {
+    var ind = indicators.get(sel.indicator);
+    el("ex-europe-trend-title").textContent = fill(W.europe_trend_title, { indicator: ind.label });
+    if (!europeIndex) return;
+    var waves = comparableWaves(ind, +sel.wave);
+    var pick = function (w, country) { return europeRows(ind.code, w).filter(function (r) { return r.country === country; })[0]; };
+    var eus = waves.map(function (w) { return pick(w, conf.eu27); }).filter(Boolean);
+    var bes = waves.map(function (w) { return pick(w, conf.belgium); }).filter(Boolean);
+    var whoEu = eus.length ? eus[0].group_label : conf.eu27;
+    var whoBe = bes.length ? bes[0].group_label : conf.belgium;
+    var modes = function (r) { return Object.assign({}, r, { mode_change: conf.waves[String(r.wave)].mode_change }); };
+    var points = eus.map(function (r) { return Object.assign(modes(r), { who: whoEu }); })
+      .concat(bes.map(function (r) { return Object.assign(modes(r), { who: whoBe }); }))
+      .filter(function (p) { return p.estimate !== null; });
+    var chart = el("ex-europe-trend-chart");
+    trendChart(chart, points, ind, whoEu, whoBe, "ex-europe-trend-summary");
+    if (points.length) chart.prepend(legend(whoEu, whoBe));
+    var describe = function (list) {
+      return list.filter(function (r) { return r.estimate !== null; }).map(function (r) {
+        return fill(W.point, { wave: r.wave, value: value(r.estimate, r.kind) }) + (r.flag === conf.flags.low ? " *" : "");
+      }).join(", ");
+    };
+    el("ex-europe-trend-summary").textContent = waves.length < 2 ? W.europe_trend_none
+      : fill(W.europe_trend_summary, { who: whoBe, values: describe(bes) }) + " " +
+        fill(W.europe_trend_summary, { who: whoEu, values: describe(eus) });
+    var notes = [W.europe_trend_key, W.comparable];
+    if (waves.some(function (w) { return conf.waves[String(w)].mode_change; })) notes.push(W.mode_change);
+    el("ex-europe-trend-notes").textContent = notes.join(" ");
+    var h = W.headers;
+    var both = [];
+    waves.forEach(function (w) { [pick(w, conf.belgium), pick(w, conf.eu27)].filter(Boolean).forEach(function (r) { both.push(r); }); });
+    var diff = function (r) {
+      var vs = versusIndex.get(ind.code + "|" + r.wave);
+      if (r.country !== conf.belgium || !vs || vs.difference === null) return "";
+      return signed(vs.difference) + " (" + signed(vs.ci_low) + " – " + signed(vs.ci_high) + "); " + W.europe_position[vs.position];
+    };
+    table(el("ex-europe-trend-table"), el("ex-europe-trend-title").textContent + " (" + (both.length ? both[0].unit : "") + ")",
+          [h.wave, W.country, h.estimate, h.ci, h.n, W.difference, h.flag],
+          both.map(function (r) {
+            return [String(r.wave), r.group_label, value(r.estimate, r.kind), interval(r), number(r.n, 0), diff(r), remark(r)];
+          }), [false, false, true, true, true, false, false]);
+    download(el("ex-download-europe-trend"), both,
+             [sel.indicator, "europe-trend", sel.wave, conf.lang].join("-") + ".csv", europeColumns);
+  }
+
   function update(wanted) {
     refreshControls(wanted);
     var sel = current();
     var summary = showGroups(sel);
     showTrend(sel);
     showChange(sel);
+    showEurope(sel);
+    showEuropeTrend(sel);
     toAddress(sel);
     el("ex-status").textContent = summary;
   }
@@ -715,7 +882,15 @@
     return fetch(url).then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); });
   };
   Promise.all([get(conf.store), get(conf.changes)])
-    .then(function (texts) { parse(texts[0]); parseChanges(texts[1]); start(); })
+    .then(function (texts) {
+      parse(texts[0]); parseChanges(texts[1]); start();
+      // the member states' file is the largest: read once the reader's first views are drawn
+      return Promise.all([get(conf.europe), get(conf.europe_belgium)]).then(function (more) {
+        parseEurope(more[0], more[1]);
+        update(current());
+        document.getElementById("explorer").setAttribute("data-europe", "true");
+      });
+    })
     .catch(function () {
       el("ex-status").textContent = W.failed;
       el("ex-status").classList.add("explorer-failed");

@@ -81,10 +81,18 @@ def run(
             nonlocal europe
             # every wave with data, not only the grid's: the trend figures read the earlier waves too
             precompute.precompute(waves_with_data, out, layout.estimates(build), cb, log=log)
-            # Belgium against the EU27 (no notebook reads it yet): computed by this process while
-            # the workers run the notebooks, instead of before them
+            # Belgium against the EU27: the edition's wave before the notebooks (each chapter's
+            # figure reads it); the earlier waves' (read by the book's store after the notebooks)
+            # computed by this process while the workers run the notebooks
+            edition = [w for w in waves_with_data if w == config.edition_wave()]
+            precompute.precompute_europe(edition, out, layout.estimates(build), cb, log=log)
             europe = background.submit(
-                precompute.precompute_europe, waves_with_data, out, layout.estimates(build), cb, log=log
+                precompute.precompute_europe,
+                [w for w in waves_with_data if w not in edition],
+                out,
+                layout.estimates(build),
+                cb,
+                log=log,
             )
 
         try:

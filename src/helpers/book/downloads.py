@@ -54,6 +54,8 @@ def _table(columns: list[str]) -> str:
         return "changes"
     if "measure" in columns:
         return "reference"
+    if "country" in columns:
+        return "europe"
     return "figure"
 
 

@@ -19,6 +19,7 @@ from helpers.book.store import Store
 from helpers.core import config, i18n, layout
 from helpers.core.i18n import t
 from helpers.core.schema import FLAG_LOW, FLAG_OK, FLAG_SUPPRESSED
+from helpers.estimate import europe
 from helpers.metadata import codebook as codebook_mod
 from helpers.metadata import sources
 
@@ -92,6 +93,11 @@ def settings(store: Store) -> dict:
         "lang": lang,
         "store": _url(layout.store_path(layout.project_build(), lang), lang),
         "changes": _url(layout.changes_path(layout.project_build(), lang), lang),
+        # Belgium in Europe (helpers.estimate.europe), loaded after the views above are drawn
+        "europe": _url(layout.europe_path(layout.project_build(), lang), lang),
+        "europe_belgium": _url(layout.europe_belgium_path(layout.project_build(), lang), lang),
+        "belgium": "BE",
+        "eu27": europe.EU27,
         # the typeface a chart downloaded as PNG is drawn in (the page's, vendored)
         "font": _url(config.ROOT / FONT, lang),
         "change_base": int(config.settings()["report"]["change"]["base_wave"]),
@@ -119,7 +125,7 @@ def _view(name: str, button: str, download: str, words: dict, extra: str = "") -
     (CSV, spreadsheet, the chart as SVG and PNG) and how to cite it."""
     e = html.escape
     return (
-        f'<section class="explorer-view" aria-labelledby="ex-{name}-title">\n'
+        f'<section class="explorer-view" id="ex-{name}" aria-labelledby="ex-{name}-title">\n'
         f'<h2 id="ex-{name}-title" class="unnumbered explorer-title"></h2>\n'
         f'<figure class="explorer-figure"><div id="ex-{name}-chart" class="explorer-chart"></div>\n'
         f'<figcaption id="ex-{name}-summary" class="explorer-summary"></figcaption></figure>\n'
@@ -162,6 +168,8 @@ def page(store: Store) -> str:
             ),
             _view("trend", "ex-download-trend", w["download_trend"], w),
             _view("change", "ex-download-change", w["download_change"], w),
+            _view("europe", "ex-download-europe", w["download_europe"], w),
+            _view("europe-trend", "ex-download-europe-trend", w["download_europe_trend"], w),
         )
     )
     scripts = "\n".join(

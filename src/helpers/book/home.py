@@ -4,9 +4,10 @@ Each finding of ``report.findings`` in data/settings.yaml is one sentence writte
 (helpers.book.store), with its number and interval, the change since the last comparable wave as
 the store's test says (helpers.book.prose.change) and the group a title may name as highest
 (helpers.estimate.findings: only where it differs significantly from all workers); the COVID
-finding names the first groups of the chapter's ranked figure. On the web each is a card with the
-chapter's figure (its PNG download, which reads at 390 px), a link to its section and to the
-explorer's view of it; the PDF prints the sentences with their section numbers.
+finding names the first groups of the chapter's ranked figure; the European finding says on which
+of its indicators Belgium is significantly higher or lower than the EU27 (helpers.estimate.europe).
+On the web each is a card with the chapter's figure (its PNG download, which reads at 390 px), a
+link to its section and to the explorer's view of it; the PDF prints the sentences with their section numbers.
 """
 
 from __future__ import annotations
@@ -66,6 +67,36 @@ def _group_sentence(store: Store, spec: dict, wave: int) -> str | None:
     return text
 
 
+def _europe_sentence(store: Store, spec: dict, wave: int) -> str | None:
+    """Belgium against the EU27 on the finding's indicators: where it is significantly higher,
+    lower, or not different (helpers.book.prose.europe_row)."""
+    cb, lang = codebook_mod.load(), store.lang
+    by: dict[str, list[str]] = {}
+    for ind in spec["indicators"]:
+        r = prose.europe_row(store, ind, wave)
+        if r is None:
+            continue
+        fmt = lambda x: i18n.value(x, r.kind, lang)  # noqa: E731
+        by.setdefault(r.position, []).append(
+            t(
+                lang,
+                "book.europe.item",
+                indicator=lower_first(cb.label(lang, ind, short=True, wave=wave)),
+                value=fmt(r.estimate),
+                eu27=fmt(r.estimate_eu27),
+            )
+        )
+    if not by:
+        return None
+    parts = [
+        t(lang, f"book.europe.part_{p}", items=i18n.join(by[p], lang))
+        for p in ("higher", "lower", "not_different")
+        if p in by
+    ]
+    count = sum(len(v) for v in by.values())
+    return t(lang, "book.europe.intro", wave=wave, count=count) + " " + "; ".join(parts) + "."
+
+
 def _hardest_sentence(lang: str, wave: int, hardest: dict[str, str]) -> str | None:
     if f"w{wave}" not in hardest:
         return None
@@ -86,6 +117,9 @@ def findings(
         if spec.get("hardest"):
             sentence = _hardest_sentence(lang, wave, hardest)
             explore = None
+        elif spec.get("indicators"):  # Belgium in Europe: the explorer's country view of the first
+            sentence = _europe_sentence(store, spec, wave)
+            explore = f"chapters/{lang}/explorer.html?i={spec['indicators'][0]}&w={wave}#ex-europe"
         else:
             sentence = _group_sentence(store, spec, wave)
             explore = f"chapters/{lang}/explorer.html?i={spec['indicator']}&b={spec['breakdown']}&w={wave}"

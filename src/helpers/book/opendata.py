@@ -3,7 +3,9 @@ source, with its metadata, as a Frictionless Data Package.
 
 ``build/store/<lang>/opendata/`` holds
 
-* ``estimates.csv``, ``changes.csv``, ``reference.csv``: the store's tables (helpers.book.store) in
+* ``estimates.csv``, ``changes.csv``, ``reference.csv``, ``europe.csv`` (each EU27 member state and
+  the EU27), ``europe_belgium.csv`` (Belgium and its regions against the EU27): the store's tables
+  (helpers.book.store) in
   UTF-8, their headers in the language; codes (indicator, breakdown, group, theme, …) stay the
   same in every language and edition, so tables can be joined across them;
 * ``datapackage.json``: the package's descriptor, written with the ``frictionless`` library: a
@@ -32,10 +34,10 @@ from helpers.book import edition
 from helpers.book.store import Store
 from helpers.core import config, i18n, workdir
 from helpers.core.i18n import t
-from helpers.core.schema import CHANGE_COLUMNS, STORE_COLUMNS
+from helpers.core.schema import CHANGE_COLUMNS, EUROPE_BELGIUM_COLUMNS, EUROPE_COLUMNS, STORE_COLUMNS
 from helpers.metadata import sources
 
-INTEGER = ("wave", "wave_before", "n", "n_before", "n_after", "df", "year")
+INTEGER = ("wave", "wave_before", "n", "n_before", "n_after", "df", "year", "rank", "ranked")
 NUMBER = (
     "estimate",
     "ci_low",
@@ -48,6 +50,9 @@ NUMBER = (
     "p_value",
     "p_adjusted",
     "value",
+    "estimate_eu27",
+    "difference",
+    "share_of_eu27",
 )
 BOOLEAN = ("mode_change", "significant")
 # each table, its columns (codes) and the columns that identify a row
@@ -58,6 +63,8 @@ TABLES = {
         ["source", *sources.LABELLED_COLUMNS],
         ["source", "measure", "year", "geo", "breakdown", "group"],
     ),
+    "europe": (EUROPE_COLUMNS, ["wave", "indicator", "country", "breakdown", "group"]),
+    "europe_belgium": (EUROPE_BELGIUM_COLUMNS, ["wave", "indicator", "breakdown", "group"]),
 }
 
 
@@ -99,6 +106,8 @@ def tables(store: Store, others: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "estimates": store.table[STORE_COLUMNS],
         "changes": store.changes[CHANGE_COLUMNS],
         "reference": others[TABLES["reference"][0]],
+        "europe": store.europe[EUROPE_COLUMNS],
+        "europe_belgium": store.europe_belgium[EUROPE_BELGIUM_COLUMNS],
     }
 
 

@@ -41,6 +41,40 @@ def change(store: Store, now, before) -> str:
     return t(store.lang, "book.change." + ("up" if r.change > 0 else "down"))
 
 
+def europe_row(store: Store, indicator: str, wave: int):
+    """Belgium against the EU27 on ``indicator`` for all workers in ``wave`` (the store's row), or
+    None where the difference is not published."""
+    e = store.europe_belgium
+    row = e[(e.indicator == indicator) & (e.wave == wave) & (e.breakdown == TOTAL)]
+    return row.iloc[0] if len(row) and row.position.iloc[0] else None
+
+
+def europe(store: Store, indicator: str, wave: int) -> str:
+    """The sentence on Belgium against the EU27 (helpers.estimate.europe.position: higher or lower
+    only when significant after the multiple-comparison rule and reliable), with its rank."""
+    lang = store.lang
+    cb = codebook_mod.load()
+    label = cb.label(lang, indicator, short=True, wave=wave)
+    r = europe_row(store, indicator, wave)
+    if r is None:
+        return t(lang, "book.europe.none", indicator=label)
+    fmt = lambda x: i18n.value(x, r.kind, lang)  # noqa: E731
+    rank = t(
+        lang,
+        "book.europe.rank_first" if int(r["rank"]) == 1 else "book.europe.rank",
+        rank=int(r["rank"]),
+        ranked=int(r.ranked),
+    )
+    return t(
+        lang,
+        f"book.europe.{r.position}",
+        indicator=label,
+        value=fmt(r.estimate),
+        eu27=fmt(r.estimate_eu27),
+        rank=rank,
+    )
+
+
 def variables(store: Store, wave: int) -> dict:
     """The language's quoted numbers (the store's language)."""
     lang = store.lang
@@ -86,6 +120,9 @@ def variables(store: Store, wave: int) -> dict:
                 v[f"{name}_{breakdown}_value"] = fmt(r.estimate)
         for r in store.groups(ind, wave, "sex").itertuples():
             v[r.group] = fmt(r.estimate)
+        eu = europe_row(store, ind, wave)
+        v["eu27"] = fmt(eu.estimate_eu27) if eu is not None else "–"
+        v["europe"] = europe(store, ind, wave)
         inds[ind] = v
     out["ind"] = inds
     out["alpha"] = i18n.percent(100 * (1 - config.settings()["confidence_level"]), lang)
@@ -93,7 +130,17 @@ def variables(store: Store, wave: int) -> dict:
     out["design"] = design(lang)
     out["change"] = changes(store, wave)
     out["a11y"] = accessibility(lang)
+    out["europe"] = europe_method(lang)
     return out
+
+
+def europe_method(lang: str) -> dict:
+    """The methodology's words on Belgium in Europe: each wave's cross-national weight (the
+    codebook's) and the neighbours each chapter shows."""
+    cb = codebook_mod.load()
+    weights = [f"{cb.cross_national_weight(w)} ({w})" for w in cb.wave_names()]
+    neighbours = [cb.countries[c][lang] for c in config.settings()["report"]["europe"]["neighbours"]]
+    return {"weights": i18n.join(weights, lang), "neighbours": i18n.join(neighbours, lang)}
 
 
 def reliability_rules(lang: str) -> dict:

@@ -10,6 +10,17 @@ language is there and every cube holds every cell the codebook declares, into
   (helpers.estimate.change), in the schema of ``schema.CHANGE_COLUMNS``;
 * ``build/store/samples.json``: respondents, data origin and item non-response per wave.
 
+Beside them, Belgium in Europe (helpers.estimate.europe), from the European estimates the run
+computed once (``build/estimates/europe-<wave>.parquet``, ``europe-be-<wave>.parquet``), rounded as
+published and labelled:
+
+* ``build/store/<lang>/europe.csv``: each EU27 member state and the EU27, every indicator, for all
+  workers and by ``report.europe.breakdowns`` (``schema.EUROPE_COLUMNS``);
+* ``build/store/<lang>/europe-belgium.csv``: Belgium and its regions against the EU27, the
+  difference's interval, whether it is significant and Belgium's rank (``schema.EUROPE_BELGIUM_COLUMNS``).
+
+The chapters' Europe figures read the same rounded tables (helpers.notebook.report).
+
 Everything after the notebooks (the prose numbers, the key-figure and sample tables, the explorer)
 reads these files through ``Store``: nothing after the notebooks opens ``data/processed/``.
 """
@@ -23,7 +34,18 @@ import pandas as pd
 
 from helpers.core import i18n, layout, workdir
 from helpers.core.errors import PipelineError
-from helpers.core.schema import CHANGE_COLUMNS, CHANGES, CUBE, FLAG_OK, SAMPLE, STORE_COLUMNS, TOTAL
+from helpers.core.schema import (
+    CHANGE_COLUMNS,
+    CHANGES,
+    CUBE,
+    EUROPE_BELGIUM_COLUMNS,
+    EUROPE_COLUMNS,
+    FLAG_OK,
+    SAMPLE,
+    STORE_COLUMNS,
+    TOTAL,
+)
+from helpers.estimate import europe
 from helpers.metadata import codebook as codebook_mod
 
 NUMERIC = ("estimate", "ci_low", "ci_high", "se", "n_eff")
@@ -49,6 +71,48 @@ def _read(path: Path, columns: list[str], numeric: tuple, flags: tuple, what: st
 def read_table(path: Path) -> pd.DataFrame:
     """A store or cube file of estimates."""
     return _read(path, STORE_COLUMNS, NUMERIC, ("mode_change",), "estimates")
+
+
+def read_europe(path: Path) -> pd.DataFrame:
+    """A store file of the member states' and the EU27's estimates."""
+    return _read(path, EUROPE_COLUMNS, NUMERIC, (), "European estimates")
+
+
+def read_europe_belgium(path: Path) -> pd.DataFrame:
+    """A store file of Belgium and its regions against the EU27."""
+    return _read(
+        path,
+        EUROPE_BELGIUM_COLUMNS,
+        ("estimate", "estimate_eu27", "difference", "ci_low", "ci_high", "share_of_eu27", "se", "p_value",
+         "p_adjusted", "rank", "ranked"),
+        ("significant",),
+        "Belgium against the EU27",
+    )  # fmt: skip
+
+
+def _europe_tables(build_dir: Path, waves, cb) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The waves' European estimates as the run computed them, rounded as published; each must be
+    of the same processed data as the Belgian estimates the notebooks read (the same key)."""
+    folder = layout.estimates(build_dir)
+    parts, versus = [], []
+    for w in waves:
+        for name, into in ((f"europe-{w}", parts), (f"europe-be-{w}", versus)):
+            key, own = folder / f"{name}.key", folder / f"{w}.key"
+            if not (key.exists() and own.exists() and key.read_text() == own.read_text()):
+                raise PipelineError(
+                    f"the European estimates of wave {w} are missing or of other data than the notebooks'",
+                    file=folder / f"{name}.parquet",
+                    expected="files written by `python -m helpers run` with the Belgian estimates",
+                )
+            into.append(europe.published(pd.read_parquet(folder / f"{name}.parquet")))
+    return pd.concat(parts, ignore_index=True), pd.concat(versus, ignore_index=True)
+
+
+def _europe_order(df: pd.DataFrame, cb, first=()) -> pd.DataFrame:
+    """Codebook order, each wave's countries in the order of countries.yaml, the EU27 last."""
+    countries = {c: i for i, c in enumerate([*cb.eu27(), europe.EU27])}
+    extra = {"country_order": df["country"].map(countries)} if "country" in df else {}
+    return _order(df.assign(**extra), cb, first=[*first, *extra]).drop(columns=[*extra])
 
 
 def read_changes(path: Path) -> pd.DataFrame:
@@ -167,8 +231,21 @@ def assemble(build_dir: Path, log=print) -> dict[str, Path]:
         change_tables[lang] = _order(
             pd.concat([c for c in change_parts if len(c)], ignore_index=True), cb, first=["wave_before"]
         )
+    europe_table, europe_versus = _europe_tables(build_dir, sorted(samples), cb)
     # written only once every cube of every language has been read and checked
     for lang, table in tables.items():
+        workdir.write_text(
+            layout.europe_path(build_dir, lang),
+            _europe_order(europe.labelled(europe_table, lang, cb), cb).to_csv(
+                index=False, lineterminator="\n"
+            ),
+        )
+        workdir.write_text(
+            layout.europe_belgium_path(build_dir, lang),
+            _europe_order(europe.labelled_versus(europe_versus, lang, cb), cb).to_csv(
+                index=False, lineterminator="\n"
+            ),
+        )
         out[lang] = layout.store_path(build_dir, lang)
         workdir.write_text(out[lang], table.to_csv(index=False, lineterminator="\n"))
         workdir.write_text(
@@ -220,6 +297,8 @@ class Store:
         self.lang = lang
         self.table = read_table(path)
         self.changes = read_changes(layout.changes_path(build_dir, lang))
+        self.europe = read_europe(layout.europe_path(build_dir, lang))
+        self.europe_belgium = read_europe_belgium(layout.europe_belgium_path(build_dir, lang))
         samples = layout.samples_path(build_dir)
         self.samples = {int(w): s for w, s in json.loads(samples.read_text(encoding="utf-8")).items()}
 

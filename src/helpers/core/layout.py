@@ -110,6 +110,16 @@ def changes_path(build: Path | None, lang: str) -> Path:
     return store_dir(build) / lang / "changes.csv"
 
 
+def europe_path(build: Path | None, lang: str) -> Path:
+    """Each EU27 member state's and the EU27's estimates (helpers.estimate.europe), labelled."""
+    return store_dir(build) / lang / "europe.csv"
+
+
+def europe_belgium_path(build: Path | None, lang: str) -> Path:
+    """Belgium and its regions against the EU27, labelled."""
+    return store_dir(build) / lang / "europe-belgium.csv"
+
+
 def sources_path(build: Path | None, lang: str) -> Path:
     """Every published value of the other sources, labelled (the explorer's download)."""
     return store_dir(build) / lang / "sources.csv"

@@ -40,6 +40,19 @@ CHANGE_COLUMNS = [
     "se", "p_value", "p_adjusted",
 ]  # fmt: skip
 
+# Belgium in Europe (helpers.estimate.europe): each EU27 member state's and the EU27's estimates,
+# and Belgium and its regions against the EU27
+EUROPE_COLUMNS = [
+    "wave", "theme", "indicator", "indicator_label", "kind", "unit", "country", "country_label",
+    "breakdown", "breakdown_label", "group", "group_label", "estimate", "ci_low", "ci_high", "n", "flag",
+    "flag_label", "se", "n_eff",
+]  # fmt: skip
+EUROPE_BELGIUM_COLUMNS = [
+    "wave", "theme", "indicator", "indicator_label", "kind", "unit", "breakdown", "breakdown_label",
+    "group", "group_label", "estimate", "estimate_eu27", "difference", "ci_low", "ci_high", "flag",
+    "flag_label", "significant", "position", "rank", "ranked", "share_of_eu27", "se", "p_value", "p_adjusted",
+]  # fmt: skip
+
 # a figure cell's output carries its label, caption and alt text under this metadata key; the grid
 # moves them into the cell's Quarto options (helpers.notebook.output, helpers.grid.finalise)
 OUTPUT_KEY = "helpers"

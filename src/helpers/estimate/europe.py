@@ -22,7 +22,12 @@ From every country's processed respondents (``<wave>.countries.parquet``, helper
   statement about that group), and a difference is significant below 1 - confidence_level;
 * each Belgian region is compared with the EU27 the same way (the region against the EU27 without
   it), where the wave has the region;
-* Belgium's position: its rank among the member states with a published estimate (1 = highest).
+* Belgium's position: its rank among the member states with a published estimate (1 = highest),
+  and what a sentence may say of it (:func:`position`): higher or lower than the EU27 only when the
+  difference is significant after the rule above and Belgium's estimate is reliable.
+
+Rounded as published once (:func:`published`): the chapters' figures (helpers.notebook.report), the
+store, the prose and the explorer (helpers.book) all read these rounded tables.
 
 Nothing here is published at respondent level: the tables hold estimates only.
 """
@@ -33,10 +38,14 @@ import numpy as np
 import pandas as pd
 
 from helpers.core import config, schema
+from helpers.core.errors import PipelineError
+from helpers.core.i18n import t
 from helpers.estimate import change, weighted
 from helpers.metadata.codebook import Codebook
 
 EU27 = "EU27"
+# what a sentence may say of Belgium (or a region) against the EU27 (:func:`position`)
+HIGHER, LOWER, NOT_DIFFERENT = "higher", "lower", "not_different"
 VERSUS_COLUMNS = [
     "wave", "indicator", "kind", "group_var", "group", "estimate", "estimate_eu27", "share_of_eu27",
     "difference", "ci_low", "ci_high", "se", "p_value", "p_adjusted", "significant", "flag", "rank", "ranked",
@@ -45,6 +54,91 @@ VERSUS_COLUMNS = [
 
 def breakdowns() -> list[str]:
     return list(config.settings()["report"]["europe"]["breakdowns"])
+
+
+def neighbours(cb: Codebook) -> list[str]:
+    """The member states each chapter's figure shows beside Belgium (``report.europe.neighbours``)."""
+    codes = list(config.settings()["report"]["europe"].get("neighbours") or [])
+    for code in codes:
+        if code not in cb.eu27():
+            raise PipelineError(
+                f"report.europe.neighbours names {code!r}, which is not a member state of the EU27",
+                file=config.DATA / "settings.yaml",
+                expected="ISO codes of data/codebook/countries.yaml with eu27: true, such as NL, FR",
+            )
+    return codes
+
+
+def published(table: pd.DataFrame) -> pd.DataFrame:
+    """A table of :func:`countries` or :func:`versus_eu27` rounded as published (``publish.decimals``);
+    whether a difference is significant was decided on the unrounded numbers."""
+    decimals = int(config.settings()["publish"]["decimals"])
+    out = weighted.rounded(table, decimals)
+    for c in ("estimate_eu27", "difference"):
+        if c in out:
+            out[c] = out[c].astype(float).round(decimals) + 0.0
+    for c in ("share_of_eu27", "p_value", "p_adjusted"):
+        if c in out:
+            out[c] = out[c].astype(float).round(decimals + 4) + 0.0
+    return out
+
+
+def position(versus: pd.DataFrame) -> pd.Series:
+    """What a sentence may say of each row of :func:`versus_eu27`: ``higher`` or ``lower`` than the
+    EU27 when the difference is significant (after the multiple-comparison rule) and the estimate
+    reliable, ``not_different`` otherwise; empty where the difference is not published."""
+    reliable = versus["flag"] == schema.FLAG_OK
+    significant = versus["significant"].astype(bool) & reliable
+    out = np.where(
+        versus["flag"] == schema.FLAG_SUPPRESSED,
+        "",
+        np.where(
+            significant & (versus["difference"] > 0),
+            HIGHER,
+            np.where(significant & (versus["difference"] < 0), LOWER, NOT_DIFFERENT),
+        ),
+    )
+    return pd.Series(out, index=versus.index, name="position")
+
+
+def _labels(d: pd.DataFrame, lang: str, cb: Codebook) -> pd.DataFrame:
+    """The reader's words beside the codes of a rounded table (``group_var`` renamed ``breakdown``)."""
+    d = d.rename(columns={"group_var": "breakdown"}).copy()
+    d["theme"] = [cb.indicators[i]["theme"] for i in d["indicator"]]
+    d["indicator_label"] = [
+        cb.label(lang, i, short=False, wave=int(w)) for i, w in zip(d["indicator"], d["wave"])
+    ]
+    d["kind"] = [cb.indicators[i]["type"] for i in d["indicator"]]
+    d["unit"] = [t(lang, f"units.{k}") for k in d["kind"]]
+    total = t(lang, "tables.total")
+    d["breakdown_label"] = [
+        total if b == schema.TOTAL else cb.label(lang, breakdown=b) for b in d["breakdown"]
+    ]
+    d["group_label"] = [
+        total if b == schema.TOTAL else cb.label(lang, breakdown=b, category=g)
+        for b, g in zip(d["breakdown"], d["group"])
+    ]
+    d["flag_label"] = [t(lang, f"flags.{f}") for f in d["flag"]]
+    return d
+
+
+def labelled(table: pd.DataFrame, lang: str, cb: Codebook) -> pd.DataFrame:
+    """Rows of :func:`countries`, rounded (:func:`published`), in the open data's schema
+    (``schema.EUROPE_COLUMNS``) with the labels of ``lang``."""
+    d = _labels(table, lang, cb)
+    d["country_label"] = [
+        t(lang, "figures.europe.eu27") if c == EU27 else cb.countries[c][lang] for c in d["country"]
+    ]
+    return d[schema.EUROPE_COLUMNS].reset_index(drop=True)
+
+
+def labelled_versus(versus: pd.DataFrame, lang: str, cb: Codebook) -> pd.DataFrame:
+    """Rows of :func:`versus_eu27`, rounded, in ``schema.EUROPE_BELGIUM_COLUMNS`` with the labels
+    of ``lang`` and what a sentence may say (:func:`position`)."""
+    d = _labels(versus.assign(position=position(versus)), lang, cb)
+    for c in ("rank", "ranked"):
+        d[c] = d[c].astype("Int64")
+    return d[schema.EUROPE_BELGIUM_COLUMNS].reset_index(drop=True)
 
 
 def _eu_weights(df: pd.DataFrame) -> pd.DataFrame:

@@ -529,6 +529,119 @@ def trend_panels(panels: list[dict], *, notes: list[str], waves: list[int]) -> p
     return fig
 
 
+# the neighbours' marks in a Europe figure, in the order of report.europe.neighbours
+NEIGHBOUR_MARKERS = ["s", "^", "D", "v", "P", "X"]
+RANGE = "#C8C8C8"  # the member states' range: a band behind the marks (the ticks on it carry 3:1)
+
+
+def europe_strip(
+    rows: list[dict],
+    *,
+    xlabel: str,
+    legend: dict,
+    neighbours: list[tuple[str, str]],
+    notes: list[str],
+) -> plt.Figure:
+    """One row per indicator: the member states' range (a band, a tick per state), the neighbours
+    (a hollow mark each), the EU27 (a bar) and Belgium (a dot with its interval, hollow when of low
+    reliability); right of each row, what may be said of Belgium against the EU27.
+
+    ``rows``: dicts with label, states (member states' estimates, Belgium's excluded), eu27, be,
+    be_low, be_high, be_flag, neighbours ({code: estimate}) and word. ``legend``: the names of
+    belgium, eu27 and range; ``neighbours``: (code, name) pairs (the notes say what the words mean)."""
+    from matplotlib.lines import Line2D
+
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(WIDTH, _row([r["label"] for r in rows], 0.6) * n + 1.9))
+    y = np.arange(n)[::-1]  # the first indicator on top
+    top = 10.0
+    for yi, r in zip(y, rows):
+        states = np.asarray([v for v in r["states"] if not np.isnan(v)], dtype=float)
+        if len(states):
+            ax.plot(
+                [states.min(), states.max()],
+                [yi, yi],
+                color=RANGE,
+                linewidth=9,
+                solid_capstyle="butt",
+                zorder=1,
+            )
+            ax.scatter(states, np.full(len(states), yi), marker="|", s=90, color=GREY, linewidth=1, zorder=2)
+            top = max(top, float(states.max()))
+        for (code, _), marker in zip(neighbours, NEIGHBOUR_MARKERS):
+            v = r["neighbours"].get(code, np.nan)
+            if not np.isnan(v):
+                ax.scatter(
+                    v,
+                    yi + 0.22,
+                    marker=marker,
+                    s=34,
+                    facecolor="white",
+                    edgecolor=INK,
+                    linewidth=1.1,
+                    zorder=3,
+                )
+        if not np.isnan(r["eu27"]):
+            ax.scatter(r["eu27"], yi, marker="|", s=420, color=INK, linewidth=2.6, zorder=4)
+        if not np.isnan(r["be"]):
+            low = r["be_flag"] == "low_reliability"
+            ax.plot([r["be_low"], r["be_high"]], [yi - 0.22, yi - 0.22], color=VERMILLION, linewidth=1.8)
+            ax.scatter(
+                r["be"],
+                yi - 0.22,
+                s=55,
+                facecolor="white" if low else VERMILLION,
+                edgecolor=VERMILLION,
+                linewidth=1.6,
+                zorder=5,
+            )
+            top = max(top, float(r["be_high"]))
+    ax.set_yticks(y, [textwrap.fill(_star(r["label"], r["be_flag"]), LABEL_WRAP) for r in rows])
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlim(0, min(100.0, math.ceil(top * 1.05 / 10) * 10))
+    ax.set_xlabel(textwrap.fill(xlabel, AXIS_WRAP))
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0)
+    words = ax.twinx()  # what may be said of Belgium, in a column of its own right of the plot
+    words.set_ylim(ax.get_ylim())
+    words.set_yticks(y, [r["word"] for r in rows], fontweight="bold")
+    words.tick_params(length=0)
+    words.grid(False)
+    words.spines[["top", "right", "left"]].set_visible(False)
+    handles = [
+        Line2D([], [], marker="o", color=VERMILLION, markersize=7, linewidth=1.8, label=legend["belgium"]),
+        Line2D(
+            [],
+            [],
+            marker="|",
+            color=INK,
+            markersize=14,
+            markeredgewidth=2.6,
+            linestyle="",
+            label=legend["eu27"],
+        ),
+        Line2D([], [], color=RANGE, linewidth=9, label=legend["range"]),
+        *[
+            Line2D(
+                [], [], marker=m, color=INK, markerfacecolor="white", linestyle="", markersize=6, label=name
+            )
+            for (_, name), m in zip(neighbours, NEIGHBOUR_MARKERS)
+        ],
+    ]
+    # over the whole figure's width, above the plot: beside long labels the axes would be too narrow
+    fig.legend(
+        handles=handles,
+        loc="outside upper left",
+        ncol=2,
+        frameon=False,
+        borderaxespad=0.2,
+        handlelength=1.6,
+        columnspacing=1.0,
+    )
+    _footnote(fig, notes)
+    return fig
+
+
 def grouped_bars(
     t: pd.DataFrame, *, hue_order: list[str], xlabel: str, notes: list[str], highlight: str | None = None
 ) -> plt.Figure:

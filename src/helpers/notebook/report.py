@@ -26,7 +26,7 @@ from helpers.core.errors import PipelineError
 from helpers.core.i18n import lower_first, t
 from helpers.core.schema import CHANGE_COLUMNS, CHANGES, CUBE, SAMPLE, STORE_COLUMNS
 from helpers.estimate import change as change_mod
-from helpers.estimate import findings, precompute
+from helpers.estimate import europe, findings, precompute
 from helpers.estimate import weighted as estimate
 from helpers.metadata import codebook as codebook_mod
 from helpers.notebook import figures, reference
@@ -507,6 +507,87 @@ class Report:
             values_note=t(self.lang, "figures.riskmap.values"),
         )
         self._publish(label, fig=fig, cap=cap, alt=alt, table=self.published_table(rows))
+
+    @edition_only
+    def europe_figure(self, label: str, indicators) -> None:
+        """Belgium against the EU27, its neighbours (``report.europe.neighbours``) and the range of
+        the 27 member states, for all workers, on the chapter's shares in ``indicators``; the
+        caption states where Belgium is significantly higher or lower than the EU27
+        (helpers.estimate.europe: the difference tested although Belgium is part of the EU27)."""
+        inds = [i for i in self._available(indicators) if self._kind(i) == "share"]
+        cap = t(self.lang, "figures.europe.cap", theme=self._theme(), wave=self.wave)
+        countries = europe.published(self._store.europe(self.wave))
+        versus = europe.published(self._store.versus_eu27(self.wave))
+        tot = countries[(countries.group_var == schema.TOTAL) & countries.indicator.isin(inds)]
+        if tot.estimate.notna().sum() == 0:
+            return self._no_data_figure(label, cap)
+        vs = versus[versus.group_var == schema.TOTAL].set_index("indicator")
+        position = europe.position(vs.reset_index()).set_axis(vs.index)
+        neighbours = [(c, self.cb.countries[c][self.lang]) for c in europe.neighbours(self.cb)]
+        w = lambda key, **k: t(self.lang, f"figures.europe.{key}", **k)  # noqa: E731
+        rows, summary = [], []
+        for ind in inds:
+            d = tot[tot.indicator == ind].set_index("country")
+            shown = d[d.flag != schema.FLAG_SUPPRESSED]
+            get = lambda c, col="estimate": float(shown.loc[c, col]) if c in shown.index else np.nan  # noqa: E731
+            states = shown.drop(index=[europe.EU27, "BE"], errors="ignore").estimate
+            pos = position.get(ind, "")
+            rows.append(
+                {
+                    "label": self._label(ind),
+                    "states": states.to_numpy(dtype=float),
+                    "eu27": get(europe.EU27),
+                    "be": get("BE"),
+                    "be_low": get("BE", "ci_low"),
+                    "be_high": get("BE", "ci_high"),
+                    "be_flag": d.loc["BE", "flag"] if "BE" in d.index else schema.FLAG_SUPPRESSED,
+                    "neighbours": {c: get(c) for c, _ in neighbours},
+                    "word": w(f"word.{pos}") if pos else "",
+                }
+            )
+            f = lambda x: self._fmt(x, ind)  # noqa: E731
+            if pos:
+                v = vs.loc[ind]
+                all_states = shown.drop(index=[europe.EU27], errors="ignore").estimate
+                summary.append(
+                    w(
+                        "row",
+                        indicator=self._label(ind),
+                        value=f(v.estimate),
+                        eu27=f(v.estimate_eu27),
+                        position=w(f"position.{pos}"),
+                        low=f(all_states.min()),
+                        high=f(all_states.max()),
+                        rank=int(v["rank"]),
+                        ranked=int(v["ranked"]),
+                    )
+                )
+            else:
+                summary.append(w("row_suppressed", indicator=self._label(ind), eu27=f(get(europe.EU27))))
+        names = lambda p: i18n.join(  # noqa: E731
+            [lower_first(self._label(i)) for i in inds if position.get(i) == p], self.lang
+        )
+        higher, lower = names(europe.HIGHER), names(europe.LOWER)
+        if higher and lower:
+            cap = f"{w('finding_both', higher=higher, lower=lower)}. {cap}"
+        elif higher or lower:
+            cap = f"{w('finding_higher' if higher else 'finding_lower', indicators=higher or lower)}. {cap}"
+        flags = pd.Series([r["be_flag"] for r in rows])
+        fig = figures.europe_strip(
+            rows,
+            xlabel=w("xlabel"),
+            legend={"belgium": w("belgium"), "eu27": w("eu27"), "range": w("range")},
+            neighbours=neighbours,
+            notes=self._notes(ci=False, flags=flags, extra=[w("notes")]),
+        )
+        alt = w(
+            "alt",
+            count=len(inds),
+            theme_lower=lower_first(self._theme()),
+            wave=self.wave,
+            summary=" ".join(summary),
+        )
+        self._publish(label, fig=fig, cap=cap, alt=alt, table=europe.labelled(tot, self.lang, self.cb))
 
     @edition_only
     def trend_figure(self, label: str) -> None:
