@@ -447,3 +447,80 @@ def test_the_explorers_selection_downloads_like_a_figure(site, browser, rendered
         assert not others, f"requests to other hosts: {others}"
     finally:
         v.close()
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_the_country_view_ranks_the_member_states_with_the_stores_numbers(site, browser, rendered, lang):
+    """Issue 24: an indicator and a wave chosen with the keyboard, the country view lists the EU27,
+    then every member state of the store's europe.csv from the highest value, with interval and
+    respondents; its sentence says what europe-belgium.csv says of Belgium (position, rank); Belgium
+    and the EU27 over the comparable waves, Belgium's difference beside it; the CSV downloads are the
+    store's rows; the address holds the selection and opens the same view; axe-core finds no serious
+    violation in it, at 1280 and 390 px."""
+    europe = store_rows(rendered, lang, "europe.csv")
+    versus = store_rows(rendered, lang, "europe-belgium.csv")
+    v = Visit(browser, f"{site}/{lang}/chapters/{lang}/explorer.html")
+    try:
+        v.page.wait_for_selector("#explorer[data-europe]", timeout=15000)
+        v.select("psychosocial_risks", "bullying", None, "2015", None, None)
+        rows = europe[
+            (europe.indicator == "bullying") & (europe.wave == "2015") & (europe.breakdown == "total")
+        ]
+        states = rows[rows.country != "EU27"]
+        key = states.estimate.map(lambda x: float("inf") if x == "" else -float(x))
+        states = states.iloc[key.argsort(kind="stable").to_numpy()]
+        ordered = pd.concat([rows[rows.country == "EU27"], states])
+        assert len(states) == 27 and ordered.country.iloc[0] == "EU27"
+        assert v.table("#ex-europe-table") == [
+            [r.country_label, fmt(r, lang), interval(r, lang), i18n.number(int(r.n), lang, 0), r.flag_label]
+            for r in ordered.itertuples()
+        ]
+        be = versus[
+            (versus.indicator == "bullying") & (versus.wave == "2015") & (versus.breakdown == "total")
+        ].iloc[0]
+        summary = v.page.text_content("#ex-europe-summary")
+        assert t(lang, f"explorer.europe_position.{be.position}") in summary
+        assert f" {int(float(be['rank']))}" in summary and f" {int(float(be.ranked))} " in summary
+        assert v.page.get_attribute("#ex-europe-chart svg", "aria-labelledby") == "ex-europe-summary"
+        got = v.download("ex-download-europe")
+        assert list(got.columns) == list(europe.columns)
+        assert got.reset_index(drop=True).equals(ordered.reset_index(drop=True))
+        # Belgium and the EU27 in every comparable wave, the difference on Belgium's row
+        trend = v.table("#ex-europe-trend-table")
+        waves = sorted({r[0] for r in trend})
+        assert len(trend) == 2 * len(waves) and "2015" in waves
+        for r in trend:
+            row = europe[
+                (europe.indicator == "bullying")
+                & (europe.wave == r[0])
+                & (europe.breakdown == "total")
+                & (europe.country_label == r[1])
+            ].iloc[0]
+            assert r[2] == fmt(row, lang)
+            if row.country == "BE":
+                d = versus[
+                    (versus.indicator == "bullying") & (versus.wave == r[0]) & (versus.breakdown == "total")
+                ].iloc[0]
+                assert r[5].startswith(i18n.signed(float(d.difference), lang))
+                assert t(lang, f"explorer.europe_position.{d.position}") in r[5]
+        # the address opens the same selection
+        query = parse_qs(urlparse(v.page.url).query)
+        assert query["i"] == ["bullying"] and query["w"] == ["2015"]
+        address = v.page.url
+        assert not v.errors, v.errors
+    finally:
+        v.close()
+    for width in (1280, 390):
+        again = Visit(browser, address + "#ex-europe", width=width)
+        try:
+            again.page.wait_for_selector("#explorer[data-europe]", timeout=15000)
+            assert again.table("#ex-europe-table")[0][0] == ordered.country_label.iloc[0]
+            assert again.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            again.page.add_script_tag(path=str(AXE))
+            violations = again.page.evaluate(
+                "async () => (await axe.run('#ex-europe, #ex-europe-trend', {resultTypes: ['violations']}))"
+                ".violations.map(x => ({id: x.id, impact: x.impact}))"
+            )
+            assert not [x for x in violations if x["impact"] in ("serious", "critical")], violations
+        finally:
+            again.close()

@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.book import explorer, inputs, store
+from helpers.book import explorer, inputs, prose, store
 from helpers.core import config, i18n, layout
 from helpers.core.errors import PipelineError
+from helpers.core.i18n import t as words
 from helpers.core.schema import CUBE, STORE_COLUMNS
 from helpers.estimate import weighted as estimate
 from helpers.ingest import processed
@@ -269,3 +270,54 @@ def test_the_explorer_loads_only_vendored_scripts_with_their_licences(stored):
     assert re.findall(r'<script src="([^"]+)"', page) == [
         f"../../{s}" for s in (*explorer.VENDOR, explorer.SCRIPT, explorer.SOURCES_SCRIPT)
     ]
+
+
+def test_the_european_tables_are_the_runs_estimates_rounded_and_labelled(stored, cb):
+    """Issue 24: europe.csv and europe-belgium.csv hold what the run computed (build/estimates/), rounded
+    once as published, in every language; the chapters' Europe figure prints the same numbers."""
+    import pandas as pd
+
+    from helpers.estimate import europe
+
+    raw = europe.published(pd.read_parquet(layout.estimates(stored) / "europe-2024.parquet"))
+    for lang in i18n.languages():
+        s = store.Store(stored, lang)
+        mine = s.europe[s.europe.wave == 2024].merge(
+            raw.rename(columns={"group_var": "breakdown"}),
+            on=["country", "indicator", "breakdown", "group"],
+            suffixes=("", "_run"),
+            validate="one_to_one",
+        )
+        assert len(mine) == (raw.wave == 2024).sum()
+        assert set(mine.country) == {*cb.eu27(), europe.EU27}
+        assert (mine.estimate.fillna(-1) == mine.estimate_run.fillna(-1)).all()
+        assert (mine.flag == mine.flag_run).all()
+        be = s.europe_belgium
+        assert set(be.wave) == set(s.table.wave)
+        assert set(be.position) <= {europe.HIGHER, europe.LOWER, europe.NOT_DIFFERENT, ""}
+        assert ((be.position == europe.HIGHER) <= (be.significant & (be.difference > 0))).all()
+        # the chapter's sentence says what the store says
+        r = be[(be.indicator == "exhaustion") & (be.wave == 2024) & (be.breakdown == "total")].iloc[0]
+        fmt = lambda x: i18n.value(x, r.kind, lang)  # noqa: E731
+        first = int(r["rank"]) == 1
+        rank = words(
+            lang, f"book.europe.rank{'_first' if first else ''}", rank=int(r["rank"]), ranked=int(r.ranked)
+        )
+        label = cb.label(lang, "exhaustion", short=True, wave=2024)
+        assert prose.europe(s, "exhaustion", 2024) == words(
+            lang,
+            f"book.europe.{r.position}",
+            indicator=label,
+            value=fmt(r.estimate),
+            eu27=fmt(r.estimate_eu27),
+            rank=rank,
+        )
+        # the figure's CSV: the store's rows of its indicators, for all workers
+        fig = pd.read_csv(layout.figure_csv(stored, 2024, lang, "burnout", "fig-burnout-europe"))
+        rows = s.europe[(s.europe.wave == 2024) & (s.europe.breakdown == "total")]
+        rows = rows[rows.indicator.isin(fig.indicator)]
+        key = ["indicator", "country"]
+        merged = fig.merge(rows, on=key, suffixes=("", "_store"), validate="one_to_one")
+        assert len(merged) == len(fig) == len(rows)
+        assert (merged.estimate.fillna(-1) == merged.estimate_store.fillna(-1)).all()
+        assert (merged.country_label == merged.country_label_store).all()

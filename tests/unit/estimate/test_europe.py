@@ -210,3 +210,50 @@ def test_from_a_file_of_three_countries_with_two_weights(cb):
     v = europe.versus_eu27(df, table, WAVE, cb)
     row = v[(v["indicator"] == IND) & (v["group_var"] == schema.TOTAL)].iloc[0]
     assert row["difference"] == pytest.approx((1 - s) * (direct(be, "w5_EU28") - direct(ok & ~be, "w5_EU28")))
+
+
+def test_a_sentence_says_higher_or_lower_only_when_significant_and_reliable():
+    """position(): significant and reliable differences only; suppressed rows say nothing."""
+    v = pd.DataFrame(
+        {
+            "difference": [3.0, -3.0, 3.0, 3.0, np.nan],
+            "significant": [True, True, False, True, False],
+            "flag": [schema.FLAG_OK, schema.FLAG_OK, schema.FLAG_OK, schema.FLAG_LOW, schema.FLAG_SUPPRESSED],
+        }
+    )
+    assert list(europe.position(v)) == [
+        europe.HIGHER,
+        europe.LOWER,
+        europe.NOT_DIFFERENT,
+        europe.NOT_DIFFERENT,
+        "",
+    ]
+
+
+def test_published_rounds_the_difference_as_the_estimates(cb):
+    from helpers.core import config
+
+    d = int(config.settings()["publish"]["decimals"])
+    v = pd.DataFrame(
+        {"estimate": [12.34567], "ci_low": [10.04], "ci_high": [14.96], "estimate_eu27": [11.23456],
+         "difference": [-0.00001], "se": [1.234567], "p_value": [0.0123456789]}
+    )  # fmt: skip
+    out = europe.published(v)
+    assert out.estimate.iloc[0] == round(12.34567, d) and out.estimate_eu27.iloc[0] == round(11.23456, d)
+    assert str(out.difference.iloc[0]) == "0.0"  # never -0.0
+    assert out.se.iloc[0] == round(1.234567, d + 2) and out.p_value.iloc[0] == round(0.0123456789, d + 4)
+
+
+def test_the_neighbours_must_be_member_states(cb, monkeypatch):
+    from helpers.core import config
+    from helpers.core.errors import PipelineError
+
+    settings = config.settings()
+    assert europe.neighbours(cb) == ["NL", "FR", "DE", "LU"]
+    changed = {
+        **settings,
+        "report": {**settings["report"], "europe": {"breakdowns": [], "neighbours": ["NO"]}},
+    }
+    monkeypatch.setattr(config, "settings", lambda: changed)
+    with pytest.raises(PipelineError, match="'NO', which is not a member state of the EU27"):
+        europe.neighbours(cb)
