@@ -18,7 +18,7 @@ from helpers.book import edition
 from helpers.book.store import Store
 from helpers.core import config, i18n, layout
 from helpers.core.i18n import t
-from helpers.core.schema import FLAG_LOW, FLAG_OK, FLAG_SUPPRESSED
+from helpers.core.schema import BELGIUM, FLAG_LOW, FLAG_OK, FLAG_SUPPRESSED
 from helpers.estimate import europe
 from helpers.metadata import codebook as codebook_mod
 from helpers.metadata import sources
@@ -96,7 +96,7 @@ def settings(store: Store) -> dict:
         # Belgium in Europe (helpers.estimate.europe), loaded after the views above are drawn
         "europe": _url(layout.europe_path(layout.project_build(), lang), lang),
         "europe_belgium": _url(layout.europe_belgium_path(layout.project_build(), lang), lang),
-        "belgium": "BE",
+        "belgium": BELGIUM,
         "eu27": europe.EU27,
         # the typeface a chart downloaded as PNG is drawn in (the page's, vendored)
         "font": _url(config.ROOT / FONT, lang),

@@ -19,6 +19,10 @@ FLAG_OK, FLAG_LOW, FLAG_SUPPRESSED = "ok", "low_reliability", "suppressed"
 # a significant difference across the 2021 change of survey mode is never called either
 ROSE, FELL, MODE_DIFFERENT = "rose", "fell", "different_mode"
 
+# the report's country: its ISO code in data/codebook/countries.yaml (the files' other countries are
+# compared with it: helpers.estimate.europe)
+BELGIUM = "BE"
+
 # the sample design's columns in processed data (helpers.ingest, helpers.estimate.weighted)
 STRATUM, PSU = "stratum", "psu"
 

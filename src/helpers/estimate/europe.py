@@ -202,13 +202,15 @@ def versus_eu27(df: pd.DataFrame, table: pd.DataFrame, wave: int, cb: Codebook) 
     inds = list(dict.fromkeys(table["indicator"]))
     by = [b for b in breakdowns() if b in df.columns]
     weighted_eu = _eu_weights(eu)
-    is_be = (weighted_eu["country"] == "BE").to_numpy()
+    is_be = (weighted_eu["country"] == schema.BELGIUM).to_numpy()
     eu_table = table[table["country"] == EU27]
     eu_table = eu_table.assign(rest_key=eu_table["group_var"] + "=" + eu_table["group"])[
         ["indicator", "rest_key", "estimate", "flag", "se"]
     ]
     # Belgium and its groups: the rest is the other 26 in the same group
-    be = table[table["country"] == "BE"].assign(rest_key=lambda t: t["group_var"] + "=" + t["group"])
+    be = table[table["country"] == schema.BELGIUM].assign(
+        rest_key=lambda t: t["group_var"] + "=" + t["group"]
+    )
     rest = weighted.estimates(weighted_eu[~is_be], inds, cb, by=by, wave=wave)
     rest = rest.assign(rest_key=rest["group_var"] + "=" + rest["group"])[
         ["indicator", "rest_key", "estimate", "flag", "se"]
@@ -221,7 +223,7 @@ def versus_eu27(df: pd.DataFrame, table: pd.DataFrame, wave: int, cb: Codebook) 
     # each region of Belgium against the EU27 as a whole: the rest is the EU27 without the region
     if "region" in df.columns and weighted_eu.loc[is_be, "region"].notna().any():
         region_rows = weighted_eu.loc[is_be]
-        regions = weighted.estimates(df[df["country"] == "BE"], inds, cb, by=["region"], wave=wave)
+        regions = weighted.estimates(df[df["country"] == schema.BELGIUM], inds, cb, by=["region"], wave=wave)
         regions = regions[regions["group_var"] == "region"].assign(rest_key=f"{schema.TOTAL}={schema.TOTAL}")
         totals_region = _weight_totals(region_rows, inds, cb, ["region"], wave)
         for name, part in regions.groupby("group", sort=False):
@@ -278,5 +280,5 @@ def _ranks(table: pd.DataFrame) -> pd.DataFrame:
         )
     )
     ranked = states.groupby(["indicator", "group_var", "group"])["country"].size().rename("ranked")
-    be = states[states["country"] == "BE"][["indicator", "group_var", "group", "rank"]]
+    be = states[states["country"] == schema.BELGIUM][["indicator", "group_var", "group", "rank"]]
     return be.merge(ranked.reset_index(), on=["indicator", "group_var", "group"], how="left")

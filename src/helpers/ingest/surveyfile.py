@@ -15,6 +15,7 @@ import pandas as pd
 import pyreadstat
 
 from helpers.core.errors import PipelineError
+from helpers.core.schema import BELGIUM
 from helpers.metadata.codebook import Codebook
 
 SAV_EXPECTED = "an SPSS system file (.sav) as delivered by the UK Data Service"
@@ -239,7 +240,7 @@ def read(path: Path, wave: int, codebook: Codebook) -> SurveyFile:
     _check_ids(df[id_var], wave, path, spelling[id_var])
     _check_weights(df, wave, codebook, path)
     _check_design(df, wave, codebook, path)
-    others = everyone.loc[everyone["country"] != "BE"]
+    others = everyone.loc[everyone["country"] != BELGIUM]
     for code, rows in others.groupby("country", sort=True):
         _check_weights(rows, wave, codebook, path, f"{code} rows")
         _check_design(rows, wave, codebook, path, f"{code} rows")

@@ -20,6 +20,7 @@ import pyreadstat
 
 from helpers.core import config
 from helpers.core.errors import PipelineError
+from helpers.core.schema import BELGIUM
 from helpers.ingest import surveyfile
 from helpers.metadata import codebook as codebook_mod
 from helpers.metadata.codebook import Codebook
@@ -84,7 +85,7 @@ def _country_levels(story: dict, cb: Codebook, country: str, seed: int) -> dict[
     """A country's shift of each latent factor against Belgium's population (none for Belgium):
     the story's stated levels, else drawn once per country (the same in every wave) from a normal
     distribution of the story's spread."""
-    if country == "BE":
+    if country == BELGIUM:
         return {}
     spec = story["countries"]
     rng = np.random.default_rng([seed, 2, _country_number(country)])
@@ -103,14 +104,14 @@ class _Wave:
         story: dict,
         scale: float,
         seed: int,
-        country: str = "BE",
+        country: str = BELGIUM,
         persons: dict[str, float] | None = None,
     ):
         self.wave, self.cb, self.story, self.country = wave, cb, story, country
         # the persons a respondent stands for, per country ("": the whole file's), for the weights
-        self.persons = persons or {country: 1.0, "BE": 1.0, "": 1.0}
+        self.persons = persons or {country: 1.0, BELGIUM: 1.0, "": 1.0}
         self.w = cb.waves[wave]
-        if country == "BE":
+        if country == BELGIUM:
             # Belgium's rows are drawn as before the other countries were added: from the wave's own
             # stream, with `other_rows` more (drawn, counted by the calibration, never written)
             stream = [seed, wave]
@@ -357,7 +358,7 @@ class _Wave:
         cb = self.cb
         labels = cb.country_labels[w["country"]["labels"]]
         by_label = {v: k for k, v in labels.items()}
-        if self.country == "BE":
+        if self.country == BELGIUM:
             be = by_label[w["country"]["label"]]
             others = [by_label[c] for c in self.story["other_countries"]]
             country = np.where(self.belgian, be, self.rng.choice(others, self.n)).astype(float)
@@ -377,7 +378,7 @@ class _Wave:
         core, cross = w["weights"]["core"], w["cross_national_weight"]["var"]
         persons = self.persons[self.country]
         if cross == core:
-            national = national * (persons / self.persons["BE"])
+            national = national * (persons / self.persons[BELGIUM])
         else:
             self._put(cross, base * persons / self.persons[""], "", "Weight (cross-national)")
         self._put(core, national, "", "Weight (national)" if cross != core else "Weight (calibrated)")
@@ -405,7 +406,9 @@ class _Wave:
         urban = rng.random(self.n) < float(d["urban_share"])
         stratum = 10 * np.array([regions[r] for r in self.attr["region"]]) + np.where(urban, 1, 2)
         # another country: urban and rural strata (in Belgium's draws: one stratum, never written)
-        stratum = np.where(self.belgian, stratum, 100 if self.country == "BE" else np.where(urban, 101, 102))
+        stratum = np.where(
+            self.belgian, stratum, 100 if self.country == BELGIUM else np.where(urban, 101, 102)
+        )
         if "stratum" in names:
             self._put(names["stratum"], stratum.astype(float), "", "Stratum (region x urbanisation)")
         if "psu" not in names:
@@ -452,10 +455,10 @@ def generate(wave: int, *, scale: float = 1.0, seed: int | None = None, codebook
     story = load_story()
     seed = int(story["seed"] if seed is None else seed)
     labels = cb.country_labels[cb.waves[wave]["country"]["labels"]].values()
-    countries = ["BE", *(c for c in (cb.country_of_label(x) for x in labels) if c and c != "BE")]
+    countries = [BELGIUM, *(c for c in (cb.country_of_label(x) for x in labels) if c and c != BELGIUM)]
     # the persons a respondent stands for in each country: its workforce over its sample
     rows = {c: max(1, round(_country_rows(story, wave) * scale)) for c in countries}
-    rows["BE"] = max(1, round(cb.waves[wave]["belgian_n"] * scale))
+    rows[BELGIUM] = max(1, round(cb.waves[wave]["belgian_n"] * scale))
     workforce = {c: float(story["countries"]["workforce_millions"][c]) * 1e6 for c in countries}
     persons = {c: workforce[c] / rows[c] for c in countries}
     persons[""] = sum(workforce.values()) / sum(rows.values())
@@ -463,7 +466,7 @@ def generate(wave: int, *, scale: float = 1.0, seed: int | None = None, codebook
     for country in countries:
         g = _Wave(wave, cb, story, scale, seed, country, persons)
         frame = g.frame()
-        if country == "BE":
+        if country == BELGIUM:
             first, frame = g, frame[g.belgian]
         frames.append(frame)
     df = pd.concat(frames, ignore_index=True)

@@ -530,17 +530,19 @@ class Report:
             d = tot[tot.indicator == ind].set_index("country")
             shown = d[d.flag != schema.FLAG_SUPPRESSED]
             get = lambda c, col="estimate": float(shown.loc[c, col]) if c in shown.index else np.nan  # noqa: E731
-            states = shown.drop(index=[europe.EU27, "BE"], errors="ignore").estimate
+            states = shown.drop(index=[europe.EU27, schema.BELGIUM], errors="ignore").estimate
             pos = position.get(ind, "")
             rows.append(
                 {
                     "label": self._label(ind),
                     "states": states.to_numpy(dtype=float),
                     "eu27": get(europe.EU27),
-                    "be": get("BE"),
-                    "be_low": get("BE", "ci_low"),
-                    "be_high": get("BE", "ci_high"),
-                    "be_flag": d.loc["BE", "flag"] if "BE" in d.index else schema.FLAG_SUPPRESSED,
+                    "be": get(schema.BELGIUM),
+                    "be_low": get(schema.BELGIUM, "ci_low"),
+                    "be_high": get(schema.BELGIUM, "ci_high"),
+                    "be_flag": d.loc[schema.BELGIUM, "flag"]
+                    if schema.BELGIUM in d.index
+                    else schema.FLAG_SUPPRESSED,
                     "neighbours": {c: get(c) for c, _ in neighbours},
                     "word": w(f"word.{pos}") if pos else "",
                 }
