@@ -594,3 +594,32 @@ def test_the_website_and_the_pdf_number_the_same_figures_and_tables(rendered, la
     for (_, number, on_web), (_, _, in_pdf) in zip(web, printed, strict=True):
         # a caption may run over two lines in the PDF: the first line starts the web caption
         assert on_web.startswith(in_pdf[:30]), (number, on_web, in_pdf)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_nothing_in_the_pdf_runs_below_the_text_area_into_the_page_number(rendered, lang):
+    """Issue 22: Typst laid a figure taller than the page out at its natural size, and its caption
+    ran over the page number (ten pages of each PDF). Below the text area (the bottom margin of
+    _quarto.yml) there is only the page number, on every page but the cover."""
+    from pypdf import PdfReader
+
+    shared = yaml.safe_load((config.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    margin = shared["format"]["typst"]["margin"]["y"]
+    assert margin.endswith("cm")
+    bottom = float(margin[:-2]) / 2.54 * 72  # points from the page's foot
+    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
+    pages = PdfReader(pdf).pages
+    assert len(pages) > 40
+    overflow = {}
+    for number, page in enumerate(pages[1:], start=2):  # the cover prints the publisher at its foot
+        low: list[str] = []
+
+        def visit(text, cm, tm, font, size, low=low):
+            y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]  # the text's baseline on the page
+            if text.strip() and y < bottom:
+                low.append(text.strip())
+
+        page.extract_text(visitor_text=visit)
+        if any(not text.isdigit() for text in low):
+            overflow[number] = low[:4]
+    assert not overflow, overflow
