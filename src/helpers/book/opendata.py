@@ -13,7 +13,9 @@ source, with its metadata, as a Frictionless Data Package.
   primary key), the licence, the sources, the version (edition and build date) and the suggested
   citation;
 * ``<name>.xlsx``: the same tables, a sheet each, numbers stored as numbers (a Belgian Excel shows
-  them with a decimal comma), after a read-me sheet and a sheet describing every column;
+  them with a decimal comma), after a read-me sheet and a sheet describing every column; but for the
+  tables of ``CSV_ONLY``, which the read-me names with their CSV file (the member states' estimates:
+  45,000 rows of 20 columns took openpyxl 20 s a language to write, and open in Excel as CSV);
 * ``<name>.zip``: all of the above.
 
 Every file carries the build date (config.build_date), never the clock's: two builds from the
@@ -55,6 +57,7 @@ NUMBER = (
     "share_of_eu27",
 )
 BOOLEAN = ("mode_change", "significant")
+CSV_ONLY = ("europe",)  # too large for a useful sheet: in the spreadsheet's read-me, not a sheet of it
 # each table, its columns (codes) and the columns that identify a row
 TABLES = {
     "estimates": (STORE_COLUMNS, ["wave", "indicator", "breakdown", "group"]),
@@ -274,14 +277,25 @@ def write(build_dir: Path, store: Store, others: pd.DataFrame) -> list[Path]:
         t(lang, "opendata.licence", licence=lic["title"][lang], url=lic["url"]),
         t(lang, "opendata.version", version=version()),
         "",
-        *(f"{t(lang, f'opendata.tables.{n}.title')}: {sheet(n)}" for n in frames),
+        *(
+            t(
+                lang,
+                "opendata.sheets.csv_only",
+                title=t(lang, f"opendata.tables.{n}.title"),
+                file=f"{n}.csv",
+                rows=i18n.number(len(frames[n]), lang, 0),
+            )
+            if n in CSV_ONLY
+            else f"{t(lang, f'opendata.tables.{n}.title')}: {sheet(n)}"
+            for n in frames
+        ),
         t(lang, "opendata.sheets.columns_note", sheet=t(lang, "opendata.sheets.columns")),
     ]
     files[f"{name(lang)}.xlsx"] = workbook(
         lang,
         t(lang, "opendata.title", edition=pub["edition"]),
         lines,
-        {sheet(n): (frames[n], fields[n]) for n in frames},
+        {sheet(n): (frames[n], fields[n]) for n in frames if n not in CSV_ONLY},
     )
     out = folder(build_dir, lang)
     written = []

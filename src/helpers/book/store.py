@@ -109,7 +109,8 @@ def _europe_tables(build_dir: Path, waves, cb) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def _europe_order(df: pd.DataFrame, cb, first=()) -> pd.DataFrame:
-    """Codebook order, each wave's countries in the order of countries.yaml, the EU27 last."""
+    """Codebook order (theme, indicator), then the country (in the order of countries.yaml, the EU27
+    last), wave, breakdown and group."""
     countries = {c: i for i, c in enumerate([*cb.eu27(), europe.EU27])}
     extra = {"country_order": df["country"].map(countries)} if "country" in df else {}
     return _order(df.assign(**extra), cb, first=[*first, *extra]).drop(columns=[*extra])

@@ -138,3 +138,47 @@ def test_table_cells_stay_as_written_in_the_language():
     )
     assert "1.830" in md and "1.000" in md and "55,2" in md
     assert md.splitlines()[1].endswith(":|")  # right-aligned as asked
+
+
+def test_the_europe_figure_states_a_difference_only_when_significant_and_reliable(monkeypatch):
+    """Issue 24: the caption of the chapter's Europe figure says "higher"/"lower" only for the
+    indicators whose difference with the EU27 is significant (after Benjamini-Hochberg) and whose
+    Belgian estimate is reliable; its CSV is the countries' rows in the open data's schema."""
+    import numpy as np
+
+    from helpers.core import schema
+    from helpers.estimate import europe
+
+    r = report.Report("burnout", 2024, "nl")
+    states = r.cb.eu27()
+    inds = ["exhaustion", "stress", "fatigue"]
+    rows = []
+    for i, ind in enumerate(inds):
+        for k, c in enumerate([*states, europe.EU27]):
+            v = 20.0 + k * 0.5 + i
+            flag = schema.FLAG_LOW if (ind == "stress" and c == schema.BELGIUM) else schema.FLAG_OK
+            rows.append((c, 2024, ind, "total", "total", v, v - 2, v + 2, 900, flag, 1.0, 800.0, 60, ""))
+    countries = pd.DataFrame(rows, columns=["country", *estimate.ESTIMATE_COLUMNS])
+    versus = pd.DataFrame(
+        {
+            "wave": 2024, "indicator": inds, "kind": "share", "group_var": "total", "group": "total",
+            "estimate": [30.0, 25.0, 22.0], "estimate_eu27": [25.0, 20.0, 22.5], "share_of_eu27": 0.025,
+            "difference": [5.0, 5.0, -0.5], "ci_low": [2.0, 2.0, -3.0], "ci_high": [8.0, 8.0, 2.0],
+            "se": 1.5, "p_value": [0.001, 0.001, 0.7], "p_adjusted": [0.003, 0.003, 0.7],
+            "significant": [True, True, False], "flag": [schema.FLAG_OK, schema.FLAG_LOW, schema.FLAG_OK],
+            "rank": [3.0, 4.0, 15.0], "ranked": 27.0,
+        }
+    )  # fmt: skip
+    monkeypatch.setattr(r._store, "europe", lambda w: countries)
+    monkeypatch.setattr(r._store, "versus_eu27", lambda w: versus)
+    out = capture(r)
+    r.europe_figure("fig-x", inds)
+    cap = out[0]["cap"]
+    exhaustion = r.cb.label("nl", "exhaustion", short=True, wave=2024).lower()
+    assert cap.startswith(f"België hoger dan de EU27 voor {exhaustion}. ")
+    assert "stress" not in cap.split(". ")[0].lower()  # significant, but Belgium's estimate is not reliable
+    assert "3e van 27" in out[0]["alt"] and "geen significant verschil" in out[0]["alt"]
+    table = out[0]["table"]
+    assert list(table.columns) == schema.EUROPE_COLUMNS
+    assert len(table) == len(inds) * 28 and set(table.country_label) >= {"België", "EU27", "Nederland"}
+    assert np.allclose(table.estimate, europe.published(countries).estimate)
