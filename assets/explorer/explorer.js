@@ -884,8 +884,17 @@
   Promise.all([get(conf.store), get(conf.changes)])
     .then(function (texts) {
       parse(texts[0]); parseChanges(texts[1]); start();
-      // the member states' file is the largest: read once the reader's first views are drawn
-      return Promise.all([get(conf.europe), get(conf.europe_belgium)]).then(function (more) {
+      // the member states' file is the largest (several MB): read only when the reader comes near
+      // the country view (or arrives at it by its address), not on every visit from a phone
+      return new Promise(function (near) {
+        if (window.location.hash === "#ex-europe" || !("IntersectionObserver" in window)) { near(); return; }
+        var seen = new IntersectionObserver(function (entries) {
+          if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); near(); }
+        }, { rootMargin: "800px 0px" });
+        seen.observe(el("ex-europe"));
+      }).then(function () {
+        return Promise.all([get(conf.europe), get(conf.europe_belgium)]);
+      }).then(function (more) {
         parseEurope(more[0], more[1]);
         update(current());
         document.getElementById("explorer").setAttribute("data-europe", "true");

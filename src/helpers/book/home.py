@@ -21,6 +21,7 @@ from helpers.book import downloads, prose
 from helpers.book.store import Store
 from helpers.core import config, i18n, layout
 from helpers.core.i18n import lower_first, t
+from helpers.estimate import europe
 from helpers.estimate import findings as findings_rule
 from helpers.metadata import codebook as codebook_mod
 
@@ -77,20 +78,26 @@ def _europe_sentence(store: Store, spec: dict, wave: int) -> str | None:
         if r is None:
             continue
         fmt = lambda x: i18n.value(x, r.kind, lang)  # noqa: E731
+        sign = lambda x: i18n.signed(x, lang)  # noqa: E731
+        # a difference the finding states comes with its interval
+        significant = r.position in (europe.HIGHER, europe.LOWER)
         by.setdefault(r.position, []).append(
             t(
                 lang,
-                "book.europe.item",
+                "book.europe.item_difference" if significant else "book.europe.item",
                 indicator=lower_first(cb.label(lang, ind, short=True, wave=wave)),
                 value=fmt(r.estimate),
                 eu27=fmt(r.estimate_eu27),
+                difference=sign(r.difference),
+                unit=t(lang, f"units_change_short.{r.kind}"),
+                ci=i18n.interval(sign(r.ci_low), sign(r.ci_high)),
             )
         )
     if not by:
         return None
     parts = [
         t(lang, f"book.europe.part_{p}", items=i18n.join(by[p], lang))
-        for p in ("higher", "lower", "not_different")
+        for p in (europe.HIGHER, europe.LOWER, europe.NOT_DIFFERENT)
         if p in by
     ]
     count = sum(len(v) for v in by.values())

@@ -35,13 +35,16 @@ def test_each_finding_has_its_number_interval_figure_and_links(prepared, lang):
     for card, spec in zip(cards, wanted):
         # a number: a share, or for the ranked changes a change in points
         assert re.search(r"\+\d+,\d" if spec.get("hardest") else r"\d+(,\d)?\s?%", card), card
-        assert "\u00a0–\u00a0" in card or spec.get("hardest"), card  # with its interval
+        # with its interval (the European finding: each difference it states, tested below)
+        assert "\u00a0–\u00a0" in card or spec.get("hardest") or spec.get("indicators"), card
         image = re.search(r"\[!\[\]\(([^)]+\.png)\)\{fig-alt=\"([^\"]+)\"\}\]\(([^)]+)\)", card)
         assert image, card
         assert (prepared / "store" / lang / "figures" / image.group(1).split("/")[-1]).exists()
         assert image.group(3).endswith(f".html#{spec['figure']}")
         assert f"@{spec['section']}" in card
-        if not spec.get("hardest"):
+        if spec.get("indicators"):  # the explorer's country view
+            assert f"explorer.html?i={spec['indicators'][0]}&w=" in card and "#ex-europe" in card
+        elif not spec.get("hardest"):
             assert f"explorer.html?i={spec['indicator']}&b={spec['breakdown']}&w=" in card
     # the PDF: the same sentences, each with its section
     pdf = text.split('unless-format="html"')[1]
@@ -71,3 +74,35 @@ def test_a_group_is_named_only_where_it_lies_significantly_above_all_workers(pre
     text = _findings(prepared, "nl", store)
     burnout = text.split("### Burn-out")[1].split(":::::")[0]
     assert "Het hoogst" not in burnout and "Geen enkele groep naar sector" in burnout
+
+
+@pytest.mark.parametrize("lang", i18n.languages())
+def test_the_european_finding_says_what_the_stores_test_says(prepared, lang):
+    """Issue 24: the finding on Belgium in Europe names as higher or lower only the indicators the
+    store's comparison marks so (significant after Benjamini-Hochberg, reliable), each with its
+    difference's interval; the others as not significantly different."""
+    from helpers.core.i18n import lower_first, t
+    from helpers.metadata import codebook
+
+    cb, store, wave = codebook.load(), Store(prepared, lang), config.edition_wave()
+    spec = next(s for s in config.settings()["report"]["findings"] if s.get("indicators"))
+    card = next(c for c in _findings(prepared, lang).split("::::: {.finding}") if f"#{spec['figure']}" in c)
+    be = store.europe_belgium
+    rows = be[(be.wave == wave) & (be.breakdown == "total") & be.indicator.isin(spec["indicators"])]
+    assert len(rows) == len(spec["indicators"])
+    stated = rows[rows.position.isin(["higher", "lower"])]
+    assert len(stated), "the synthetic story makes Belgium differ from the EU27 on some of these"
+    sentence = card.split("\n\n")[1]
+    starts = {}  # where each part of the sentence begins
+    for p in ("higher", "lower", "not_different"):
+        phrase = t(lang, f"book.europe.part_{p}", items="").strip()
+        if phrase in sentence:
+            starts[p] = sentence.index(phrase)
+    ends = {p: min([x for x in starts.values() if x > at] or [len(sentence)]) for p, at in starts.items()}
+    for r in rows.itertuples():
+        label = lower_first(cb.label(lang, r.indicator, short=True, wave=wave))
+        # the indicator is listed in the part of its position
+        assert label in sentence[starts[r.position] : ends[r.position]], (label, r.position, sentence)
+        sign = lambda x: i18n.signed(x, lang)  # noqa: E731
+        interval = i18n.interval(sign(r.ci_low), sign(r.ci_high))
+        assert (interval in sentence) == (r.position in ("higher", "lower")), (label, interval)

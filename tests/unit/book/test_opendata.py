@@ -31,7 +31,8 @@ def test_frictionless_validates_each_languages_package(prepared, lang):
     report = frictionless.validate(str(out / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])[:5]
     package = frictionless.Package(str(out / "datapackage.json"))
-    assert [r.name for r in package.resources] == ["estimates", "changes", "reference"]
+    assert [r.name for r in package.resources] == list(opendata.TABLES)
+    assert {"estimates", "changes", "reference", "europe", "europe_belgium"} == set(opendata.TABLES)
     licence = config.settings()["publication"]["licence"]
     assert package.licenses == [
         {"name": licence["id"], "path": licence["url"], "title": licence["title"][lang]}
