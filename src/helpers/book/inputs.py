@@ -18,13 +18,10 @@ Nothing here opens ``data/processed/`` or imports matplotlib: a test holds it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import multiprocessing
-import os
 import re
-import threading
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -32,7 +29,7 @@ import yaml
 from helpers.book import blocks, downloads, edition, explorer, home, opendata, prose, provenance, tables
 from helpers.book import store as store_mod
 from helpers.book.store import Store
-from helpers.core import config, i18n, layout, stages, workdir
+from helpers.core import config, i18n, layout, processes, stages, workdir
 from helpers.metadata import codebook as codebook_mod
 from helpers.metadata import sources
 
@@ -140,8 +137,7 @@ def write_book_inputs(build_dir: Path, log=print, *, jobs: int | None = None) ->
 
     Skipped when nothing they are made from changed (Quarto runs the pre-render once per profile).
     The languages are written at the same time, up to ``jobs`` (default: the cores), each in a
-    forked process; one after the other in a process that runs other threads (the preview's), whose
-    locks a fork would copy in whatever state they are."""
+    forked process (helpers.core.processes)."""
     build_dir = Path(build_dir)
     variables_file = layout.variables_path(build_dir)
     stamp = layout.inputs_stamp(build_dir)
@@ -166,13 +162,8 @@ def write_book_inputs(build_dir: Path, log=print, *, jobs: int | None = None) ->
     # each language in a process of its own (forked: it starts with what this one imported), which
     # writes only that language's folders and returns its numbers
     langs = i18n.languages()
-    workers = max(1, min(len(langs), jobs or os.cpu_count() or 1))
-    if workers == 1 or threading.active_count() > 1:  # never fork a process that runs other threads
-        values = {lang: _language_inputs(build_dir, lang, prov) for lang in langs}
-    else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {lang: pool.submit(_language_inputs, build_dir, lang, prov) for lang in langs}
-            values = {lang: future.result() for lang, future in futures.items()}
+    made = processes.map_forked(functools.partial(_language_inputs, build_dir, prov=prov), langs, jobs)
+    values = dict(zip(langs, made, strict=True))
     workdir.write_text(
         variables_file,
         "# Written by python -m helpers prepare: numbers quoted in the chapters. Do not edit.\n"

@@ -9,6 +9,7 @@ wave's own variables that harmonise back to that outcome. Deterministic for a gi
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
-from helpers.core import config
+from helpers.core import config, processes
 from helpers.core.errors import PipelineError
 from helpers.core.schema import BELGIUM
 from helpers.ingest import surveyfile
@@ -553,21 +554,24 @@ def synth(
     user_missing: bool | None = None,
     log=print,
 ) -> list[Path]:
+    """Write the synthetic file of each wave (default: all), the waves side by side in forked
+    processes (each wave draws from random streams of its own: the same bytes either way)."""
     check_arguments(scale, seed)
     cb = codebook_mod.load()
     out_dir = Path(out_dir or config.RAW_DIR)
-    paths = []
-    for wave in [cb.check_wave(w) for w in (waves or cb.wave_names())]:
-        path = write(
-            wave,
-            out_dir / cb.waves[wave]["synthetic_file"],
-            scale=scale,
-            seed=seed,
-            user_missing=user_missing,
-        )
+    waves = [cb.check_wave(w) for w in (waves or cb.wave_names())]
+    one = functools.partial(_write_wave, out_dir=out_dir, scale=scale, seed=seed, user_missing=user_missing)
+    paths = processes.map_forked(one, waves)
+    for wave, path in zip(waves, paths, strict=True):
         log(f"wave {wave}: wrote {path} (synthetic, scale {scale:g})")
-        paths.append(path)
     return paths
+
+
+def _write_wave(wave: int, *, out_dir: Path, scale: float, seed, user_missing) -> Path:
+    cb = codebook_mod.load()
+    return write(
+        wave, out_dir / cb.waves[wave]["synthetic_file"], scale=scale, seed=seed, user_missing=user_missing
+    )
 
 
 def default_if_empty(raw_dir: Path | None = None, log=print) -> bool:

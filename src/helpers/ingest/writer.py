@@ -9,12 +9,13 @@ files, shows as a mismatch and the wave is ingested again. Raw files are only re
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 from pathlib import Path
 
-from helpers.core import config, layout, stages, workdir
+from helpers.core import config, layout, processes, stages, workdir
 from helpers.core.errors import PipelineError
 from helpers.ingest import processed, surveyfile
 from helpers.ingest.harmonise import harmonise, harmonise_countries
@@ -60,6 +61,54 @@ def _plan(files: dict, cb, raw_dir: Path, out_dir: Path, fingerprint: str, force
     return results, todo
 
 
+def _stage_wave(
+    wave: int, *, files: dict, staging: Path, out_dir: Path, code: str
+) -> tuple[dict, list[tuple[Path, Path]], list[str], str]:
+    """Read, check and harmonise one wave's file into ``staging``: its manifest, the (staged, final)
+    paths of its files, the reader's notices and the line that sums it up."""
+    cb = codebook_mod.load()
+    raw = files[wave]
+    sf = surveyfile.read(raw, wave, cb)
+    respondents, quality = harmonise(sf.data, wave, cb)
+    countries = harmonise_countries(sf.everyone, wave, cb)
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "wave": wave,
+        "source": raw.name,
+        "source_sha256": workdir.sha256(raw),
+        "synthetic": sf.synthetic,
+        "file_label": sf.file_label,
+        "rows_in_file": sf.rows_total,
+        "rows_belgium": len(respondents),
+        "rows_by_country": {
+            str(k): int(v) for k, v in countries["country"].value_counts().sort_index().items()
+        },
+        "code": code,
+    }
+    target = layout.processed(out_dir, wave)
+    tmp = layout.processed(staging, wave)
+    with workdir.naming(target["data"]):
+        respondents.to_parquet(tmp["data"], index=False)
+    with workdir.naming(target["countries"]):
+        countries.to_parquet(tmp["countries"], index=False)
+    with workdir.naming(target["quality"]):
+        quality.to_csv(tmp["quality"], index=False, lineterminator="\n")
+    # the manifest vouches for the bytes written: a reader checks them (processed.problem)
+    for key in processed.CHECKED:
+        manifest[f"{key}_sha256"] = workdir.sha256(tmp[key])
+    with workdir.naming(target["manifest"]):
+        tmp["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    worst = quality.sort_values("nonresponse_pct", ascending=False).iloc[0]
+    summary = (
+        f"wave {wave}: {raw.name}{' (synthetic)' if sf.synthetic else ''}: "
+        f"{len(respondents)} Belgian rows of {sf.rows_total} in {countries['country'].nunique()} "
+        "countries; highest item non-response "
+        f"{worst['nonresponse_pct']:.1f}% ({worst['name']})"
+    )
+    pairs = [(tmp[k], target[k]) for k in ("data", "countries", "quality", "manifest")]
+    return manifest, pairs, list(sf.notices), summary
+
+
 def ingest(
     waves=None, *, raw_dir: Path | None = None, out_dir: Path | None = None, force: bool = True, log=print
 ) -> dict[int, dict]:
@@ -102,50 +151,17 @@ def ingest(
             return results
         staging = workdir.staging(out_dir)
         try:
+            # the waves side by side (helpers.core.processes), each into the staging folder
+            one = functools.partial(
+                _stage_wave, files=files, staging=staging, out_dir=out_dir, code=fingerprint
+            )
             staged: list[tuple[Path, Path]] = []
-            for wave in todo:
-                raw = files[wave]
-                sf = surveyfile.read(raw, wave, cb)
-                for notice in sf.notices:
+            for wave, (manifest, pairs, notices, summary) in zip(todo, processes.map_forked(one, todo)):
+                for notice in notices:
                     log(notice)
-                respondents, quality = harmonise(sf.data, wave, cb)
-                countries = harmonise_countries(sf.everyone, wave, cb)
-                manifest = {
-                    "version": MANIFEST_VERSION,
-                    "wave": wave,
-                    "source": raw.name,
-                    "source_sha256": workdir.sha256(raw),
-                    "synthetic": sf.synthetic,
-                    "file_label": sf.file_label,
-                    "rows_in_file": sf.rows_total,
-                    "rows_belgium": len(respondents),
-                    "rows_by_country": {
-                        str(k): int(v) for k, v in countries["country"].value_counts().sort_index().items()
-                    },
-                    "code": fingerprint,
-                }
-                target = layout.processed(out_dir, wave)
-                tmp = layout.processed(staging, wave)
-                with workdir.naming(target["data"]):
-                    respondents.to_parquet(tmp["data"], index=False)
-                with workdir.naming(target["countries"]):
-                    countries.to_parquet(tmp["countries"], index=False)
-                with workdir.naming(target["quality"]):
-                    quality.to_csv(tmp["quality"], index=False, lineterminator="\n")
-                # the manifest vouches for the bytes written: a reader checks them (processed.problem)
-                for key in processed.CHECKED:
-                    manifest[f"{key}_sha256"] = workdir.sha256(tmp[key])
-                with workdir.naming(target["manifest"]):
-                    tmp["manifest"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-                staged += [(tmp[k], target[k]) for k in ("data", "countries", "quality", "manifest")]
+                staged += pairs
                 results[wave] = manifest
-                worst = quality.sort_values("nonresponse_pct", ascending=False).iloc[0]
-                log(
-                    f"wave {wave}: {raw.name}{' (synthetic)' if sf.synthetic else ''}: "
-                    f"{len(respondents)} Belgian rows of {sf.rows_total} in {countries['country'].nunique()} "
-                    "countries; highest item non-response "
-                    f"{worst['nonresponse_pct']:.1f}% ({worst['name']})"
-                )
+                log(summary)
             for src, dst in staged:  # every wave succeeded: publish them together
                 os.replace(src, dst)
             for wave in gone:  # the manifest first: without it the wave counts as not ingested
