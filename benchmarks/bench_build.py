@@ -75,7 +75,12 @@ def measured(cmd, cwd: Path) -> tuple[float, tuple[float, float], str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("EWCS_")},
+        # the clone's own code: `python -m helpers` would otherwise import the working copy's
+        # (the editable install), whatever the clone's commit
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("EWCS_")},
+            "PYTHONPATH": str(Path(cwd).resolve() / "src"),
+        },
     )
     peak = [0, 0]
 
