@@ -418,37 +418,50 @@
     return labelled(svg, o.caption);
   }
 
-  function groupsChart(node, list, total, ind) {
+  // one row per group (or member state) with its interval, the values in a column of their own;
+  // ``reference`` a dashed line with its label (all workers, the EU27); ``highlight(r)`` marks a
+  // row (Belgium among the member states): another colour and mark, its name and value in bold
+  function estimatesChart(node, list, reference, ind, caption, highlight) {
     var shown = list.filter(function (r) { return r.estimate !== null; });
     if (!shown.length) { node.replaceChildren(); return; }
     var w = width(node);
     var narrow = w < 560;
+    var marked = highlight || function () { return false; };
     var name = function (r) { return r.group_label + (r.flag === conf.flags.low ? " *" : ""); };
+    var colour = function (r) { return marked(r) ? COLOURS.group : COLOURS.total; };
     var hi = d3.max(shown, function (r) { return r.ci_high; });
     var lo = d3.min(shown, function (r) { return r.ci_low; });
     var domain = ind.kind === "share" ? [0, Math.min(100, Math.max(10, Math.ceil(hi / 10) * 10))] : [Math.min(0, lo), hi * 1.08];
     var marks = [
       Plot.gridX({ stroke: "#d0d0d0", strokeOpacity: 1 }),
-      Plot.ruleY(shown, { y: name, x1: "ci_low", x2: "ci_high", stroke: COLOURS.total, strokeWidth: 2 }),
+      Plot.ruleY(shown, { y: name, x1: "ci_low", x2: "ci_high", stroke: colour,
+                          strokeWidth: function (r) { return marked(r) ? 3 : 2; } }),
       Plot.dot(shown, {
-        y: name, x: "estimate", r: 5.5, stroke: COLOURS.total, strokeWidth: 2,
-        fill: function (r) { return r.flag === conf.flags.low ? "white" : COLOURS.total; }
+        y: name, x: "estimate", r: function (r) { return marked(r) ? 7 : 5.5; }, stroke: colour, strokeWidth: 2,
+        symbol: function (r) { return marked(r) ? "diamond2" : "circle"; },
+        fill: function (r) { return r.flag === conf.flags.low ? "white" : colour(r); }
       }),
-      // the values in a column of their own, right of the plot, clear of intervals and the total line
+      // the values in a column of their own, right of the plot, clear of intervals and the reference line
       Plot.text(shown, {
         y: name, frameAnchor: "right", dx: 60, textAnchor: "end", fill: "currentColor",
+        fontWeight: function (r) { return marked(r) ? "bold" : "normal"; },
         text: function (r) { return value(r.estimate, r.kind); }
       })
     ];
-    if (total && total.estimate !== null) {
-      marks.unshift(Plot.ruleX([total.estimate], { stroke: COLOURS.reference, strokeDasharray: "5,4", strokeWidth: 1.5 }));
-      marks.push(Plot.text([total.estimate], {
+    if (reference && reference.estimate !== null) {
+      marks.unshift(Plot.ruleX([reference.estimate], { stroke: COLOURS.reference, strokeDasharray: "5,4", strokeWidth: 1.5 }));
+      marks.push(Plot.text([reference.estimate], {
         x: function (d) { return d; }, frameAnchor: "top", dy: narrow ? -40 : -16, fill: COLOURS.reference, textAnchor: "middle",
-        text: function () { return fill(W.total_line, { total: W.total, value: value(total.estimate, ind.kind) }); }
+        text: function () { return fill(W.total_line, { total: reference.label, value: value(reference.estimate, ind.kind) }); }
       }));
     }
-    node.replaceChildren(rowsPlot(shown, name, marks, { width: w, narrow: narrow, domain: domain,
-                                                        marginTop: narrow ? 58 : 30, caption: "ex-groups-summary" }));
+    var svg = rowsPlot(shown, name, marks, { width: w, narrow: narrow, domain: domain,
+                                             marginTop: narrow ? 58 : 30, caption: caption });
+    // the marked row's name in bold, wherever the names are (left of the plot, or above each row)
+    svg.querySelectorAll("text").forEach(function (t) {
+      if (shown.some(function (r) { return marked(r) && t.textContent === name(r); })) t.setAttribute("font-weight", "bold");
+    });
+    node.replaceChildren(svg);
   }
 
   function trendChart(node, points, ind, whoTotal, whoGroup, caption) {
@@ -532,7 +545,8 @@
       summary = fill(W.summary_total, values);
     }
     el("ex-groups-summary").textContent = summary;
-    groupsChart(el("ex-groups-chart"), list, total, ind);
+    estimatesChart(el("ex-groups-chart"), list, total && { estimate: total.estimate, label: W.total }, ind,
+                   "ex-groups-summary");
     var notes = [W.ci_note];
     if (flagged) notes.push(W.low_note);
     el("ex-groups-notes").textContent = notes.join(" ");
@@ -710,48 +724,6 @@
 
   function europeRows(indicator, wave) { return (europeIndex && europeIndex.get(indicator + "|" + wave)) || []; }
 
-  // every member state, highest first, with its interval; Belgium marked, the EU27 as a line
-  function europeChart(node, states, eu, ind) {
-    var shown = states.filter(function (r) { return r.estimate !== null; });
-    if (!shown.length) { node.replaceChildren(); return; }
-    var w = width(node);
-    var narrow = w < 560;
-    var isBe = function (r) { return r.country === conf.belgium; };
-    var name = function (r) { return r.group_label + (r.flag === conf.flags.low ? " *" : ""); };
-    var colour = function (r) { return isBe(r) ? COLOURS.group : COLOURS.total; };
-    var hi = d3.max(shown, function (r) { return r.ci_high; });
-    var lo = d3.min(shown, function (r) { return r.ci_low; });
-    var domain = ind.kind === "share" ? [0, Math.min(100, Math.max(10, Math.ceil(hi / 10) * 10))] : [Math.min(0, lo), hi * 1.08];
-    var marks = [
-      Plot.gridX({ stroke: "#d0d0d0", strokeOpacity: 1 }),
-      Plot.ruleY(shown, { y: name, x1: "ci_low", x2: "ci_high", stroke: colour, strokeWidth: function (r) { return isBe(r) ? 3 : 2; } }),
-      Plot.dot(shown, {
-        y: name, x: "estimate", r: function (r) { return isBe(r) ? 7 : 5; }, stroke: colour, strokeWidth: 2,
-        symbol: function (r) { return isBe(r) ? "diamond2" : "circle"; },
-        fill: function (r) { return r.flag === conf.flags.low ? "white" : colour(r); }
-      }),
-      Plot.text(shown, {
-        y: name, frameAnchor: "right", dx: 60, textAnchor: "end", fill: "currentColor",
-        fontWeight: function (r) { return isBe(r) ? "bold" : "normal"; },
-        text: function (r) { return value(r.estimate, r.kind); }
-      })
-    ];
-    if (eu && eu.estimate !== null) {
-      marks.unshift(Plot.ruleX([eu.estimate], { stroke: COLOURS.reference, strokeDasharray: "5,4", strokeWidth: 1.5 }));
-      marks.push(Plot.text([eu.estimate], {
-        x: function (d) { return d; }, frameAnchor: "top", dy: narrow ? -40 : -16, fill: COLOURS.reference, textAnchor: "middle",
-        text: function () { return fill(W.total_line, { total: eu.group_label, value: value(eu.estimate, ind.kind) }); }
-      }));
-    }
-    var svg = rowsPlot(shown, name, marks, { width: w, narrow: narrow, domain: domain, marginTop: narrow ? 58 : 30,
-                                            caption: "ex-europe-summary" });
-    // Belgium's row named in bold, wherever the names are
-    svg.querySelectorAll("text").forEach(function (t) {
-      if (shown.some(function (r) { return isBe(r) && t.textContent === name(r); })) t.setAttribute("font-weight", "bold");
-    });
-    node.replaceChildren(svg);
-  }
-
   function showEurope(sel) {
     var ind = indicators.get(sel.indicator);
     var wave = +sel.wave;
@@ -781,7 +753,8 @@
       summary = fill(W.europe_summary_none, { indicator: ind.label, wave: wave });
     }
     el("ex-europe-summary").textContent = summary;
-    europeChart(el("ex-europe-chart"), states, eu, ind);
+    estimatesChart(el("ex-europe-chart"), states, eu && { estimate: eu.estimate, label: eu.group_label }, ind,
+                   "ex-europe-summary", function (r) { return r.country === conf.belgium; });
     var notes = [W.europe_key];
     if (shown.some(function (r) { return r.flag === conf.flags.low; })) notes.push(W.low_note);
     var hidden = states.filter(function (r) { return r.flag === conf.flags.suppressed; });

@@ -212,18 +212,19 @@ class Estimates:
 
     def europe(self, w: int) -> pd.DataFrame:
         """The wave's estimates in each EU27 member state and the EU27 (``country``), unrounded."""
-        return self._read(
-            f"europe-{w}", self.keys[w], lambda: compute_europe(self._countries(w), w, self.cb)[0]
-        )
+        return self._read(f"europe-{w}", self.keys[w], lambda: self._computed_europe(w)[0])
 
     def versus_eu27(self, w: int) -> pd.DataFrame:
         """Belgium (and its regions) against the EU27 in the wave, unrounded."""
-        return self._read(
-            f"europe-be-{w}", self.keys[w], lambda: compute_europe(self._countries(w), w, self.cb)[1]
-        )
+        return self._read(f"europe-be-{w}", self.keys[w], lambda: self._computed_europe(w)[1])
 
-    def _countries(self, w: int) -> pd.DataFrame:
-        return processed.load_countries(w, self.processed_dir)
+    def _computed_europe(self, w: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Both European tables of a wave, computed in memory once (a notebook run by hand)."""
+        if ("europe", w) not in self._cache:
+            self._cache[("europe", w)] = compute_europe(
+                processed.load_countries(w, self.processed_dir), w, self.cb
+            )
+        return self._cache[("europe", w)]
 
     def changes(self, before: int, after: int) -> pd.DataFrame:
         return self._read(
