@@ -36,10 +36,15 @@ def figure_table(d: pd.DataFrame, lang: str) -> str:
         return i18n.percent(float(x), lang) if unit == share else i18n.number(float(x), lang, 1)
 
     if {"estimate", "ci_low", "ci_high", "unit"} <= set(d.columns):
-        cols = {h("indicator"): d["indicator"]}
+        # a table of the open data's shape (the Europe figures') has codes beside its labels: the
+        # labels are shown; a chapter figure's own CSV has the labels in the code columns
+        label = lambda code, name: d[name] if name in d.columns else d[code]  # noqa: E731
+        cols = {h("indicator"): label("indicator", "indicator_label")}
+        if "country" in d.columns:
+            cols[h("country")] = label("country", "country_label")
         if d["group"].nunique() > 1:
-            cols[h("group_var")] = d["group_var"]
-            cols[h("group")] = d["group"]
+            cols[h("group_var")] = label("group_var", "breakdown_label")
+            cols[h("group")] = label("group", "group_label")
         if d["wave"].nunique() > 1:
             cols[h("wave")] = d["wave"].astype(str)
         cols[h("estimate")] = [fmt(e, u) for e, u in zip(d["estimate"], d["unit"])]
@@ -48,7 +53,7 @@ def figure_table(d: pd.DataFrame, lang: str) -> str:
             for lo, hi, u in zip(d["ci_low"], d["ci_high"], d["unit"])
         ]
         cols[h("n")] = [i18n.number(n, lang, 0) if _cell(n) else "–" for n in d["n"]]
-        cols[h("flag")] = d["flag"].map(_cell)
+        cols[h("flag")] = label("flag", "flag_label").map(_cell)
         cols[h("unit")] = d["unit"]
         table = pd.DataFrame(cols)
     elif {"change", "ci_low", "ci_high", "indicator_label", "group_label"} <= set(d.columns) and len(d):

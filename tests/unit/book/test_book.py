@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -66,6 +68,28 @@ def test_a_figure_block_holds_the_editions_figure_alone(prepared):
             embeds = re.findall(r"\{\{< embed [^#]+#([a-z0-9-]+) >\}\}", text)
             assert embeds == [block.stem], (block.name, embeds)  # cited without its wave, once
             assert "panel-tabset" not in text and f"/build/executed/{config.edition_wave()}/" in text
+
+
+def test_a_figures_table_names_what_it_shows_in_the_readers_words(prepared):
+    """The table folded under a figure is its text alternative: indicators, countries and groups
+    by their labels, never the codebook's codes; a Europe figure's table names every member state
+    it holds (its CSV, of the open data's shape, carries codes beside the labels)."""
+    cb = codebook.load()
+    wave = config.edition_wave()
+    codes = {*cb.indicators, *cb.eu27()}
+    europe_seen = 0
+    for lang in ("nl", "fr"):
+        for block in sorted((layout.quarto_dir(prepared, lang) / "figures").glob("*.qmd")):
+            text = block.read_text(encoding="utf-8")
+            cells = {html.unescape(c) for c in re.findall(r"<td>([^<]*)</td>", text)}
+            assert not cells & codes, (block.name, sorted(cells & codes)[:5])
+            if block.stem.endswith("-europe"):
+                europe_seen += 1
+                theme = re.search(r"/executed/\d+/\w+/(\w+)\.ipynb#", text).group(1)
+                d = pd.read_csv(layout.figure_csv(prepared, wave, lang, theme, block.stem))
+                assert set(d.country_label) <= cells and set(d.indicator_label) <= cells
+                assert i18n.t(lang, "tables.headers.country") in text
+    assert europe_seen >= 8
 
 
 def test_generated_tables_are_in_the_language(prepared):
