@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import nbformat
@@ -199,3 +200,13 @@ def test_one_kernel_per_worker_forgets_each_notebook(project):
         assert counts == list(range(1, len(counts) + 1)), (job, counts)
         # and the kernel printed nothing of its own (a history database refusing a repeated count did)
         assert [o.output_type for c in nb.cells for o in c.get("outputs", [])] == ["display_data"], job
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_a_run_leaves_no_thread_behind(project, progress):
+    """A process that runs a thread never forks (helpers.core.processes): a thread left by the run
+    (tqdm's monitor, started by any bar, even a disabled one) wrote the book's languages one after
+    the other in `prepare`, instead of side by side."""
+    before = set(threading.enumerate())
+    run(project, jobs=2, force=True, progress=progress)
+    assert set(threading.enumerate()) <= before

@@ -267,8 +267,14 @@ def _run(
     log(f"notebooks: executing {len(todo)} of {len(todo_grid)} on {jobs} worker(s)")
     from tqdm import tqdm
 
+    class Bar(tqdm):
+        # no monitor thread: tqdm starts one with its first bar, even a disabled one, and it lives
+        # on in this process, which then never forks again (helpers.core.processes: the book's
+        # languages were written one after the other)
+        monitor_interval = 0
+
     tmp = workdir.staging(paths.build)
-    bar = tqdm(total=len(todo), unit="notebook", disable=not progress, file=sys.stderr, leave=False)
+    bar = Bar(total=len(todo), unit="notebook", disable=not progress, file=sys.stderr, leave=False)
     failure = None
     done: list[Job] = []
     try:
