@@ -36,10 +36,15 @@ BUILD_DIR = Path(os.environ.get("EWCS_BUILD_DIR") or ROOT / "build")
 NOTEBOOKS_DIR = ROOT / "notebooks"
 
 
+# PyYAML's safe loader in C (libyaml) where PyYAML was built with it: the same values, several times
+# faster (the codebook and catalogues are read by every process of the build)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: Path):
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=SAFE_LOADER)
     except FileNotFoundError:
         raise PipelineError("configuration file is missing", file=path) from None
     except yaml.YAMLError as exc:
