@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from helpers.core.errors import PipelineError
 from helpers.publish import render
@@ -67,3 +68,27 @@ def test_check_says_when_the_site_is_older_than_its_sources(tmp_path, monkeypatc
     page.write_text("# Burn-out\n\nA sentence added after the render.\n", encoding="utf-8")
     late = render.stale("nl", build)
     assert late is not None and str(site) in late and "older than the sources" in late
+
+
+def test_a_languages_render_reads_its_own_numbers_only(tmp_path, monkeypatch):
+    """Quarto gives every page all of `_variables.yml` as metadata: a language's render folder holds
+    its language's numbers only, as they are (the other half cost each page about half a second)."""
+    from helpers.core import config
+
+    root, build = tmp_path / "project", tmp_path / "build"
+    page = root / "chapters" / "nl" / "burnout.qmd"
+    page.parent.mkdir(parents=True)
+    page.write_text("{{< var nl.ind.stress.value >}}\n", encoding="utf-8")
+    numbers = {
+        "nl": {"ind": {"stress": {"value": "31%", "note": "Werk: ‘veel’ – 2024"}}, "n": 2053},
+        "fr": {"ind": {"stress": {"value": "31\u00a0%"}}, "n": 2053},
+    }
+    (root / "_variables.yml").write_text(yaml.safe_dump(numbers, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(config, "ROOT", root)
+    monkeypatch.setattr(render, "_files", lambda lang, build: [page])
+    for lang in ("nl", "fr"):
+        work = render._workspace(lang, build)
+        assert (work / "chapters" / "nl" / "burnout.qmd").read_text(encoding="utf-8") == page.read_text(
+            encoding="utf-8"
+        )
+        assert yaml.safe_load((work / "_variables.yml").read_text(encoding="utf-8")) == {lang: numbers[lang]}
