@@ -104,21 +104,28 @@ def position(versus: pd.DataFrame) -> pd.Series:
 def _labels(d: pd.DataFrame, lang: str, cb: Codebook) -> pd.DataFrame:
     """The reader's words beside the codes of a rounded table (``group_var`` renamed ``breakdown``)."""
     d = d.rename(columns={"group_var": "breakdown"}).copy()
-    d["theme"] = [cb.indicators[i]["theme"] for i in d["indicator"]]
-    d["indicator_label"] = [
-        cb.label(lang, i, short=False, wave=int(w)) for i, w in zip(d["indicator"], d["wave"])
-    ]
-    d["kind"] = [cb.indicators[i]["type"] for i in d["indicator"]]
-    d["unit"] = [t(lang, f"units.{k}") for k in d["kind"]]
     total = t(lang, "tables.total")
-    d["breakdown_label"] = [
-        total if b == schema.TOTAL else cb.label(lang, breakdown=b) for b in d["breakdown"]
-    ]
-    d["group_label"] = [
-        total if b == schema.TOTAL else cb.label(lang, breakdown=b, category=g)
-        for b, g in zip(d["breakdown"], d["group"])
-    ]
-    d["flag_label"] = [t(lang, f"flags.{f}") for f in d["flag"]]
+
+    def each(columns: list[str], word) -> list:
+        """``word`` of each row's values in ``columns``, worked out once per distinct value."""
+        rows = list(zip(*(d[c] for c in columns), strict=True))
+        words = {key: word(*key) for key in set(rows)}
+        return [words[key] for key in rows]
+
+    d["theme"] = each(["indicator"], lambda i: cb.indicators[i]["theme"])
+    d["indicator_label"] = each(
+        ["indicator", "wave"], lambda i, w: cb.label(lang, i, short=False, wave=int(w))
+    )
+    d["kind"] = each(["indicator"], lambda i: cb.indicators[i]["type"])
+    d["unit"] = each(["kind"], lambda k: t(lang, f"units.{k}"))
+    d["breakdown_label"] = each(
+        ["breakdown"], lambda b: total if b == schema.TOTAL else cb.label(lang, breakdown=b)
+    )
+    d["group_label"] = each(
+        ["breakdown", "group"],
+        lambda b, g: total if b == schema.TOTAL else cb.label(lang, breakdown=b, category=g),
+    )
+    d["flag_label"] = each(["flag"], lambda f: t(lang, f"flags.{f}"))
     return d
 
 
