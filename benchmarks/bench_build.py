@@ -2,8 +2,8 @@
 
 Run by hand from the repository root, with Quarto on PATH (here
 `export PATH="$(realpath ../shared/tools/quarto/bin):$PATH"`):
-    python benchmarks/bench_build.py [--scales 1 16]
-For each scale: `git clone` of HEAD into benchmarks/_work/clone-<scale>/ (ignored by git), then
+    python benchmarks/bench_build.py [--scales 1 16] [--commit REV]
+For each scale: `git clone` of HEAD (or of REV) into benchmarks/_work/clone-<scale>/ (ignored by git), then
 1. clean build: `synth --scale S` (scale 1: the build writes the default itself) and `build`
    (ingest, estimates, notebooks, both languages rendered with their PDF);
 2. `build` again with nothing changed;
@@ -103,6 +103,9 @@ def measured(cmd, cwd: Path) -> tuple[float, tuple[float, float], str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", nargs="+", type=float, default=[1.0, 16.0])
+    parser.add_argument(
+        "--commit", default="HEAD", help="the commit to build (an earlier one: to compare on the same day)"
+    )
     args = parser.parse_args()
     if shutil.which("quarto") is None:
         raise SystemExit("quarto is not on PATH: the build's render is part of what this measures")
@@ -112,6 +115,7 @@ def main() -> None:
         clone = WORK / f"clone-{scale:g}"
         shutil.rmtree(clone, ignore_errors=True)
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        subprocess.run(["git", "-C", str(clone), "checkout", "-q", args.commit], check=True)
         t_synth, m_synth = 0.0, (0.0, 0.0)
         if scale != 1:
             t_synth, m_synth, _ = measured([*py, "synth", "--scale", f"{scale:g}"], clone)
@@ -132,7 +136,10 @@ def main() -> None:
         secs, mem, out = measured([*py, "build"], clone)
         assert "render: nl up to date" in out and "rendered fr" in out, out[-2000:]
         rows.append((scale, "build after editing one French chapter (French re-rendered only)", secs, mem))
-    print(f"{dt.date.today()} · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", args.commit], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    print(f"{dt.date.today()} · {os.cpu_count()} cores · Python {sys.version.split()[0]} · commit {commit}")
     print("| scale | run | seconds | peak memory MiB (PSS) | peak RSS sum MiB (upper bound) |")
     print("|---|---|---|---|---|")
     for scale, name, secs, (pss, rss) in rows:
