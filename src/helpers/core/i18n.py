@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import unicodedata
 
 from helpers.core import config
 from helpers.core.errors import PipelineError
@@ -89,6 +90,17 @@ def long_date(day, lang: str) -> str:
     """A date as the language writes it in running text: 23 november 2026 / 23 novembre 2026."""
     months = catalogue(lang)["book"]["months"]
     return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def fold(text: str) -> str:
+    """``text`` without its letters' accents (télétravail -> teletravail)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def alphabetical(text: str) -> str:
+    """A key that sorts names as a dictionary of the language does: accents and case aside
+    ("Égypte" beside "Espagne", "België" before "Bulgarije")."""
+    return fold(text).casefold()
 
 
 def lower_first(text: str) -> str:

@@ -589,7 +589,21 @@ class Report:
             wave=self.wave,
             summary=" ".join(summary),
         )
-        self._publish(label, fig=fig, cap=cap, alt=alt, table=europe.labelled(tot, self.lang, self.cb))
+        # its table: indicator by indicator as in the figure, Belgium, the EU27 and the neighbours
+        # first, then the other member states by name
+        table = europe.labelled(tot, self.lang, self.cb)
+        first = [schema.BELGIUM, europe.EU27, *(c for c, _ in neighbours)]
+        table = table.iloc[
+            sorted(
+                range(len(table)),
+                key=lambda i: (
+                    inds.index(table.indicator.iat[i]),
+                    first.index(table.country.iat[i]) if table.country.iat[i] in first else len(first),
+                    i18n.alphabetical(table.country_label.iat[i]),
+                ),
+            )
+        ]
+        self._publish(label, fig=fig, cap=cap, alt=alt, table=table)
 
     @edition_only
     def trend_figure(self, label: str) -> None:

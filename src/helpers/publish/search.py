@@ -21,7 +21,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -105,11 +104,6 @@ def _clean(parts: list[str]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def fold(text: str) -> str:
-    """``text`` without its letters' accents (télétravail -> teletravail)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
@@ -118,7 +112,7 @@ def _unaccented(text: str) -> list[str]:
     out = []
     for s in SENTENCE.findall(text):
         s = s.strip()
-        folded = fold(s)
+        folded = i18n.fold(s)
         if folded != s and folded not in out:
             out.append(folded)
     return out

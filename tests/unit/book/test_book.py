@@ -16,6 +16,7 @@ from helpers.book import inputs, prose, tables
 from helpers.book.store import Store
 from helpers.core import config, i18n, layout, schema
 from helpers.core.errors import PipelineError
+from helpers.estimate import europe
 from helpers.estimate import weighted as estimate
 from helpers.ingest import processed
 from helpers.metadata import codebook, sources
@@ -89,6 +90,12 @@ def test_a_figures_table_names_what_it_shows_in_the_readers_words(prepared):
                 d = pd.read_csv(layout.figure_csv(prepared, wave, lang, theme, block.stem))
                 assert set(d.country_label) <= cells and set(d.indicator_label) <= cells
                 assert i18n.t(lang, "tables.headers.country") in text
+                # indicator by indicator, Belgium, the EU27 and the neighbours first, then by name
+                first = [schema.BELGIUM, europe.EU27, *europe.neighbours(cb)]
+                for _, part in d.groupby("indicator", sort=False):
+                    assert list(part.country[: len(first)]) == first
+                    rest = list(part.country_label[len(first) :])
+                    assert rest == sorted(rest, key=i18n.alphabetical) and len(rest) == 27 + 1 - len(first)
     assert europe_seen >= 8
 
 

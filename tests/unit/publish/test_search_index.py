@@ -72,7 +72,7 @@ def test_the_index_is_rewritten_from_the_page_so_running_twice_changes_nothing(t
 
 
 def test_fold_removes_accents_only():
-    assert search.fold("Télétravail, santé, être, Noël") == "Teletravail, sante, etre, Noel"
+    assert i18n.fold("Télétravail, santé, être, Noël") == "Teletravail, sante, etre, Noel"
 
 
 def test_the_description_is_the_first_paragraph_of_prose_cut_at_a_sentence():
