@@ -101,38 +101,10 @@ def position(versus: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=versus.index, name="position")
 
 
-def _labels(d: pd.DataFrame, lang: str, cb: Codebook) -> pd.DataFrame:
-    """The reader's words beside the codes of a rounded table (``group_var`` renamed ``breakdown``)."""
-    d = d.rename(columns={"group_var": "breakdown"}).copy()
-    total = t(lang, "tables.total")
-
-    def each(columns: list[str], word) -> list:
-        """``word`` of each row's values in ``columns``, worked out once per distinct value."""
-        rows = list(zip(*(d[c] for c in columns), strict=True))
-        words = {key: word(*key) for key in set(rows)}
-        return [words[key] for key in rows]
-
-    d["theme"] = each(["indicator"], lambda i: cb.indicators[i]["theme"])
-    d["indicator_label"] = each(
-        ["indicator", "wave"], lambda i, w: cb.label(lang, i, short=False, wave=int(w))
-    )
-    d["kind"] = each(["indicator"], lambda i: cb.indicators[i]["type"])
-    d["unit"] = each(["kind"], lambda k: t(lang, f"units.{k}"))
-    d["breakdown_label"] = each(
-        ["breakdown"], lambda b: total if b == schema.TOTAL else cb.label(lang, breakdown=b)
-    )
-    d["group_label"] = each(
-        ["breakdown", "group"],
-        lambda b, g: total if b == schema.TOTAL else cb.label(lang, breakdown=b, category=g),
-    )
-    d["flag_label"] = each(["flag"], lambda f: t(lang, f"flags.{f}"))
-    return d
-
-
 def labelled(table: pd.DataFrame, lang: str, cb: Codebook) -> pd.DataFrame:
     """Rows of :func:`countries`, rounded (:func:`published`), in the open data's schema
     (``schema.EUROPE_COLUMNS``) with the labels of ``lang``."""
-    d = _labels(table, lang, cb)
+    d = cb.labelled(table, lang)
     d["country_label"] = [
         t(lang, "figures.europe.eu27") if c == EU27 else cb.countries[c][lang] for c in d["country"]
     ]
@@ -142,7 +114,7 @@ def labelled(table: pd.DataFrame, lang: str, cb: Codebook) -> pd.DataFrame:
 def labelled_versus(versus: pd.DataFrame, lang: str, cb: Codebook) -> pd.DataFrame:
     """Rows of :func:`versus_eu27`, rounded, in ``schema.EUROPE_BELGIUM_COLUMNS`` with the labels
     of ``lang`` and what a sentence may say (:func:`position`)."""
-    d = _labels(versus.assign(position=position(versus)), lang, cb)
+    d = cb.labelled(versus.assign(position=position(versus)), lang)
     for c in ("rank", "ranked"):
         d[c] = d[c].astype("Int64")
     return d[schema.EUROPE_BELGIUM_COLUMNS].reset_index(drop=True)

@@ -189,41 +189,15 @@ class Report:
         belongs to (only the same series is comparable) and the mode-change mark. Suppressed cells
         are rows with an empty estimate and their flag."""
         est = self.estimates(self._available(self.indicators))
-        d = pd.DataFrame(
-            {"wave": est["wave"].astype(int), "theme": self.theme, "indicator": est["indicator"]}
-        )
-        d["indicator_label"] = [self._label(i, short=False) for i in est["indicator"]]
-        d["kind"] = [self._kind(i) for i in est["indicator"]]
-        d["unit"] = [t(self.lang, f"units.{k}") for k in d["kind"]]
-        d["breakdown"] = est["group_var"]
-        d["breakdown_label"] = [
-            t(self.lang, "tables.total") if g == schema.TOTAL else self.cb.label(self.lang, breakdown=g)
-            for g in est["group_var"]
-        ]
-        d["group"] = est["group"]
-        d["group_label"] = [self._group_label(g, v) for g, v in zip(est["group_var"], est["group"])]
-        for c in ("estimate", "ci_low", "ci_high", "n", "flag"):
-            d[c] = est[c]
-        d["flag_label"] = [t(self.lang, f"flags.{f}") for f in est["flag"]]
-        d["series"] = [self.cb.series(i, self.wave) for i in est["indicator"]]
+        d = self.cb.labelled(est, self.lang)
+        d["wave"] = d["wave"].astype(int)
+        d["series"] = [self.cb.series(i, self.wave) for i in d["indicator"]]
         d["mode_change"] = bool(self.cb.waves[self.wave].get("mode_change", False))
-        for c in ("se", "n_eff", "df", "flag_reason"):
-            d[c] = est[c]
         return d[STORE_COLUMNS]
 
     def labelled_changes(self, ch: pd.DataFrame) -> pd.DataFrame:
         """Changes in the store's schema, with labels in the report's language."""
-        d = ch.rename(columns={"group_var": "breakdown"}).copy()
-        d["theme"] = [self.cb.indicators[i]["theme"] for i in d["indicator"]]
-        d["indicator_label"] = [self._label(i, short=False) for i in d["indicator"]]
-        d["kind"] = [self._kind(i) for i in d["indicator"]]
-        d["unit"] = [t(self.lang, f"units_change.{k}") for k in d["kind"]]
-        d["breakdown_label"] = [
-            t(self.lang, "tables.total") if g == schema.TOTAL else self.cb.label(self.lang, breakdown=g)
-            for g in d["breakdown"]
-        ]
-        d["group_label"] = [self._group_label(g, v) for g, v in zip(d["breakdown"], d["group"])]
-        d["flag_label"] = [t(self.lang, f"flags.{f}") for f in d["flag"]]
+        d = self.cb.labelled(ch, self.lang, units="units_change")
         return d[CHANGE_COLUMNS]
 
     def change_cube(self) -> pd.DataFrame:
