@@ -181,4 +181,9 @@ def test_the_europe_figure_states_a_difference_only_when_significant_and_reliabl
     table = out[0]["table"]
     assert list(table.columns) == schema.EUROPE_COLUMNS
     assert len(table) == len(inds) * 28 and set(table.country_label) >= {"België", "EU27", "Nederland"}
-    assert np.allclose(table.estimate, europe.published(countries).estimate)
+    given = europe.published(countries)[["indicator", "country", "estimate"]]
+    same = table.merge(given, on=["indicator", "country"], suffixes=("", "_given"), validate="one_to_one")
+    assert len(same) == len(table) and np.allclose(same.estimate, same.estimate_given)
+    # indicator by indicator, Belgium, the EU27 and the neighbours first
+    assert list(table.indicator.drop_duplicates()) == inds
+    assert list(table.country[:6]) == [schema.BELGIUM, europe.EU27, *europe.neighbours(r.cb)]
