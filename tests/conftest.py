@@ -6,6 +6,7 @@ import functools
 import http.server
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -42,6 +43,14 @@ def raw_copy(raw_dir, tmp_path) -> Path:
     d = tmp_path / "raw"
     shutil.copytree(raw_dir, d)
     return d
+
+
+def as_from_a_terminal() -> None:
+    """``preexec_fn`` of a command a test interrupts with Ctrl-C (SIGINT): the signal's default
+    disposition, as in a terminal. A session started in the background by a shell without job
+    control (``nohup ... &``, some CI runners) ignores SIGINT, its children inherit that, and Python
+    then never raises KeyboardInterrupt: the command would run on as if nobody had pressed Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def rewrite_sav(path: Path, modify=None, meta_modify=None) -> None:

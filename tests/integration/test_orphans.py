@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import as_from_a_terminal
+
 
 def _children() -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
@@ -93,7 +95,13 @@ def run_started(tmp_path):
     env = dict(os.environ, EWCS_BUILD_DIR=str(tmp_path / "build"), PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "helpers", "run", "--waves", "2024", "--langs", "nl", "--jobs", "2"]
     run = Started(
-        cmd, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        cmd,
+        env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
     try:
         for line in run.proc.stdout:

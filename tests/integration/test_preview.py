@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import as_from_a_terminal
 from helpers.publish import preview
 
 FIGURE = "fig-burnout-exhaustion-sector"
@@ -54,6 +55,7 @@ class Preview:
             stderr=subprocess.STDOUT,
             text=True,
             errors="replace",
+            preexec_fn=as_from_a_terminal,  # it is stopped with Ctrl-C
         )
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
