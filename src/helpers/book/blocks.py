@@ -108,11 +108,12 @@ def figure_table(d: pd.DataFrame, lang: str) -> str:
     )
 
 
-def figure_sources(d: pd.DataFrame, lang: str) -> str:
-    """Under a figure of other sources, in the page and the PDF: every citation its values come
-    from, with its address (from the CSV the figure publishes). Empty for a survey figure."""
+def figure_sources(d: pd.DataFrame, lang: str) -> tuple[str, str]:
+    """Under a figure of other sources: every citation its values come from, with its address (from
+    the CSV the figure publishes), folded on the page and printed small in the PDF. Returns the
+    page's part and the PDF's; both empty for a survey figure."""
     if not {"publisher", "reproduces", "title", "address", "origin"} <= set(d.columns):
-        return ""
+        return "", ""
     cites = d.drop_duplicates(["address", "title"])
 
     def md(text: str) -> str:
@@ -133,14 +134,14 @@ def figure_sources(d: pd.DataFrame, lang: str) -> str:
     listed = "".join(f"- {x}\n" for x in items)
     summary = html.escape(t(lang, "sources.sources_summary", count=len(items)))
     # the page folds the list under the figure; the PDF prints it, small
-    return (
-        f'\n::: {{.content-visible when-format="html"}}\n<details '
-        f'class="figure-sources"><summary>{summary}</summary>\n\n'
-        f'{listed}\n</details>\n:::\n\n::: {{.content-visible when-format="typst"}}\n'
+    page = f'<details class="figure-sources"><summary>{summary}</summary>\n\n{listed}\n</details>\n'
+    pdf = (
+        f'\n::: {{.content-visible when-format="typst"}}\n'
         f'::: {{.figure-sources typst:text:size="8pt"}}\n{t(lang, "sources.sources_under")}: '
         + "; ".join(items)
         + ".\n:::\n:::\n"
     )
+    return page, pdf
 
 
 def figure_block(
@@ -166,8 +167,12 @@ def figure_block(
     d = pd.read_csv(
         layout.figure_csv(build_dir, wave, lang, theme, figure), keep_default_na=False, na_values=[""]
     )
-    # one block, so that two of them can stand side by side on a wide screen (.figure-pair)
+    sources_page, sources_pdf = figure_sources(d, lang)
+    # one block, so that two of them can stand side by side on a wide screen (.figure-pair); on the
+    # page, what a figure keeps folded (its sources, its numbers, its downloads) is one row of
+    # summaries under it, which wraps on a phone (.figure-tools, chapters/report.css)
     return (
-        f":::: {{.figure-block}}\n::: {{.figure-scroll}}\n{embed}:::\n{figure_sources(d, lang)}\n"
-        f'::: {{.content-visible when-format="html"}}\n{figure_table(d, lang)}\n{get}:::\n::::\n'
+        f":::: {{.figure-block}}\n::: {{.figure-scroll}}\n{embed}:::\n{sources_pdf}\n"
+        f'::: {{.content-visible when-format="html"}}\n::: {{.figure-tools}}\n'
+        f"{sources_page}\n{figure_table(d, lang)}\n{get}:::\n:::\n::::\n"
     )

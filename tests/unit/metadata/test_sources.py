@@ -280,7 +280,15 @@ def test_the_book_prints_the_citations_under_each_figure(prepared_book):
             d = pd.read_csv(csv, dtype=str, keep_default_na=False)
             for url in set(d["address"]):
                 assert f"<{url}>" in block, (csv.stem, url)
-            assert i18n.t(lang, "sources.sources_under") in block and 'class="figure-sources"' in block
+            # the PDF prints them under the figure; the page folds them first in the row of what the
+            # figure keeps folded (sources, numbers, downloads), which only the page shows
+            typst, tools = block.index('when-format="typst"'), block.index("::: {.figure-tools}")
+            assert i18n.t(lang, "sources.sources_under") in block[typst:tools]
+            assert 'when-format="html"' in block[typst:tools]
+            assert 'class="figure-sources"' not in block[:tools]
+            folded = ('class="figure-sources"', 'class="figure-data"', ".figure-downloads")
+            found = [block[tools:].find(x) for x in folded]
+            assert -1 not in found and found == sorted(found), found
             for title, tl in set(zip(d["title"], d["title_lang"])):
                 if title:  # a title in its own language, marked so
                     assert re.search(r"\]\{lang=" + tl + r"\}", block), title
