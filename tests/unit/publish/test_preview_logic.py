@@ -58,7 +58,12 @@ def test_a_page_is_rendered_again_when_what_it_includes_or_embeds_changed(book):
     before = preview.digests("nl", book)
     executed = book / "executed" / "2024" / "nl" / "mental_health.ipynb"
     executed.write_bytes(executed.read_bytes() + b"\n")
-    assert preview.changed_pages(before, preview.digests("nl", book)) == ["chapters/nl/mental_health.qmd"]
+    # every page that embeds a figure of that notebook, in the book's order: its own chapter, and the
+    # incapacity chapter (the RIZIV and Statbel figures the mental-health notebook draws)
+    assert preview.changed_pages(before, preview.digests("nl", book)) == [
+        "chapters/nl/mental_health.qmd",
+        "chapters/nl/incapacity.qmd",
+    ]
 
 
 def test_a_page_that_changed_while_no_preview_ran_is_rendered_at_its_start(book):
