@@ -2,7 +2,7 @@
 
 A language is rendered only when something its edition is made from changed since its last
 successful render (``build/render/<lang>.json`` keeps the fingerprint): the project's Quarto files,
-the language's chapters, the shared styles and assets, the language's share of ``_variables.yml``,
+the language's chapters, the shared styles and assets, the numbers of ``_variables.yml`` its pages quote,
 what the pre-render step wrote for it (figure blocks, tables, cover, colophon, store), its executed
 notebooks and CSV files, the Python code Quarto runs (pre- and post-render), the settings and
 catalogues, the edition's date and the Quarto version. ``--force`` renders anyway.
@@ -32,7 +32,7 @@ PREPARED = "HELPERS_PREPARED"  # set for Quarto's pre-render hook when the build
 
 
 def _files(lang: str, build: Path) -> list[Path]:
-    """Every file a language's render reads (besides _variables.yml, hashed by its language's part)."""
+    """Every file a language's render reads (besides _variables.yml: its numbers these files quote)."""
     root = config.ROOT
     groups = [
         [root / "_quarto.yml", root / f"_quarto-{lang}.yml", root / "index.qmd"],
@@ -69,16 +69,51 @@ def _includes(page: Path, build: Path) -> list[Path]:
     return out
 
 
+VAR = re.compile(rb"\{\{<\s*var\s+([^\s>]+)\s*>\}\}")
+
+
+def quoted_numbers(lang: str, build: Path) -> dict:
+    """The numbers of ``_variables.yml`` that ``lang``'s render quotes: the keys of its language
+    named by a ``{{< var >}}`` shortcode in a file it reads (:func:`_files`), nested as in the file.
+
+    Quarto hands all of ``_variables.yml`` to every page's Pandoc as metadata, and every Lua filter
+    that reads the metadata converts all of it: the language's 1,300 numbers cost each page about a
+    second of Pandoc, the 165 its pages quote almost nothing. A key quoted but not defined is left
+    out (Quarto shows it as ``?var``; ``python -m helpers check`` names it)."""
+    variables = config.ROOT / "_variables.yml"
+    if not variables.exists():
+        return {}
+    numbers = (yaml.load(variables.read_text(encoding="utf-8"), Loader=config.SAFE_LOADER) or {}).get(lang)
+    if not isinstance(numbers, dict):
+        return {}
+    keys = {k.decode() for f in _files(lang, build) for k in VAR.findall(f.read_bytes())}
+    out: dict = {}
+    for key in sorted(keys):
+        first, *path = key.split(".")
+        if first != lang or not path:
+            continue
+        value, found = numbers, True
+        for part in path:
+            if not isinstance(value, dict) or part not in value:
+                found = False
+                break
+            value = value[part]
+        if not found:
+            continue
+        target = out
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        target[path[-1]] = value
+    return {lang: out} if out else {}
+
+
 def fingerprint(lang: str, quarto_version: str, build: Path | None = None) -> str:
     build = Path(build or config.BUILD_DIR)
     h = hashlib.sha256()
     for f in _files(lang, build):
         h.update(str(f.relative_to(config.ROOT) if f.is_relative_to(config.ROOT) else f).encode() + b"\0")
         h.update(hashlib.sha256(f.read_bytes()).digest())
-    variables = config.ROOT / "_variables.yml"
-    if variables.exists():
-        numbers = yaml.safe_load(variables.read_text(encoding="utf-8")) or {}
-        h.update(json.dumps(numbers.get(lang), sort_keys=True, default=str).encode())
+    h.update(json.dumps(quoted_numbers(lang, build), sort_keys=True, default=str).encode())
     h.update(f"quarto {quarto_version}\0date {int(config.build_date().timestamp())}".encode())
     return h.hexdigest()
 
@@ -140,7 +175,7 @@ def quarto_version(quarto: str) -> str:
 
 def _workspace(lang: str, build: Path) -> Path:
     """A folder with a copy of every file the language's render reads (:func:`_files`, and its
-    language's part of ``_variables.yml``), laid out as in the project, for Quarto to render that
+    numbers of ``_variables.yml`` its files quote), laid out as in the project, for Quarto to render that
     language in.
 
     Quarto writes a page's output next to its source before moving it into the output folder
@@ -156,15 +191,11 @@ def _workspace(lang: str, build: Path) -> Path:
         rel = f.relative_to(root) if f.is_relative_to(root) else Path("build") / f.relative_to(build)
         (work / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(f, work / rel)
-    variables = root / "_variables.yml"
-    if variables.exists():
-        # the language's numbers only (the chapters quote their own language's): Quarto hands the
-        # whole file to every page's Pandoc as metadata, and the other language's half cost about
-        # 0.5 s a page, 6 s of a language's render
-        numbers = yaml.load(variables.read_text(encoding="utf-8"), Loader=config.SAFE_LOADER) or {}
-        own = {lang: numbers[lang]} if lang in numbers else {}
+    if (root / "_variables.yml").exists():
+        # the numbers the language's pages quote, no others (:func:`quoted_numbers`)
         (work / "_variables.yml").write_text(
-            yaml.dump(own, Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=True), encoding="utf-8"
+            yaml.dump(quoted_numbers(lang, build), Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=True),
+            encoding="utf-8",
         )
     return work
 
