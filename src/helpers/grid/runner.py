@@ -186,18 +186,24 @@ def check_jobs(jobs) -> None:
 def _check_parameters_cell(path: Path) -> None:
     """A notebook has one cell tagged ``parameters``: without it papermill puts the job's wave and
     language above the notebook's own defaults, which then win, and the run "succeeds" with the
-    wrong wave's figures under this wave's labels."""
-    import nbformat
+    wrong wave's figures under this wave's labels.
 
+    Read as JSON, not with nbformat: importing nbformat (its schema validator builds some forty
+    parsers) cost the build a second before any notebook could start; papermill, in the workers,
+    validates the notebook it runs."""
     try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # nbformat raises JSON, validation and OS errors alike
+        nb = json.loads(path.read_bytes())
+        if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells in the format of Jupyter notebooks, version 4")
+        cells = [c for c in nb["cells"] if isinstance(c, dict)]
+        tags = [(c.get("metadata") or {}).get("tags") or [] for c in cells]
+    except (OSError, ValueError, AttributeError) as exc:  # JSON and Unicode errors are ValueErrors
         raise PipelineError(
             f"is not a readable notebook ({exc.__class__.__name__}: {exc})".replace("\n", " "),
             file=path,
             expected="a Jupyter notebook (.ipynb) as saved by JupyterLab",
         ) from None
-    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    tagged = [t for t in tags if isinstance(t, list) and "parameters" in t]
     if len(tagged) != 1:
         raise PipelineError(
             f"has {len(tagged)} cells tagged `parameters`",

@@ -57,3 +57,17 @@ def test_a_damaged_notebook_is_named(notebooks):
     with pytest.raises(PipelineError) as err:
         runner._check_parameters_cell(notebooks / "burnout.ipynb")
     assert "burnout.ipynb" in str(err.value) and "not a readable notebook" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"cells": {}, "nbformat": 4}', '{"worksheets": [], "nbformat": 3}', "[]", b"\xff\xfe{"],
+    ids=["cells-not-a-list", "version-3", "not-an-object", "not-utf8"],
+)
+def test_a_notebook_in_another_shape_is_named(notebooks, text):
+    path = notebooks / "burnout.ipynb"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(PipelineError) as err:
+        runner._check_parameters_cell(path)
+    msg = str(err.value)
+    assert "burnout.ipynb" in msg and "not a readable notebook" in msg and msg.count("\n") == 0
