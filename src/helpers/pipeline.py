@@ -23,16 +23,17 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from helpers.book import inputs
 from helpers.core import config, i18n, layout, workdir
 from helpers.core.errors import PipelineError
-from helpers.estimate import precompute
-from helpers.grid import runner
-from helpers.ingest import processed, synth, writer
-from helpers.metadata import codebook, sources
-from helpers.publish import preview as preview_mod
 from helpers.publish import render
+
+# The stages are imported where they are used: `build` runs in a process that only starts the
+# pipeline's process and then Quarto, and importing pandas and SciPy there (through the stages)
+# delayed the pipeline by a second and a half.
+if TYPE_CHECKING:
+    from helpers.grid import runner
 
 QUARTO_MISSING = (
     "the notebooks are built, but the `quarto` command is not installed, so the website and "
@@ -60,6 +61,11 @@ def run(
     """Ingest (with ``ingest_first``: the command line's way), then every notebook job that is not
     up to date. Only one command works in a build folder or a processed folder at a time
     (``workdir.exclusive``): the run holds both until its last notebook is done."""
+    from helpers.estimate import precompute
+    from helpers.grid import runner
+    from helpers.ingest import processed, synth, writer
+    from helpers.metadata import codebook, sources
+
     runner.check_jobs(jobs)
     runner.grid(waves, langs, themes)  # unknown waves, languages or themes stop before anything is written
     build = Path(build_dir or config.BUILD_DIR)
@@ -121,6 +127,8 @@ def run(
 
 def prepare(*, jobs=None, log=print) -> None:
     """Quarto's pre-render: ingest and notebooks (cached), then the store and the book's inputs."""
+    from helpers.book import inputs
+
     with workdir.exclusive(config.BUILD_DIR, log):  # the notebooks and the inputs made from them
         run(jobs=jobs, log=log, progress=False)
         inputs.write_book_inputs(config.BUILD_DIR, log=log, jobs=jobs)
@@ -177,6 +185,10 @@ def update_preview(paths, lang: str, port: int, *, pool=None, log=print) -> list
     notebook (or, for the codebook, catalogues or settings, every job of the language) on the
     preview's workers, the book's inputs, and have the preview re-render each page whose inputs
     changed. A bad input raises the pipeline's one-line error. Returns the pages re-rendered."""
+    from helpers.book import inputs
+    from helpers.metadata import codebook
+    from helpers.publish import preview as preview_mod
+
     t0 = time.perf_counter()
     wanted = {Path(p): _preview_change(Path(p), lang) for p in paths}
     for p, kind in wanted.items():
@@ -237,6 +249,8 @@ def preview(
 ) -> int:
     """``python -m helpers preview``: the pipeline brought up to date, then Quarto's preview of
     ``lang`` until Ctrl-C, the pipeline run again for each edit Quarto cannot follow itself."""
+    from helpers.publish import preview as preview_mod
+
     lang = lang or i18n.languages()[0]
     i18n.check_lang(lang)
     if config.BUILD_DIR.resolve() != (config.ROOT / "build").resolve():
@@ -271,6 +285,8 @@ class _Preview:
     the first save after which every chapter's front matter parses."""
 
     def __init__(self, quarto: str, lang: str, port: int, browser: bool, jobs: int | None, log):
+        from helpers.grid import runner
+
         self.quarto, self.lang, self.port, self.browser, self.log = quarto, lang, port, browser, log
         self.workers = max(1, jobs or os.cpu_count() or 1)
         self.pool = runner.workers(self.workers)
@@ -283,6 +299,8 @@ class _Preview:
         }
 
     def start_quarto(self, again: bool = False) -> None:
+        from helpers.publish import preview as preview_mod
+
         self.proc = preview_mod.start(
             self.quarto, self.lang, self.port, config.BUILD_DIR, self.env, browser=self.browser and not again
         )
@@ -313,6 +331,8 @@ class _Preview:
         """One batch of edits; returns whether Quarto's preview is still down."""
         from concurrent.futures.process import BrokenProcessPool
 
+        from helpers.publish import preview as preview_mod
+
         try:
             if down:
                 for page in preview_mod.pages(self.lang):
@@ -331,12 +351,16 @@ class _Preview:
         return down
 
     def new_workers(self) -> None:
+        from helpers.grid import runner
+
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.pool = runner.workers(self.workers)
 
     def close(self) -> None:
         """Quarto, then the notebook workers (waited for, so that nothing they print comes after
         "preview: stopped")."""
+        from helpers.publish import preview as preview_mod
+
         if self.proc is not None:
             preview_mod.stop(self.proc)
         self.pool.shutdown(wait=True, cancel_futures=True)
