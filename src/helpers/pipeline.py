@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,25 +81,23 @@ def run(
 
         waves_with_data = processed.available(out, cb.wave_names())
         background = ThreadPoolExecutor(max_workers=1)
-        europe = None
+        europe: list[Future] = []
 
-        def estimates() -> None:
-            nonlocal europe
+        def estimates() -> dict[int, Future]:
             # every wave with data, not only the grid's: the trend figures read the earlier waves too
             precompute.precompute(waves_with_data, out, layout.estimates(build), cb, log=log)
-            # Belgium against the EU27: the edition's wave before the notebooks (each chapter's
-            # figure reads it); the earlier waves' (read by the book's store after the notebooks)
-            # computed by this process while the workers run the notebooks
+            # Belgium against the EU27, computed by this process while the workers run the
+            # notebooks: the edition's wave first, which its notebooks wait for (each chapter has a
+            # Europe figure; the earlier waves' notebooks run meanwhile), then the earlier waves'
+            # (read by the book's store, after the notebooks)
             edition = [w for w in waves_with_data if w == config.edition_wave()]
-            precompute.precompute_europe(edition, out, layout.estimates(build), cb, log=log)
-            europe = background.submit(
-                precompute.precompute_europe,
-                [w for w in waves_with_data if w not in edition],
-                out,
-                layout.estimates(build),
-                cb,
-                log=log,
-            )
+            for part in (edition, [w for w in waves_with_data if w not in edition]):
+                europe.append(
+                    background.submit(
+                        precompute.precompute_europe, part, out, layout.estimates(build), cb, log=log
+                    )
+                )
+            return {w: europe[0] for w in edition}
 
         try:
             result = runner.run(
@@ -116,10 +114,10 @@ def run(
                 pool=pool,
                 log=log,
             )
-            if europe is None:  # every notebook was up to date: the grid did not call estimates()
+            if not europe:  # every notebook was up to date: the grid did not call estimates()
                 precompute.precompute_europe(waves_with_data, out, layout.estimates(build), cb, log=log)
-            else:
-                europe.result()  # its error, if any, stops the run here
+            for part in europe:
+                part.result()  # its error, if any, stops the run here
         finally:
             background.shutdown(wait=True)
         return result

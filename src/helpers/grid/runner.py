@@ -16,8 +16,8 @@ import multiprocessing
 import os
 import shutil
 import sys
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -138,7 +138,7 @@ def run(
     build_dir=None,
     processed_dir=None,
     progress: bool = True,
-    before_notebooks: Callable[[], object] | None = None,
+    before_notebooks: Callable[[], Mapping[int, Future] | None] | None = None,
     pool: ProcessPoolExecutor | None = None,
     log=print,
 ) -> RunResult:
@@ -148,8 +148,11 @@ def run(
     instead of workers started for this run and ended with it.
 
     ``before_notebooks`` runs once the workers are starting their kernels and before any notebook
-    (the pipeline computes the estimates there, while the kernels start). Only one command works
-    in a build folder at a time (``workdir.exclusive``)."""
+    (the pipeline computes the estimates there, while the kernels start). It may return, by wave, a
+    future the wave's notebooks wait for (the pipeline: the European estimates of the edition, which
+    only its notebooks read, computed while the other waves' notebooks run); a future that fails
+    stops the run with its error. Only one command works in a build folder at a time
+    (``workdir.exclusive``)."""
     check_jobs(jobs)
     paths = Paths(
         notebooks=Path(notebooks_dir or config.NOTEBOOKS_DIR),
@@ -257,6 +260,62 @@ def _pool(jobs: int, kept: ProcessPoolExecutor | None):
         yield pool
 
 
+class _Schedule:
+    """The jobs handed to the workers. Later waves first: the edition's notebooks draw the figures,
+    and the longest jobs started first leave the shortest tail on the last worker. A job whose wave
+    waits for its gate (a future, :func:`run`) gives way to the next; no more jobs are handed to
+    the workers than they run at once, so the waiting ones go first as soon as their gate opens."""
+
+    def __init__(self, todo: list[Job], gates: dict[int, Future], slots: int, start) -> None:
+        self.queue = sorted(todo, key=lambda j: -j.wave)
+        self.gates, self.slots, self.start = gates, slots, start
+        self.running: dict[Future, tuple[Job, Path]] = {}
+        self.fill()
+
+    def __bool__(self) -> bool:
+        return bool(self.running or self.queue)
+
+    def _ready(self, job: Job) -> bool:
+        gate = self.gates.get(job.wave)
+        return gate is None or (gate.done() and gate.exception() is None)
+
+    def fill(self) -> None:
+        # a gate that failed: its waves' jobs cannot run (check_gates says why)
+        self.queue = [j for j in self.queue if not self._failed(self.gates.get(j.wave))]
+        while len(self.running) < self.slots and (
+            job := next((j for j in self.queue if self._ready(j)), None)
+        ):
+            self.queue.remove(job)
+            fut, staging = self.start(job)
+            self.running[fut] = (job, staging)
+
+    @staticmethod
+    def _failed(gate: Future | None) -> bool:
+        return gate is not None and gate.done() and gate.exception() is not None
+
+    def stop(self) -> None:
+        self.queue.clear()
+
+    def finished(self) -> list[tuple[Job, Path, dict]]:
+        """Waits until a job ends or a gate opens; the jobs that ended, with their results."""
+        # the gates still closed: one opening lets its waves' jobs go first
+        closed = {g for j in self.queue if (g := self.gates.get(j.wave)) is not None and not g.done()}
+        ended, _ = wait({*self.running, *closed}, return_when=FIRST_COMPLETED)
+        out = []
+        for fut in ended:
+            if fut in self.running:
+                job, staging = self.running.pop(fut)
+                out.append((job, staging, fut.result()))
+        self.fill()
+        return out
+
+    def check_gates(self) -> None:
+        """A gate's error, once the jobs that ran have ended (the pipeline's: the estimates')."""
+        for gate in self.gates.values():
+            if (exc := gate.exception()) is not None:
+                raise exc
+
+
 def _run(
     todo_grid: list[Job], paths: Paths, jobs, force: bool, progress: bool, before_notebooks, log, kept=None
 ) -> RunResult:
@@ -286,34 +345,25 @@ def _run(
     try:
         # the workers start their kernels while this process computes the estimates
         with _pool(jobs, kept) as pool:
-            if before_notebooks is not None:
-                before_notebooks()
-            futures = {}
-            # later waves first: they have the most figures (changes since 2015), and the longest
-            # jobs started first leave the shortest tail on the last worker
-            for job in sorted(todo, key=lambda j: -j.wave):
+            gates = dict((before_notebooks() if before_notebooks is not None else None) or {})
+
+            def start(job: Job) -> tuple[Future, Path]:
                 staging = Path(tmp) / f"{job.theme}-{job.wave}-{job.lang}"
                 staging.mkdir()
-                fut = pool.submit(
-                    _execute, asdict(job), {k: str(v) for k, v in asdict(paths).items()}, str(staging)
-                )
-                futures[fut] = (job, staging)
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    if fut.cancelled():
-                        continue
-                    job, staging = futures[fut]
-                    result = fut.result()
+                args = asdict(job), {k: str(v) for k, v in asdict(paths).items()}, str(staging)
+                return pool.submit(_execute, *args), staging
+
+            schedule = _Schedule(todo, gates, jobs, start)
+            while schedule:
+                for job, staging, result in schedule.finished():
                     bar.update(1)
                     if result["ok"]:
                         _commit(job, paths, staging, key[job], result["figures"])
                         done.append(job)
                     elif failure is None:
                         failure = (job, result)
-                        for other in pending:
-                            other.cancel()
+                        schedule.stop()  # the jobs not started are not started
+            schedule.check_gates()
             bar.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
