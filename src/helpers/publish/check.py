@@ -20,8 +20,7 @@ from helpers.core import config, i18n, layout, schema
 from helpers.publish import check_site, render, words
 
 EMBED = re.compile(r"\{\{<\s*embed\s+(\S+?)#([\w-]+)\s*>\}\}")
-INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
-VAR = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
+INCLUDE, VAR = render.INCLUDE, render.VAR
 REF = re.compile(r"(?<![\w.@])@((?:fig|tbl|sec)-[\w-]*\w)")
 ANCHOR = re.compile(r"\{#((?:fig|tbl|sec)-[\w-]+)[\s}]")
 CSV_LINK = re.compile(r"\]\(([^)\s]+\.csv)\)")

@@ -54,7 +54,9 @@ def _files(lang: str, build: Path) -> list[Path]:
     return sorted({p for g in groups for p in g if p.is_file()})
 
 
+# Quarto's shortcodes as the chapters write them (the check reads them with the same patterns)
 INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
+VAR = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
 
 
 def _includes(page: Path, build: Path) -> list[Path]:
@@ -69,12 +71,15 @@ def _includes(page: Path, build: Path) -> list[Path]:
     return out
 
 
-VAR = re.compile(rb"\{\{<\s*var\s+([^\s>]+)\s*>\}\}")
+# the files in which Quarto resolves shortcodes: pages, what they include, the project's YAML
+QUOTING = {".qmd", ".md", ".yml", ".yaml"}
+_MISSING = object()
 
 
-def quoted_numbers(lang: str, build: Path) -> dict:
+def quoted_numbers(lang: str, files: list[Path]) -> dict:
     """The numbers of ``_variables.yml`` that ``lang``'s render quotes: the keys of its language
-    named by a ``{{< var >}}`` shortcode in a file it reads (:func:`_files`), nested as in the file.
+    named by a ``{{< var >}}`` shortcode in one of ``files`` (its :func:`_files`; the pages and
+    YAML among them), nested as in the file.
 
     Quarto hands all of ``_variables.yml`` to every page's Pandoc as metadata, and every Lua filter
     that reads the metadata converts all of it: the language's 1,300 numbers cost each page about a
@@ -83,37 +88,31 @@ def quoted_numbers(lang: str, build: Path) -> dict:
     variables = config.ROOT / "_variables.yml"
     if not variables.exists():
         return {}
-    numbers = (yaml.load(variables.read_text(encoding="utf-8"), Loader=config.SAFE_LOADER) or {}).get(lang)
-    if not isinstance(numbers, dict):
-        return {}
-    keys = {k.decode() for f in _files(lang, build) for k in VAR.findall(f.read_bytes())}
+    numbers = yaml.load(variables.read_text(encoding="utf-8"), Loader=config.SAFE_LOADER) or {}
+    keys = {k for f in files if f.suffix in QUOTING for k in VAR.findall(f.read_text(encoding="utf-8"))}
     out: dict = {}
-    for key in sorted(keys):
-        first, *path = key.split(".")
-        if first != lang or not path:
-            continue
-        value, found = numbers, True
-        for part in path:
-            if not isinstance(value, dict) or part not in value:
-                found = False
-                break
-            value = value[part]
-        if not found:
+    for key in sorted(k for k in keys if k.split(".")[0] == lang):
+        *parents, last = key.split(".")
+        value = numbers
+        for part in key.split("."):
+            value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+        if value is _MISSING:
             continue
         target = out
-        for part in path[:-1]:
+        for part in parents:
             target = target.setdefault(part, {})
-        target[path[-1]] = value
-    return {lang: out} if out else {}
+        target[last] = value
+    return out
 
 
 def fingerprint(lang: str, quarto_version: str, build: Path | None = None) -> str:
     build = Path(build or config.BUILD_DIR)
     h = hashlib.sha256()
-    for f in _files(lang, build):
+    files = _files(lang, build)
+    for f in files:
         h.update(str(f.relative_to(config.ROOT) if f.is_relative_to(config.ROOT) else f).encode() + b"\0")
         h.update(hashlib.sha256(f.read_bytes()).digest())
-    h.update(json.dumps(quoted_numbers(lang, build), sort_keys=True, default=str).encode())
+    h.update(json.dumps(quoted_numbers(lang, files), sort_keys=True, default=str).encode())
     h.update(f"quarto {quarto_version}\0date {int(config.build_date().timestamp())}".encode())
     return h.hexdigest()
 
@@ -187,14 +186,15 @@ def _workspace(lang: str, build: Path) -> Path:
     root = config.ROOT
     work = _workspace_path(lang, build)
     shutil.rmtree(work, ignore_errors=True)
-    for f in _files(lang, build):
+    files = _files(lang, build)
+    for f in files:
         rel = f.relative_to(root) if f.is_relative_to(root) else Path("build") / f.relative_to(build)
         (work / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(f, work / rel)
     if (root / "_variables.yml").exists():
         # the numbers the language's pages quote, no others (:func:`quoted_numbers`)
         (work / "_variables.yml").write_text(
-            yaml.dump(quoted_numbers(lang, build), Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=True),
+            yaml.dump(quoted_numbers(lang, files), Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=True),
             encoding="utf-8",
         )
     return work
