@@ -315,6 +315,7 @@ class _Preview:
 
         watched = [p for p in _preview_paths(self.lang) if p.exists()]
         down = False
+        edited = False  # a batch of edits since Quarto's preview was last seen running or started
         for changes in watchfiles.watch(*watched, debounce=800, rust_timeout=1000, yield_on_timeout=True):
             if not down and self.proc is not None and self.proc.poll() is not None:
                 down = True
@@ -322,8 +323,15 @@ class _Preview:
                     f"error: Quarto's preview ended (exit {self.proc.returncode}; its output is above); "
                     "it starts again when the chapters are fixed and saved"
                 )
+                if edited:
+                    # Quarto ends a moment after it reads a broken page: the fix may have been saved
+                    # before it ended, and no save may follow. Started again now if the chapters
+                    # parse (once: a preview that ends again waits for the next save)
+                    down = self.update([], down)
+                edited = False
             if changes:
                 down = self.update(sorted({p for _, p in changes}), down)
+                edited = True
 
     def update(self, paths: list[str], down: bool) -> bool:
         """One batch of edits; returns whether Quarto's preview is still down."""

@@ -101,3 +101,41 @@ def test_the_preview_refuses_a_build_folder_outside_the_project(tmp_path, monkey
     monkeypatch.setattr(config, "BUILD_DIR", tmp_path / "build")
     with pytest.raises(pipeline.PipelineError, match="project's own build folder"):
         pipeline.preview("nl")
+
+
+def test_quarto_ending_after_the_fix_was_saved_is_started_again(monkeypatch):
+    """Quarto's preview ends a moment after it reads a broken front matter: when the fix was saved
+    before it ended, no save may follow, and the preview is started again at once (once: a preview
+    that ends again without an edit waits for the next save)."""
+    import watchfiles
+
+    state = {"exit": None}
+    calls: list[tuple[list[str], bool]] = []
+
+    class Proc:
+        returncode = 1
+
+        def poll(self):
+            return state["exit"]
+
+    def batches(*_a, **_k):
+        yield {(1, "chapters/nl/foreword.qmd")}  # the fix, saved while Quarto still runs
+        state["exit"] = 1  # then Quarto ends on the broken page it had read
+        yield set()  # the watcher's timeout: no save follows
+        yield set()
+        state["exit"] = 1  # ends again without an edit
+        yield set()
+        yield set()
+
+    def update(paths, down):
+        calls.append((paths, down))
+        if down:
+            session.proc, state["exit"] = Proc(), None  # started again
+        return False
+
+    monkeypatch.setattr(watchfiles, "watch", batches)
+    session = pipeline._Preview.__new__(pipeline._Preview)
+    session.lang, session.proc, session.log = "nl", Proc(), lambda *_: None
+    session.update = update
+    session.watch()
+    assert calls == [(["chapters/nl/foreword.qmd"], False), ([], True)]
