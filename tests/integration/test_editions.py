@@ -2,7 +2,8 @@
 one folder with ``python -m helpers publish DEST``.
 
 The 2026 edition is the session's rendered copy (``rendered``); the 2028 edition is the same project
-with its edition and date changed, built and rendered again. The first edition's files must be
+with its edition and date changed, built and rendered again (its notebooks and estimates are
+current: what changed only the book reads). The first edition's files must be
 byte-identical after the second is published; the landing page lists both, the latest marked; the
 older edition's pages show a note with a link to the newer one (through ``editions.js``, which
 they already load), and the newer's do not."""
@@ -71,6 +72,8 @@ def two_editions(rendered, tmp_path_factory):
     assert yaml.safe_load(text)["publication"]["edition"] == 2028
     b = clean_build(later)
     assert b.returncode == 0, b.stdout[-3000:] + b.stderr[-3000:]
+    # the edition and its date are the book's alone (config.BOOK_SETTINGS): no notebook runs again
+    assert re.search(r"(?m)^notebooks: all \d+ up to date$", b.stdout + b.stderr), b.stdout[-3000:]
     r = publish(later, dest)
     assert r.returncode == 0, r.stdout + r.stderr
     return {"dest": dest, "first": first, "later": later, "log": r.stdout}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -54,6 +56,27 @@ def load_yaml(path: Path):
 @functools.cache
 def settings() -> dict:
     return load_yaml(DATA / "settings.yaml")
+
+
+# The parts of data/settings.yaml that only the book reads: the publication's particulars (cover,
+# colophon, footer), the accessibility statement and the date every generated file carries. The
+# notebooks and the estimates never read them (tests/unit/grid/test_keys.py holds their code to
+# it), so their cache keys leave them out: filling in the legal deposit number, or dating the next
+# edition, re-executes no notebook and recomputes no estimate.
+BOOK_SETTINGS = (("publication",), ("accessibility",), ("report", "date"))
+
+
+def analysis_settings_digest() -> str:
+    """SHA-256 of what the notebooks and estimates read of data/settings.yaml: its values (an edited
+    comment changes nothing) but those of :data:`BOOK_SETTINGS`."""
+    values = json.loads(json.dumps(settings(), default=str))  # a deep copy, dates as text
+    for *parents, key in BOOK_SETTINGS:
+        section = values
+        for name in parents:
+            section = section.get(name) if isinstance(section, dict) else None
+        if isinstance(section, dict):
+            section.pop(key, None)
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
 def edition_wave() -> int:

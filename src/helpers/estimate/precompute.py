@@ -29,13 +29,10 @@ from helpers.metadata.codebook import Codebook
 
 
 def _fingerprint() -> bytes:
-    """The codebook, settings and the code of the estimate stage and of every stage it may import."""
-    files = [
-        *config.CODEBOOK_DIR.glob("*.yaml"),
-        config.DATA / "settings.yaml",
-        *stages.code_files("estimate"),
-    ]
-    return workdir.hash_files(files, name=workdir.project_name).encode()
+    """The codebook, the analysis settings (``config.analysis_settings_digest``) and the code of the
+    estimate stage and of every stage it may import."""
+    files = [*config.CODEBOOK_DIR.glob("*.yaml"), *stages.code_files("estimate")]
+    return (workdir.hash_files(files, name=workdir.project_name) + config.analysis_settings_digest()).encode()
 
 
 def keys(processed_dir: Path, waves) -> dict[int, str]:

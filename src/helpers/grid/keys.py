@@ -3,8 +3,9 @@
 What every job depends on (:func:`shared_fingerprint`): the code the notebooks run and the code
 that finalises them, found from the package's layout (the ``notebook`` and ``grid`` stages and
 every stage they may import, ``helpers.core.stages``: a new module is covered the moment it
-exists), the codebook, catalogues, settings, reference tables, pinned requirements and the
-processed data. A job adds its notebook (its content, and like make its modification time, so
+exists), the codebook, catalogues, the analysis settings (all of data/settings.yaml but what only
+the book reads, ``config.BOOK_SETTINGS``), reference tables, pinned requirements and the processed
+data. A job adds its notebook (its content, and like make its modification time, so
 ``touch`` forces a re-run) and its parameters. The book's side (``book``, ``publish``, ``cli``,
 ``pipeline``) is not part of it: editing the post-render step re-executes no notebook.
 """
@@ -33,7 +34,6 @@ def shared_fingerprint(paths: Paths) -> str:
     conf = [
         *config.CODEBOOK_DIR.glob("*.yaml"),
         *(config.DATA / "i18n").glob("*.yaml"),
-        config.DATA / "settings.yaml",
         *sources.files(),
         config.ROOT / "requirements.txt",
     ]
@@ -45,6 +45,7 @@ def shared_fingerprint(paths: Paths) -> str:
     parts = [
         workdir.hash_files(code_files(), name=workdir.project_name),
         workdir.hash_files(conf, name=workdir.project_name),
+        config.analysis_settings_digest(),
         workdir.hash_files(data),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
