@@ -772,8 +772,11 @@ def source_lines(
     (year, value, measure, third_party). A value taken from a third party is an open marker; a
     break is a vertical line, and no line joins its two sides; a line across years without a value
     is dotted (nothing is interpolated: only the published points carry values). ``bands`` marks the
-    survey's years behind the series."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
+    survey's years behind the series. The legend stands above the plot, where it covers no point."""
+    names = [ln["label"] for ln in lines] + ([band_label] if band_label and bands else [])
+    names = [textwrap.fill(x, 44) for x in names]
+    rows = sum(x.count("\n") + 1 for x in names)
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.0 + 0.22 * rows))
     years = [y for ln in lines for y in ln["data"]["year"]]
     for w in bands:
         if min(years) - 1 <= w <= max(years) + 1:
@@ -809,13 +812,12 @@ def source_lines(
             zorder=3,
         )
         ax.plot([], [], color=colour, marker=marker, linewidth=2, label=ln["label"])
-    handles, labels = ax.get_legend_handles_labels()
+    handles, _ = ax.get_legend_handles_labels()
     if band_label and bands:
         handles.append(matplotlib.patches.Patch(color=BAND, label=band_label))
-        labels.append(band_label)
-    ax.legend(handles, [textwrap.fill(x, 44) for x in labels], loc="upper left", frameon=True, fontsize=TEXT)
+    fig.legend(handles, names, loc="outside upper left", frameon=False, fontsize=TEXT)
     top = max(float(ln["data"]["value"].max()) for ln in lines)
-    ax.set_ylim(0, top * (1.25 + 0.12 * len(labels)))
+    ax.set_ylim(0, top * 1.1)
     ax.yaxis.set_major_formatter(lambda y, _: yformat(y))
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=10))
     shown = [*years, *(w for w in bands if min(years) - 1 <= w <= max(years) + 1)]
