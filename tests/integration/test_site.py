@@ -604,10 +604,22 @@ CAPTION_WEB = re.compile(
     r"(\w+)&nbsp;([A-Z0-9]+\.\d+)[:\s]+(.*?)\s*</figcaption>",
     re.S,
 )
+TABLE = {"Tabel", "Tableau"}  # a table's name in a caption, nl and fr
 CAPTION_PDF = {  # Typst's caption: "Figuur 3.1: …" (nl), "Figure 3.1. – …" (fr), at a line's start
     "nl": re.compile(r"^(Figuur|Tabel) ([A-Z0-9]+\.\d+): (.*)$", re.M),
     "fr": re.compile(r"^(Figure|Tableau) ([A-Z0-9]+\.\d+)\. – (.*)$", re.M),
 }
+
+
+def web_captions(rendered: Path, lang: str) -> list[tuple[str, str, str]]:
+    """The website's figures and tables in the book's order: (kind, number, caption as text)."""
+    profile = yaml.safe_load((config.ROOT / f"_quarto-{lang}.yml").read_text(encoding="utf-8"))
+    web = []
+    for chapter in check.book_files(profile["book"]):
+        page = rendered / "_site" / lang / chapter.replace(".qmd", ".html")
+        for kind, number, caption in CAPTION_WEB.findall(page.read_text(encoding="utf-8")):
+            web.append((kind, number, " ".join(html.unescape(re.sub(r"<[^>]+>", "", caption)).split())))
+    return web
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -616,12 +628,7 @@ def test_the_website_and_the_pdf_number_the_same_figures_and_tables(rendered, la
     numbers and captions, in the same order."""
     from pypdf import PdfReader
 
-    profile = yaml.safe_load((config.ROOT / f"_quarto-{lang}.yml").read_text(encoding="utf-8"))
-    web = []
-    for chapter in check.book_files(profile["book"]):
-        page = rendered / "_site" / lang / chapter.replace(".qmd", ".html")
-        for kind, number, caption in CAPTION_WEB.findall(page.read_text(encoding="utf-8")):
-            web.append((kind, number, " ".join(html.unescape(re.sub(r"<[^>]+>", "", caption)).split())))
+    web = web_captions(rendered, lang)
     pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     # the PDF's text gives a hyphen that Typst may break after as a soft one (WHO\xad5\xadindex)
@@ -662,3 +669,32 @@ def test_nothing_in_the_pdf_runs_below_the_text_area_into_the_page_number(render
         if any(not text.isdigit() for text in low):
             overflow[number] = low[:4]
     assert not overflow, overflow
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_tables_caption_is_on_the_page_where_the_table_starts(rendered, lang):
+    """A table that did not fit at the foot of a page started on the next and left its caption (set
+    above it) alone at the foot of the first (Tabel 7.1 in Dutch, Tableau 3.1 in French): on the page
+    of a table's caption, something follows the caption's own lines."""
+    from pypdf import PdfReader
+
+    captions = {number: caption for kind, number, caption in web_captions(rendered, lang) if kind in TABLE}
+    assert len(captions) >= 8
+    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
+    seen, alone = set(), []
+    for page_number, page in enumerate(PdfReader(pdf).pages, start=1):
+        lines = [" ".join(x.replace("\xad", "").split()) for x in (page.extract_text() or "").splitlines()]
+        lines = [x for x in lines if x]
+        while lines and lines[-1].isdigit():  # the page number
+            lines.pop()
+        for i, line in enumerate(lines):
+            m = CAPTION_PDF[lang].match(line)
+            if not m or m.group(1) not in TABLE:
+                continue
+            seen.add(m.group(2))
+            caption = captions[m.group(2)].replace("-", "")
+            after = [x for x in lines[i + 1 :] if x.replace("-", "") not in caption]
+            if not after:
+                alone.append((page_number, line))
+    assert seen == set(captions)
+    assert not alone, alone
