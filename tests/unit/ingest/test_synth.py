@@ -222,3 +222,14 @@ def test_adding_the_exposures_left_the_other_themes_answers_as_they_were(cb):
             if v
         }
         pd.testing.assert_frame_equal(b[a.columns], a)
+
+
+@pytest.mark.parametrize("target", [0.5, 0.03, 0.97, 0.002])
+def test_calibrated_probabilities_average_to_the_target(target):
+    """The intercept found for a group's outcome makes its mean probability the story's rate, for
+    skewed predictors and rare outcomes too, and keeps each person's order of risk."""
+    rng = np.random.default_rng(7)
+    linear = np.concatenate([rng.normal(0, 2.5, 3000), rng.exponential(3, 500)])
+    p = synth._calibrated_probability(linear, target)
+    assert p.mean() == pytest.approx(target, rel=1e-9, abs=1e-15)
+    assert (np.diff(p[np.argsort(linear)]) >= 0).all()
