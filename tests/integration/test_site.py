@@ -371,6 +371,39 @@ def test_the_pdf_has_no_blank_page(rendered, lang):
     assert blank == [], blank
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_pdf_fills_a_chapters_pages_before_its_last(rendered, lang):
+    """The figures float: one too tall for the rest of a page waits for the next, and the text
+    goes on filling the page. Before, a figure moved whole to the next page and left the one before
+    it half empty or worse (a chapter's page held two lines of text, Dutch p. 16 and 55). On every
+    page of a chapter but its last, something is printed in the lower two thirds of the text area
+    (a figure's caption is text, under its figure)."""
+    from pypdf import PdfReader
+
+    shared = yaml.safe_load((config.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    margin = float(shared["format"]["typst"]["margin"]["y"].removesuffix("cm")) / 2.54 * 72
+    reader = PdfReader(rendered / "_site" / lang / postrender.edition_pdf(lang))
+    starts = {reader.get_destination_page_number(x) for x in reader.outline if not isinstance(x, list)}
+    assert len(starts) >= 10  # the chapters and appendices in the PDF's bookmarks
+    sparse = {}
+    for index, page in enumerate(reader.pages):
+        if index < min(starts) or index + 1 in starts or index == len(reader.pages) - 1:
+            continue  # the front matter, and a chapter's last page
+        top = float(page.mediabox.height) - margin
+        lowest = [top]
+
+        def visit(text, cm, tm, font, size, lowest=lowest, top=top):
+            y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]  # the text's baseline on the page
+            if text.strip() and margin <= y <= top:
+                lowest[0] = min(lowest[0], y)
+
+        page.extract_text(visitor_text=visit)
+        filled = (top - lowest[0]) / (top - margin)
+        if filled < 1 / 3:
+            sparse[index + 1] = f"{filled:.0%}"
+    assert not sparse, sparse
+
+
 def test_the_check_reads_the_rendered_site_and_pdf(rendered):
     """`python -m helpers check` on the rendered project: the pages, the PDFs' first chapter and
     their words in the right language."""
@@ -625,7 +658,9 @@ def web_captions(rendered: Path, lang: str) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_website_and_the_pdf_number_the_same_figures_and_tables(rendered, lang):
     """Issue 22: a figure is cited across the two: the same figures and tables under the same
-    numbers and captions, in the same order."""
+    numbers and captions, each kind in the same order. The PDF's figures float (a tall one goes to
+    the next page while the text and a table go on), so a figure and a table may trade places there;
+    two figures never do."""
     from pypdf import PdfReader
 
     web = web_captions(rendered, lang)
@@ -635,11 +670,14 @@ def test_the_website_and_the_pdf_number_the_same_figures_and_tables(rendered, la
     printed = [
         (k, n, " ".join(c.replace("\xad", "-").split())) for k, n, c in CAPTION_PDF[lang].findall(text)
     ]
-    assert len(web) > 30
-    assert [(k, n) for k, n, _ in web] == [(k, n) for k, n, _ in printed]
-    for (_, number, on_web), (_, _, in_pdf) in zip(web, printed, strict=True):
-        # a caption may run over two lines in the PDF: the first line starts the web caption
-        assert on_web.startswith(in_pdf[:30]), (number, on_web, in_pdf)
+    assert len(web) > 30 and {k for k, _, _ in web} == {k for k, _, _ in printed}
+    for kind in {k for k, _, _ in web}:
+        on_web = [(n, c) for k, n, c in web if k == kind]
+        in_pdf = [(n, c) for k, n, c in printed if k == kind]
+        assert [n for n, _ in on_web] == [n for n, _ in in_pdf], kind
+        for (number, web_caption), (_, pdf_caption) in zip(on_web, in_pdf, strict=True):
+            # a caption may run over two lines in the PDF: the first line starts the web caption
+            assert web_caption.startswith(pdf_caption[:30]), (number, web_caption, pdf_caption)
 
 
 @pytest.mark.parametrize("lang", LANGS)
