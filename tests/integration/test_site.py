@@ -404,6 +404,31 @@ def test_the_pdf_fills_a_chapters_pages_before_its_last(rendered, lang):
     assert not sparse, sparse
 
 
+# the last column of the report's tables of estimates, whose header a table repeats on each page
+LAST_HEADER = {"nl": "Opmerking", "fr": "Remarque"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_table_row_is_cut_at_a_pages_foot(rendered, lang):
+    """A long table goes on over the next pages, its header repeated, but each row stays whole: the
+    French exposures table left "contact avec elles (déchets, fluides" alone on p. 43, under a
+    figure, and went on with "corporels, matériel de laboratoire)" on p. 44. After a header, a row
+    starts: its first cell begins with a capital or a digit, never a word's continuation."""
+    from pypdf import PdfReader
+
+    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
+    headers, cut = 0, []
+    for number, page in enumerate(PdfReader(pdf).pages, start=1):
+        lines = [x.strip() for x in (page.extract_text() or "").splitlines() if x.strip()]
+        for line, following in zip(lines, lines[1:]):
+            if line == LAST_HEADER[lang]:
+                headers += 1
+                if following[0].islower():
+                    cut.append((number, following))
+    assert headers >= 10
+    assert not cut, cut
+
+
 def test_the_check_reads_the_rendered_site_and_pdf(rendered):
     """`python -m helpers check` on the rendered project: the pages, the PDFs' first chapter and
     their words in the right language."""
