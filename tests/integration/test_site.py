@@ -8,6 +8,7 @@ session); the browser tests also need Playwright and a Chromium. Each skips, say
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
@@ -15,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -33,6 +35,55 @@ LANGS = ["nl", "fr"]
 def pages(rendered: Path, lang: str) -> list[Path]:
     edition = rendered / "_site" / lang
     return sorted(p for p in edition.rglob("*.html") if "site_libs" not in p.parts)
+
+
+@dataclass(frozen=True)
+class PrintedPage:
+    """A page of a PDF as the tests read it: pypdf's text, each piece of text with its baseline
+    (points from the page's foot), and the page's height."""
+
+    text: str
+    baselines: tuple[tuple[str, float], ...]
+    height: float
+
+
+@dataclass(frozen=True)
+class Printed:
+    pages: tuple[PrintedPage, ...]
+    chapters: frozenset[int]  # the pages (0-based) the bookmarks of chapters and appendices point to
+
+
+@functools.cache
+def _printed(pdf: Path, modified: int) -> Printed:
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    out = []
+    for page in reader.pages:
+        pieces: list[tuple[str, float]] = []
+
+        def visit(text, cm, tm, font, size, pieces=pieces):
+            if text.strip():  # the text's baseline on the page
+                pieces.append((text.strip(), cm[1] * tm[4] + cm[3] * tm[5] + cm[5]))
+
+        text = page.extract_text(visitor_text=visit) or ""
+        out.append(PrintedPage(text, tuple(pieces), float(page.mediabox.height)))
+    bookmarks = [x for x in reader.outline if not isinstance(x, list)]  # a list: a chapter's sections
+    return Printed(tuple(out), frozenset(reader.get_destination_page_number(x) for x in bookmarks))
+
+
+def printed(rendered: Path, lang: str) -> Printed:
+    """The language's PDF, read once for all the tests that read it (pypdf takes seconds a PDF)."""
+    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
+    return _printed(pdf, pdf.stat().st_mtime_ns)
+
+
+def text_margin() -> float:
+    """The text area's margin at the page's head and foot (_quarto.yml), in points."""
+    shared = yaml.safe_load((config.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    margin = shared["format"]["typst"]["margin"]["y"]
+    assert margin.endswith("cm")
+    return float(margin[:-2]) / 2.54 * 72
 
 
 class _Figures(HTMLParser):
@@ -73,11 +124,8 @@ class _Figures(HTMLParser):
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_page_is_titled_and_its_footer_names_the_colophons_versions(rendered, lang):
     prov = json.loads((rendered / "build" / "quarto" / "provenance.json").read_text(encoding="utf-8"))
-    from pypdf import PdfReader
-
-    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
-    reader = PdfReader(pdf)
-    colophon = re.sub(r"\s+", " ", reader.pages[1].extract_text())
+    pdf = printed(rendered, lang)
+    colophon = re.sub(r"\s+", " ", pdf.pages[1].text)
     assert i18n.t(lang, "book.colophon.title") in colophon
     # the citation, the licence, the report's address, a contact and the legal deposit (issue 23)
     licence = config.settings()["publication"]["licence"]["title"][lang]
@@ -89,7 +137,7 @@ def test_every_page_is_titled_and_its_footer_names_the_colophons_versions(render
     for f in prov["inputs"]:  # every raw input with its full SHA-256
         assert f["sha256"] in colophon.replace(" ", ""), f["file"]
     assert provenance.data_version(prov["inputs"]) == prov["data_version"]
-    cover = re.sub(r"\s+", " ", reader.pages[0].extract_text())
+    cover = re.sub(r"\s+", " ", pdf.pages[0].text)
     assert i18n.t(lang, "book.cover.edition", edition=prov["edition"]) in cover
     assert (i18n.t(lang, "book.cover.synthetic") in cover) == prov["synthetic"]
     found = pages(rendered, lang)
@@ -359,12 +407,9 @@ RUNNING_HEAD = re.compile(r"^(?:(?:Hoofdstuk|Chapitre)\s+\d+\.|\d+(?:\.\d+)+\s|[
 def test_the_pdf_has_no_blank_page(rendered, lang):
     """Issue 22: no page of the PDF holds only its running head and number (a chapter used to
     wait for the next right-hand page); the title page of the appendices is a page of its own."""
-    from pypdf import PdfReader
-
-    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
     blank = []
-    for number, page in enumerate(PdfReader(pdf).pages, start=1):
-        lines = [x.strip() for x in (page.extract_text() or "").splitlines() if x.strip()]
+    for number, page in enumerate(printed(rendered, lang).pages, start=1):
+        lines = [x.strip() for x in page.text.splitlines() if x.strip()]
         words = [x for x in lines if not x.isdigit()]
         if not words or (len(words) == 1 and RUNNING_HEAD.match(words[0])):
             blank.append(number)
@@ -378,27 +423,17 @@ def test_the_pdf_fills_a_chapters_pages_before_its_last(rendered, lang):
     it half empty or worse (a chapter's page held two lines of text, Dutch p. 16 and 55). On every
     page of a chapter but its last, something is printed in the lower two thirds of the text area
     (a figure's caption is text, under its figure)."""
-    from pypdf import PdfReader
-
-    shared = yaml.safe_load((config.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-    margin = float(shared["format"]["typst"]["margin"]["y"].removesuffix("cm")) / 2.54 * 72
-    reader = PdfReader(rendered / "_site" / lang / postrender.edition_pdf(lang))
-    starts = {reader.get_destination_page_number(x) for x in reader.outline if not isinstance(x, list)}
+    margin = text_margin()
+    pdf = printed(rendered, lang)
+    starts = pdf.chapters
     assert len(starts) >= 10  # the chapters and appendices in the PDF's bookmarks
     sparse = {}
-    for index, page in enumerate(reader.pages):
-        if index < min(starts) or index + 1 in starts or index == len(reader.pages) - 1:
+    for index, page in enumerate(pdf.pages):
+        if index < min(starts) or index + 1 in starts or index == len(pdf.pages) - 1:
             continue  # the front matter, and a chapter's last page
-        top = float(page.mediabox.height) - margin
-        lowest = [top]
-
-        def visit(text, cm, tm, font, size, lowest=lowest, top=top):
-            y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]  # the text's baseline on the page
-            if text.strip() and margin <= y <= top:
-                lowest[0] = min(lowest[0], y)
-
-        page.extract_text(visitor_text=visit)
-        filled = (top - lowest[0]) / (top - margin)
+        top = page.height - margin
+        lowest = min([y for _, y in page.baselines if margin <= y <= top], default=top)
+        filled = (top - lowest) / (top - margin)
         if filled < 1 / 3:
             sparse[index + 1] = f"{filled:.0%}"
     assert not sparse, sparse
@@ -414,12 +449,9 @@ def test_no_table_row_is_cut_at_a_pages_foot(rendered, lang):
     French exposures table left "contact avec elles (déchets, fluides" alone on p. 43, under a
     figure, and went on with "corporels, matériel de laboratoire)" on p. 44. After a header, a row
     starts: its first cell begins with a capital or a digit, never a word's continuation."""
-    from pypdf import PdfReader
-
-    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
     headers, cut = 0, []
-    for number, page in enumerate(PdfReader(pdf).pages, start=1):
-        lines = [x.strip() for x in (page.extract_text() or "").splitlines() if x.strip()]
+    for number, page in enumerate(printed(rendered, lang).pages, start=1):
+        lines = [x.strip() for x in page.text.splitlines() if x.strip()]
         for line, following in zip(lines, lines[1:]):
             if line == LAST_HEADER[lang]:
                 headers += 1
@@ -618,15 +650,12 @@ def test_the_sites_open_data_is_a_valid_data_package(rendered, lang):
 
 def test_french_names_a_table_tableau_on_the_site_and_in_the_pdf(rendered):
     """Issue 22: Quarto's French catalogue says "Table"; the French edition says "Tableau"."""
-    from pypdf import PdfReader
-
     captions = []
     for page in pages(rendered, "fr"):
         text = page.read_text(encoding="utf-8")
         captions += re.findall(r"(Tableau|Table)&nbsp;\d+\.\d+", text)
     assert captions and set(captions) == {"Tableau"}, sorted(set(captions))
-    pdf = rendered / "_site" / "fr" / postrender.edition_pdf("fr")
-    words = " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+    words = " ".join(p.text for p in printed(rendered, "fr").pages)
     assert re.search(r"Tableau\s+\d+\.\d+", words) and not re.search(r"\bTable\s+\d+\.\d+", words)
 
 
@@ -650,8 +679,8 @@ def test_printing_a_chapter_prints_the_chapter_with_its_tables_open(site, browse
         )
         assert "http" in after
         first_cell = page.eval_on_selector("details.figure-data tbody td", "td => td.textContent.trim()")
-        printed = PdfReader(io.BytesIO(page.pdf(format="A4")))
-        text = " ".join(" ".join(p.extract_text() for p in printed.pages).split())
+        paper = PdfReader(io.BytesIO(page.pdf(format="A4")))
+        text = " ".join(" ".join(p.extract_text() for p in paper.pages).split())
         assert " ".join(first_cell.split()) in text and "Downloaden" not in text
     finally:
         page.close()
@@ -686,19 +715,16 @@ def test_the_website_and_the_pdf_number_the_same_figures_and_tables(rendered, la
     numbers and captions, each kind in the same order. The PDF's figures float (a tall one goes to
     the next page while the text and a table go on), so a figure and a table may trade places there;
     two figures never do."""
-    from pypdf import PdfReader
-
     web = web_captions(rendered, lang)
-    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
-    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    text = "\n".join(p.text for p in printed(rendered, lang).pages)
     # the PDF's text gives a hyphen that Typst may break after as a soft one (WHO\xad5\xadindex)
-    printed = [
+    in_print = [
         (k, n, " ".join(c.replace("\xad", "-").split())) for k, n, c in CAPTION_PDF[lang].findall(text)
     ]
-    assert len(web) > 30 and {k for k, _, _ in web} == {k for k, _, _ in printed}
+    assert len(web) > 30 and {k for k, _, _ in web} == {k for k, _, _ in in_print}
     for kind in {k for k, _, _ in web}:
         on_web = [(n, c) for k, n, c in web if k == kind]
-        in_pdf = [(n, c) for k, n, c in printed if k == kind]
+        in_pdf = [(n, c) for k, n, c in in_print if k == kind]
         assert [n for n, _ in on_web] == [n for n, _ in in_pdf], kind
         for (number, web_caption), (_, pdf_caption) in zip(on_web, in_pdf, strict=True):
             # a caption may run over two lines in the PDF: the first line starts the web caption
@@ -710,25 +736,12 @@ def test_nothing_in_the_pdf_runs_below_the_text_area_into_the_page_number(render
     """Issue 22: Typst laid a figure taller than the page out at its natural size, and its caption
     ran over the page number (ten pages of each PDF). Below the text area (the bottom margin of
     _quarto.yml) there is only the page number, on every page but the cover."""
-    from pypdf import PdfReader
-
-    shared = yaml.safe_load((config.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-    margin = shared["format"]["typst"]["margin"]["y"]
-    assert margin.endswith("cm")
-    bottom = float(margin[:-2]) / 2.54 * 72  # points from the page's foot
-    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
-    pages = PdfReader(pdf).pages
+    bottom = text_margin()  # points from the page's foot
+    pages = printed(rendered, lang).pages
     assert len(pages) > 40
     overflow = {}
     for number, page in enumerate(pages[1:], start=2):  # the cover prints the publisher at its foot
-        low: list[str] = []
-
-        def visit(text, cm, tm, font, size, low=low):
-            y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]  # the text's baseline on the page
-            if text.strip() and y < bottom:
-                low.append(text.strip())
-
-        page.extract_text(visitor_text=visit)
+        low = [text for text, y in page.baselines if y < bottom]
         if any(not text.isdigit() for text in low):
             overflow[number] = low[:4]
     assert not overflow, overflow
@@ -739,14 +752,11 @@ def test_a_tables_caption_is_on_the_page_where_the_table_starts(rendered, lang):
     """A table that did not fit at the foot of a page started on the next and left its caption (set
     above it) alone at the foot of the first (Tabel 7.1 in Dutch, Tableau 3.1 in French): on the page
     of a table's caption, something follows the caption's own lines."""
-    from pypdf import PdfReader
-
     captions = {number: caption for kind, number, caption in web_captions(rendered, lang) if kind in TABLE}
     assert len(captions) >= 8
-    pdf = rendered / "_site" / lang / postrender.edition_pdf(lang)
     seen, alone = set(), []
-    for page_number, page in enumerate(PdfReader(pdf).pages, start=1):
-        lines = [" ".join(x.replace("\xad", "").split()) for x in (page.extract_text() or "").splitlines()]
+    for page_number, page in enumerate(printed(rendered, lang).pages, start=1):
+        lines = [" ".join(x.replace("\xad", "").split()) for x in page.text.splitlines()]
         lines = [x for x in lines if x]
         while lines and lines[-1].isdigit():  # the page number
             lines.pop()
