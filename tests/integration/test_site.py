@@ -439,21 +439,19 @@ def test_the_pdf_fills_a_chapters_pages_before_its_last(rendered, lang):
     assert not sparse, sparse
 
 
-# the last column of the report's tables of estimates, whose header a table repeats on each page
-LAST_HEADER = {"nl": "Opmerking", "fr": "Remarque"}
-
-
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_table_row_is_cut_at_a_pages_foot(rendered, lang):
     """A long table goes on over the next pages, its header repeated, but each row stays whole: the
     French exposures table left "contact avec elles (déchets, fluides" alone on p. 43, under a
     figure, and went on with "corporels, matériel de laboratoire)" on p. 44. After a header, a row
     starts: its first cell begins with a capital or a digit, never a word's continuation."""
+    # the last column of the report's tables of estimates, whose header a table repeats on each page
+    last_header = i18n.t(lang, "tables.headers.flag")
     headers, cut = 0, []
     for number, page in enumerate(printed(rendered, lang).pages, start=1):
         lines = [x.strip() for x in page.text.splitlines() if x.strip()]
         for line, following in zip(lines, lines[1:]):
-            if line == LAST_HEADER[lang]:
+            if line == last_header:
                 headers += 1
                 if following[0].islower():
                     cut.append((number, following))
